@@ -1,0 +1,32 @@
+# The two commands: `make up` runs the whole hub, `make test` runs the whole suite.
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: setup up test test-fast lint bench clean
+
+setup: $(STAMP)
+
+# torch first and pinned: 2.13.0 is the CPU build on this disk; an unpinned torch pulls gigabytes of CUDA.
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q torch==2.13.0
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+up: setup
+	$(VENV)/bin/prodops up
+
+test: setup
+	$(PY) -m pytest -q
+
+test-fast: setup
+	$(PY) -m pytest -q -m "not kafka and not postgres and not e2e"
+
+lint: setup
+	$(VENV)/bin/ruff check libs services tests
+	$(VENV)/bin/ruff format --check libs services tests
+
+clean:
+	rm -rf $(VENV)

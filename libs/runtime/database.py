@@ -1,0 +1,68 @@
+"""Async engines and migrations: SQLite per service (embedded) or a schema per service (Postgres)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import event, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from libs.runtime.settings import ServiceSettings
+
+RUNTIME_MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def database_url(settings: ServiceSettings, service: str) -> str:
+    if settings.database_url:
+        return settings.database_url
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return f"sqlite+aiosqlite:///{settings.data_dir.resolve() / f'{service}.db'}"
+
+
+def is_postgres(engine: AsyncEngine) -> bool:
+    return engine.dialect.name == "postgresql"
+
+
+def make_engine(url: str, service: str) -> AsyncEngine:
+    """An engine whose unqualified tables live in the service's own schema (Postgres) or file (SQLite)."""
+    if url.startswith("sqlite"):
+        engine = create_async_engine(url, connect_args={"timeout": 30})
+
+        @event.listens_for(engine.sync_engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+        return engine
+    engine = create_async_engine(url, pool_size=5, max_overflow=5, pool_pre_ping=True)
+    return engine.execution_options(schema_translate_map={None: service})
+
+
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+
+
+async def migrate(engine: AsyncEngine, service: str, versions: Path) -> None:
+    """Bring the service's tables to the newest revision (the shared inbox first, then its own)."""
+    async with engine.begin() as connection:
+        if is_postgres(engine):
+            await connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{service}"'))
+        await connection.run_sync(_upgrade, service, versions, is_postgres(engine))
+
+
+def _upgrade(connection: Connection, service: str, versions: Path, postgres: bool) -> None:
+    config = Config()
+    config.set_main_option("script_location", str(RUNTIME_MIGRATIONS))
+    config.set_main_option("version_locations", f"{RUNTIME_MIGRATIONS / 'versions'} {versions}")
+    config.set_main_option("path_separator", "space")
+    config.attributes["connection"] = connection
+    config.attributes["version_table_schema"] = service if postgres else None
+    command.upgrade(config, "heads")

@@ -1,0 +1,65 @@
+"""Settings every service shares; each service extends them with its own block.
+
+Everything comes from the environment (prefix PRODOPS_), so one code path runs embedded on a
+laptop and in production: only the values differ.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SERVICES = ("gateway", "ingest", "enrich", "triage", "dedupe", "launches", "notify")
+
+# Port offsets from the base port: the gateway on P, ingest on P+1 (the interface), the rest after.
+PORT_OFFSETS = {name: offset for offset, name in enumerate(SERVICES)}
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PRODOPS_", extra="ignore")
+
+    env: Literal["dev", "test", "prod"] = "dev"
+    data_dir: Path = Path(".data")
+    host: str = "127.0.0.1"
+    base_port: int = Field(default=8000, ge=1, le=65000)
+
+    kafka_bootstrap: str = "127.0.0.1:9092"
+    # Short sessions make a new or restarted consumer get its partitions in a second, not ten.
+    kafka_session_timeout_ms: int = 6000
+    kafka_heartbeat_interval_ms: int = 1000
+
+    # Unset: each service gets its own SQLite file under data_dir (one writer per file).
+    # Set to postgresql+asyncpg://...: each service gets its own schema in that database.
+    database_url: str | None = None
+
+    secret_key: SecretStr | None = None
+
+    handler_attempts: int = Field(default=4, ge=1)
+    handler_backoff_seconds: float = Field(default=0.2, ge=0)
+
+    log_level: str = "INFO"
+    log_json: bool = False
+
+    @model_validator(mode="after")
+    def _refuse_missing_secret_in_prod(self) -> ServiceSettings:
+        if self.env == "prod" and (self.secret_key is None or len(self.secret_key.get_secret_value()) < 32):
+            raise ValueError("PRODOPS_SECRET_KEY must be set (32+ characters) when PRODOPS_ENV=prod")
+        return self
+
+    def port_of(self, service: str) -> int:
+        return self.base_port + PORT_OFFSETS[service]
+
+    def signing_key(self) -> str:
+        """The token signing key: from the environment, or in dev a random one kept in data_dir."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value()
+        path = self.data_dir / "secret.key"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            path.touch(mode=0o600)
+            path.write_text(secrets.token_urlsafe(48))
+        return path.read_text().strip()

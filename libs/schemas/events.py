@@ -1,0 +1,279 @@
+"""Every message on the bus: an envelope around a typed payload.
+
+Events are facts in the past tense (FeedbackReceived); commands ask an owning service to act
+(UpsertLaunch). Each model names its topic and its schema version; a v1 model only ever grows
+compatibly (see compat.py and the schema test).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar, Literal, Self
+from uuid import UUID, uuid4
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from libs.schemas import topics
+from libs.schemas.feedback import AITriage, Customer, FeedbackItem, SimilarItem, Tier
+from libs.schemas.launches import Launch
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Envelope(BaseModel):
+    """What every message carries besides its payload: identity, time, and lineage."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    TOPIC: ClassVar[str]
+
+    event_id: UUID = Field(default_factory=uuid4)
+    type: str
+    version: int = 1
+    occurred_at: AwareDatetime = Field(default_factory=utcnow)
+    correlation_id: UUID = Field(default_factory=uuid4)
+    causation_id: UUID | None = None
+    producer: str
+    payload: Any
+
+    @classmethod
+    def caused_by(cls, cause: Envelope, *, producer: str, payload: Any) -> Self:
+        """A message that follows from another: same correlation, caused by it."""
+        return cls(
+            producer=producer,
+            correlation_id=cause.correlation_id,
+            causation_id=cause.event_id,
+            payload=payload,
+        )
+
+    @property
+    def key(self) -> bytes | None:
+        """Partition key: keeps every message about one item (or launch) in order."""
+        return None
+
+
+class _FeedbackKeyed(Envelope):
+    @property
+    def key(self) -> bytes:
+        return str(self.payload.item_id).encode()
+
+
+# --- feedback -----------------------------------------------------------------------------------
+
+
+class FeedbackReceived(_FeedbackKeyed):
+    TOPIC: ClassVar[str] = topics.FEEDBACK_RECEIVED
+    type: Literal["feedback.received"] = "feedback.received"
+    payload: FeedbackItem
+
+
+class CustomerMatch(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    matched_by: Literal["email", "domain", "company", "none"]
+    known: bool
+
+
+class EnrichedFeedback(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    item: FeedbackItem
+    match: CustomerMatch
+
+    @property
+    def item_id(self) -> UUID:
+        return self.item.id
+
+
+class FeedbackEnriched(_FeedbackKeyed):
+    TOPIC: ClassVar[str] = topics.FEEDBACK_ENRICHED
+    type: Literal["feedback.enriched"] = "feedback.enriched"
+    payload: EnrichedFeedback
+
+
+class TriageResult(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    item_id: UUID
+    ai_triage: AITriage
+    degraded: bool = False
+    degraded_reason: str | None = None
+
+
+class FeedbackTriaged(_FeedbackKeyed):
+    TOPIC: ClassVar[str] = topics.FEEDBACK_TRIAGED
+    type: Literal["feedback.triaged"] = "feedback.triaged"
+    payload: TriageResult
+
+
+class DedupeResult(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    item_id: UUID
+    similar_items: list[SimilarItem]
+    duplicate_of: UUID | None = None
+    duplicate_score: float | None = None
+    threshold: float
+    window_days: int
+    embedding_model: str
+
+
+class FeedbackDeduped(_FeedbackKeyed):
+    TOPIC: ClassVar[str] = topics.FEEDBACK_DEDUPED
+    type: Literal["feedback.deduped"] = "feedback.deduped"
+    payload: DedupeResult
+
+
+class TriageOverride(BaseModel):
+    """A person's correction of the AI; every one is kept as training data."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    item_id: UUID
+    actor: str
+    category: str | None = None
+    priority: str | None = None
+    tags: list[str] | None = None
+    product_area: str | None = None
+    not_duplicate: bool | None = None
+    reason: str | None = None
+
+
+class FeedbackOverridden(_FeedbackKeyed):
+    TOPIC: ClassVar[str] = topics.FEEDBACK_OVERRIDDEN
+    type: Literal["feedback.overridden"] = "feedback.overridden"
+    payload: TriageOverride
+
+
+# --- launches and notifications -----------------------------------------------------------------
+
+
+class _LaunchKeyed(Envelope):
+    @property
+    def key(self) -> bytes:
+        return str(self.payload.launch.id).encode()
+
+
+class LaunchPayload(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    launch: Launch
+
+
+class UpsertLaunch(_LaunchKeyed):
+    """Command: create a launch, or replace the fields of an existing one."""
+
+    TOPIC: ClassVar[str] = topics.LAUNCH_COMMANDS
+    type: Literal["launch.upsert"] = "launch.upsert"
+    payload: LaunchPayload
+
+
+class LaunchChanged(_LaunchKeyed):
+    TOPIC: ClassVar[str] = topics.LAUNCH_CHANGED
+    type: Literal["launch.changed"] = "launch.changed"
+    payload: LaunchPayload
+
+
+class ShippedLaunch(LaunchPayload):
+    shipped_at: AwareDatetime
+
+
+class LaunchShipped(_LaunchKeyed):
+    TOPIC: ClassVar[str] = topics.LAUNCH_SHIPPED
+    type: Literal["launch.shipped"] = "launch.shipped"
+    payload: ShippedLaunch
+
+
+class Notification(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    id: UUID
+    launch_id: UUID
+    launch_name: str
+    channel: Literal["in_app", "email", "webhook"]
+    customer_email: str | None
+    customer_company: str | None
+    customer_tier: Tier | None = None
+    feedback_ids: list[UUID]
+    message: str
+    sent_at: AwareDatetime
+
+
+class NotificationSent(Envelope):
+    TOPIC: ClassVar[str] = topics.NOTIFICATION_SENT
+    type: Literal["notification.sent"] = "notification.sent"
+    payload: Notification
+
+    @property
+    def key(self) -> bytes:
+        return str(self.payload.launch_id).encode()
+
+
+# --- dead letters -------------------------------------------------------------------------------
+
+
+class DeadLetterRecord(BaseModel):
+    """A message a consumer could not handle, kept whole with the reason, for replay."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    consumer_group: str
+    topic: str
+    partition: int
+    offset: int
+    key: str | None
+    body: str
+    reason: str
+    error_type: str
+    attempts: int
+    failed_at: AwareDatetime
+
+
+class DeadLettered(Envelope):
+    TOPIC: ClassVar[str] = topics.DEAD_LETTER
+    type: Literal["dead_letter"] = "dead_letter"
+    payload: DeadLetterRecord
+
+
+EVENT_TYPES: tuple[type[Envelope], ...] = (
+    FeedbackReceived,
+    FeedbackEnriched,
+    FeedbackTriaged,
+    FeedbackDeduped,
+    FeedbackOverridden,
+    UpsertLaunch,
+    LaunchChanged,
+    LaunchShipped,
+    NotificationSent,
+    DeadLettered,
+)
+
+__all__ = [
+    "AITriage",
+    "Customer",
+    "CustomerMatch",
+    "DeadLetterRecord",
+    "DeadLettered",
+    "DedupeResult",
+    "EVENT_TYPES",
+    "EnrichedFeedback",
+    "Envelope",
+    "FeedbackDeduped",
+    "FeedbackEnriched",
+    "FeedbackItem",
+    "FeedbackOverridden",
+    "FeedbackReceived",
+    "FeedbackTriaged",
+    "LaunchChanged",
+    "LaunchPayload",
+    "LaunchShipped",
+    "Notification",
+    "NotificationSent",
+    "ShippedLaunch",
+    "TriageOverride",
+    "TriageResult",
+    "UpsertLaunch",
+    "utcnow",
+]

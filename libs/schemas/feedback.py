@@ -1,0 +1,169 @@
+"""The unified feedback model: every source maps its items to this shape.
+
+Models on the bus ignore fields they do not know (a tolerant reader), so a v1 event can gain an
+optional field without breaking consumers that are not yet upgraded.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+from uuid import UUID
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl
+
+
+class Source(StrEnum):
+    INTERCOM = "intercom"
+    ZENDESK = "zendesk"
+    HELPSCOUT = "helpscout"
+    LINEAR = "linear"
+    GITHUB = "github"
+    CANNY = "canny"
+    JIRA = "jira"
+    GONG = "gong"
+    CHORUS = "chorus"
+    HUBSPOT = "hubspot"
+    SALESFORCE = "salesforce"
+    API = "api"
+    IMPORT = "import"
+
+
+class Category(StrEnum):
+    BUG = "bug"
+    FEATURE_REQUEST = "feature_request"
+    IMPROVEMENT = "improvement"
+    QUESTION = "question"
+    COMPLAINT = "complaint"
+    PRAISE = "praise"
+
+
+class Priority(StrEnum):
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+
+class SentimentLabel(StrEnum):
+    POSITIVE = "positive"
+    NEUTRAL = "neutral"
+    NEGATIVE = "negative"
+
+
+class Tier(StrEnum):
+    FREE = "free"
+    PRO = "pro"
+    ENTERPRISE = "enterprise"
+
+
+class FeedbackStatus(StrEnum):
+    NEW = "new"
+    TRIAGED = "triaged"
+    PLANNED = "planned"
+    IN_PROGRESS = "in_progress"
+    SHIPPED = "shipped"
+    CLOSED = "closed"
+
+
+SentimentScore = Annotated[float, Field(ge=-1.0, le=1.0)]
+Confidence = Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+def sentiment_label(score: float) -> SentimentLabel:
+    """The contract's thresholds: >= 0.5 positive, <= -0.3 negative, else neutral."""
+    if score >= 0.5:
+        return SentimentLabel.POSITIVE
+    if score <= -0.3:
+        return SentimentLabel.NEGATIVE
+    return SentimentLabel.NEUTRAL
+
+
+class Customer(BaseModel):
+    """Who is asking; ingest knows the email or company, enrich fills the rest from the CRM."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: str | None = None
+    email: str | None = Field(default=None, max_length=320)
+    name: str | None = Field(default=None, max_length=200)
+    company: str | None = Field(default=None, max_length=200)
+    tier: Tier | None = None
+    arr: float | None = Field(default=None, ge=0)
+    health_score: float | None = Field(default=None, ge=0, le=100)
+    at_risk: bool = False
+
+
+class SimilarItem(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    id: UUID
+    score: float = Field(ge=-1.0, le=1.0)
+    title: str | None = None
+
+
+class FieldConfidence(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    category: Confidence
+    sentiment: Confidence
+    priority: Confidence
+
+
+class AITriage(BaseModel):
+    """The seed's ai_triage block: what the triage engine decided about one item, and why."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    category: Category
+    sentiment_score: SentimentScore
+    sentiment_label: SentimentLabel
+    priority: Priority
+    priority_score: float = Field(ge=0)
+    priority_reasoning: str
+    tags: list[str] = Field(default_factory=list, max_length=5)
+    product_area: str | None = None
+    similar_issues: list[str] = Field(default_factory=list)
+    confidence: FieldConfidence
+    model_version: str
+    processed_at: AwareDatetime
+
+
+class FeedbackInput(BaseModel):
+    """What a source (or a person through the API) submits: the unified fields it knows."""
+
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+    source: Source = Source.API
+    source_id: str | None = Field(default=None, max_length=200)
+    title: str = Field(min_length=1, max_length=500)
+    description: str = Field(default="", max_length=50_000)
+    customer: Customer = Field(default_factory=Customer)
+    category: Category | None = None
+    priority: Priority | None = None
+    sentiment_score: SentimentScore | None = None
+    tags: list[str] = Field(default_factory=list, max_length=20)
+    product_area: str | None = Field(default=None, max_length=100)
+    url: HttpUrl | None = None
+    votes: int = Field(default=1, ge=0)
+    created_at: AwareDatetime | None = None
+    status: FeedbackStatus = FeedbackStatus.NEW
+
+
+class FeedbackItem(FeedbackInput):
+    """One feedback item as the hub knows it: the input plus its id and timestamps."""
+
+    id: UUID
+    created_at: AwareDatetime
+    received_at: AwareDatetime
+    ai_triage: AITriage | None = None
+
+    @property
+    def item_id(self) -> UUID:
+        return self.id
+
+    @property
+    def text(self) -> str:
+        """Title and description as one text, for the models."""
+        return f"{self.title}\n\n{self.description}".strip()
+

@@ -1,0 +1,25 @@
+"""Topic names, versioned with the schema of what flows on them."""
+
+FEEDBACK_RECEIVED = "feedback.received.v1"
+FEEDBACK_ENRICHED = "feedback.enriched.v1"
+FEEDBACK_TRIAGED = "feedback.triaged.v1"
+FEEDBACK_DEDUPED = "feedback.deduped.v1"
+FEEDBACK_OVERRIDDEN = "feedback.overridden.v1"
+LAUNCH_COMMANDS = "launch.commands.v1"
+LAUNCH_CHANGED = "launch.changed.v1"
+LAUNCH_SHIPPED = "launch.shipped.v1"
+NOTIFICATION_SENT = "notification.sent.v1"
+DEAD_LETTER = "dead-letter.v1"
+
+ALL = (
+    FEEDBACK_RECEIVED,
+    FEEDBACK_ENRICHED,
+    FEEDBACK_TRIAGED,
+    FEEDBACK_DEDUPED,
+    FEEDBACK_OVERRIDDEN,
+    LAUNCH_COMMANDS,
+    LAUNCH_CHANGED,
+    LAUNCH_SHIPPED,
+    NOTIFICATION_SENT,
+    DEAD_LETTER,
+)
