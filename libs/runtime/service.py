@@ -134,6 +134,7 @@ def service_app(
 
     app = FastAPI(title=title, version="1.0.0", lifespan=lifespan)
     app.state.runtime = runtime
+    app.state.signing_key = settings.signing_key()
 
     @app.get("/healthz", tags=["probes"])
     async def healthz() -> dict[str, str]:

@@ -1,0 +1,51 @@
+"""Real parts for every test layer, each started once per session.
+
+- `kafka_bootstrap`: a tansu broker (the Kafka protocol, in memory) with the hub's topics.
+- `postgres_url`: a fresh PostgreSQL database on the local server, dropped at the end.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+
+import asyncpg
+import pytest
+
+from libs.runtime.broker import EmbeddedBroker, create_topics, free_port
+from libs.schemas import topics
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+POSTGRES_ADMIN_DSN = os.environ.get("PRODOPS_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap() -> Iterator[str]:
+    broker = EmbeddedBroker(free_port())
+    broker.start()
+    try:
+        asyncio.run(create_topics(broker.bootstrap, topics.ALL))
+        yield broker.bootstrap
+    finally:
+        broker.stop()
+
+
+@pytest.fixture(scope="session")
+async def postgres_url() -> AsyncIterator[str]:
+    name = f"prodops_test_{uuid.uuid4().hex[:10]}"
+    admin = await asyncpg.connect(POSTGRES_ADMIN_DSN)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    host_part = POSTGRES_ADMIN_DSN.split("://", 1)[1].rsplit("/", 1)[0]
+    yield f"postgresql+asyncpg://{host_part}/{name}"
+    admin = await asyncpg.connect(POSTGRES_ADMIN_DSN)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()

@@ -1,0 +1,72 @@
+"""Helpers for tests that run a service in-process against the real broker."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import TypeVar
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from fastapi import FastAPI
+
+from libs.schemas.events import Envelope
+
+E = TypeVar("E", bound=Envelope)
+
+
+@asynccontextmanager
+async def running(app: FastAPI) -> AsyncIterator[FastAPI]:
+    """Run an app's lifespan (migrations, broker, background loops) around a block."""
+    async with app.router.lifespan_context(app):
+        yield app
+
+
+async def publish(bootstrap: str, *messages: Envelope) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+    await producer.start()
+    try:
+        for message in messages:
+            await producer.send_and_wait(message.TOPIC, message.model_dump_json().encode(), key=message.key)
+    finally:
+        await producer.stop()
+
+
+async def publish_raw(bootstrap: str, topic: str, body: bytes) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+    await producer.start()
+    try:
+        await producer.send_and_wait(topic, body)
+    finally:
+        await producer.stop()
+
+
+async def collect(
+    bootstrap: str,
+    event_type: type[E],
+    until: Callable[[list[E]], bool],
+    timeout: float = 30.0,
+) -> list[E]:
+    """Read `event_type`'s topic from the start, in a fresh group, until `until(seen)` holds."""
+    consumer = AIOKafkaConsumer(
+        event_type.TOPIC,
+        bootstrap_servers=bootstrap,
+        group_id=f"test-{uuid.uuid4().hex[:8]}",
+        auto_offset_reset="earliest",
+        session_timeout_ms=2000,
+        heartbeat_interval_ms=500,
+    )
+    await consumer.start()
+    seen: list[E] = []
+    try:
+        async with asyncio.timeout(timeout):
+            while not until(seen):
+                batches = await consumer.getmany(timeout_ms=200)
+                for records in batches.values():
+                    seen.extend(event_type.model_validate_json(record.value) for record in records)
+    except TimeoutError:
+        raise AssertionError(f"timed out after {timeout}s with {len(seen)} {event_type.__name__} seen") from None
+    finally:
+        await consumer.stop()
+    return seen
