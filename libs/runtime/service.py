@@ -154,4 +154,3 @@ def service_app(
     for router in routers:
         app.include_router(router)
     return app
-

@@ -166,4 +166,3 @@ class FeedbackItem(FeedbackInput):
     def text(self) -> str:
         """Title and description as one text, for the models."""
         return f"{self.title}\n\n{self.description}".strip()
-

@@ -10,7 +10,16 @@ from libs.schemas.feedback import Customer, FeedbackItem
 
 # A gmail address says nothing about the company behind it.
 PERSONAL_EMAIL_DOMAINS = frozenset(
-    {"gmail.com", "googlemail.com", "outlook.com", "hotmail.com", "yahoo.com", "icloud.com", "proton.me", "protonmail.com"}
+    {
+        "gmail.com",
+        "googlemail.com",
+        "outlook.com",
+        "hotmail.com",
+        "yahoo.com",
+        "icloud.com",
+        "proton.me",
+        "protonmail.com",
+    }
 )
 _COMPANY_SUFFIX = re.compile(r"\b(inc|llc|ltd|gmbh|sa|sas|bv|corp|corporation|co|limited|plc|ag)\b\.?", re.IGNORECASE)
 

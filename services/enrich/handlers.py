@@ -17,6 +17,8 @@ def register(runtime: ServiceRuntime, settings: EnrichSettings) -> None:
         item = event.payload
         candidates = await storage.find_candidates(session, item.customer)
         customer, match = domain.match_customer(item.customer, candidates, settings.at_risk_health_below)
-        return [FeedbackEnriched.caused_by(event, producer=runtime.name, payload=domain.enriched(item, customer, match))]
+        return [
+            FeedbackEnriched.caused_by(event, producer=runtime.name, payload=domain.enriched(item, customer, match))
+        ]
 
     consume(runtime, FeedbackReceived, on_received)

@@ -71,11 +71,16 @@ def router(runtime: ServiceRuntime, settings: IngestSettings, wake_relay: asynci
             await _reject(runtime, body, f"unreadable import: {error}")
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"unreadable import: {error}") from error
         if errors:
-            rejected = ImportRejected(message=f"{len(errors)} of {len(rows) + len(errors)} rows are invalid; nothing was imported", rows=errors)
+            rejected = ImportRejected(
+                message=f"{len(errors)} of {len(rows) + len(errors)} rows are invalid; nothing was imported",
+                rows=errors,
+            )
             await _reject(runtime, body, rejected.message)
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, rejected.model_dump())
         if len(rows) > settings.max_import_rows:
-            raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, f"at most {settings.max_import_rows} rows per import")
+            raise HTTPException(
+                status.HTTP_413_CONTENT_TOO_LARGE, f"at most {settings.max_import_rows} rows per import"
+            )
         fresh, seen = await accept(rows)
         return ImportAccepted(accepted=len(fresh), duplicates=len(seen), ids=fresh + seen)
 

@@ -32,9 +32,7 @@ def create_app(settings: IngestSettings | None = None) -> FastAPI:
     @app.exception_handler(RequestValidationError)
     async def record_bad_payload(_: Request, error: RequestValidationError) -> JSONResponse:
         """A bad payload is answered clearly and kept, with its reason, for whoever sent it."""
-        problems = [
-            f"{'.'.join(str(part) for part in detail['loc'])}: {detail['msg']}" for detail in error.errors()
-        ]
+        problems = [f"{'.'.join(str(part) for part in detail['loc'])}: {detail['msg']}" for detail in error.errors()]
         async with runtime.sessions() as session, session.begin():
             storage.record_rejection(session, "api", "; ".join(problems), json.dumps(error.body, default=str).encode())
         return JSONResponse(

@@ -8,6 +8,7 @@ the embedded mode) only delays items; none is lost.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 import structlog
 
@@ -43,9 +44,7 @@ def relay_loop(runtime: ServiceRuntime, settings: IngestSettings, wake: asyncio.
             except Exception as error:  # the broker or the database is down: keep the items, try again
                 log.warning("relay paused", error=f"{type(error).__name__}: {error}")
             wake.clear()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wake.wait(), timeout=settings.relay_interval_seconds)
-            except TimeoutError:
-                pass
 
     return relay

@@ -59,7 +59,10 @@ async def store_new(session: AsyncSession, events: Sequence[FeedbackReceived]) -
 
 async def unpublished(session: AsyncSession, limit: int) -> list[StoredItem]:
     statement = (
-        select(StoredItem).where(col(StoredItem.published_at).is_(None)).order_by(col(StoredItem.received_at)).limit(limit)
+        select(StoredItem)
+        .where(col(StoredItem.published_at).is_(None))
+        .order_by(col(StoredItem.received_at))
+        .limit(limit)
     )
     return list((await session.exec(statement)).all())
 

@@ -25,8 +25,11 @@ acc-2,Initech,initech.com,,pro,36000,88
 def received(email: str | None, company: str | None = None) -> FeedbackReceived:
     now = utcnow()
     item = FeedbackItem(
-        id=uuid4(), title="Rate limits too low", customer=Customer(email=email, company=company),
-        created_at=now, received_at=now,
+        id=uuid4(),
+        title="Rate limits too low",
+        customer=Customer(email=email, company=company),
+        created_at=now,
+        received_at=now,
     )
     return FeedbackReceived(producer="test", payload=item)
 
@@ -42,8 +45,12 @@ async def test_feedback_is_enriched_with_the_crm_customer(
     customers = tmp_path / "customers.csv"
     customers.write_text(CUSTOMERS_CSV)
     settings = EnrichSettings(
-        kafka_bootstrap=kafka_bootstrap, data_dir=tmp_path, database_url=database_url, customers_file=customers,
-        kafka_session_timeout_ms=2000, kafka_heartbeat_interval_ms=500,
+        kafka_bootstrap=kafka_bootstrap,
+        data_dir=tmp_path,
+        database_url=database_url,
+        customers_file=customers,
+        kafka_session_timeout_ms=2000,
+        kafka_heartbeat_interval_ms=500,
     )
     by_email, by_domain, unknown = received("cto@acme.io"), received("dev@initech.com"), received("x@nowhere.dev")
     async with running(create_app(settings)):
@@ -53,7 +60,11 @@ async def test_feedback_is_enriched_with_the_crm_customer(
 
     out = {e.causation_id: e for e in seen}
     acme = out[by_email.event_id].payload
-    assert (acme.item.customer.id, acme.item.customer.tier, acme.match.matched_by) == ("acc-1", Tier.ENTERPRISE, "email")
+    assert (acme.item.customer.id, acme.item.customer.tier, acme.match.matched_by) == (
+        "acc-1",
+        Tier.ENTERPRISE,
+        "email",
+    )
     assert acme.item.customer.at_risk, "health 35 is below the at-risk threshold"
     assert out[by_domain.event_id].payload.match.matched_by == "domain"
     assert out[unknown.event_id].payload.match.known is False
@@ -64,7 +75,10 @@ async def test_malformed_event_goes_to_the_dead_letter_topic_and_the_stream_goes
     kafka_bootstrap: str, tmp_path: Path
 ) -> None:
     settings = EnrichSettings(
-        kafka_bootstrap=kafka_bootstrap, data_dir=tmp_path, kafka_session_timeout_ms=2000, kafka_heartbeat_interval_ms=500
+        kafka_bootstrap=kafka_bootstrap,
+        data_dir=tmp_path,
+        kafka_session_timeout_ms=2000,
+        kafka_heartbeat_interval_ms=500,
     )
     marker = uuid4().hex
     good = received("after@poison.dev")
@@ -74,5 +88,5 @@ async def test_malformed_event_goes_to_the_dead_letter_topic_and_the_stream_goes
         letters = await collect(kafka_bootstrap, DeadLettered, lambda s: any(marker in d.payload.body for d in s))
         await collect(kafka_bootstrap, FeedbackEnriched, lambda s: any(e.causation_id == good.event_id for e in s))
     letter = next(d for d in letters if marker in d.payload.body)
-    assert letter.payload.consumer_group == "enrich"
+    assert letter.payload.consumer_group == "enrich.feedback.received.v1"
     assert "invalid FeedbackReceived" in letter.payload.reason

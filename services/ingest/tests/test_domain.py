@@ -27,10 +27,10 @@ def test_received_item_keeps_the_sources_creation_time_or_uses_now() -> None:
 
 def test_csv_rows_become_items_with_customer_and_tags() -> None:
     csv_body = (
-        "title,description,source,customer_email,customer_company,tags\n"
-        "Need SSO,Okta please,canny,it@acme.io,Acme,sso; auth\n"
-        "Charts slow,,intercom,,,\n"
-    ).encode()
+        b"title,description,source,customer_email,customer_company,tags\n"
+        b"Need SSO,Okta please,canny,it@acme.io,Acme,sso; auth\n"
+        b"Charts slow,,intercom,,,\n"
+    )
     rows, errors = parse_bulk(csv_body, "text/csv")
     assert errors == []
     assert rows[0].customer.email == "it@acme.io" and rows[0].tags == ["sso", "auth"]

@@ -21,7 +21,9 @@ pytestmark = pytest.mark.kafka
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-async def ingest(request: pytest.FixtureRequest, kafka_bootstrap: str, tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
+async def ingest(
+    request: pytest.FixtureRequest, kafka_bootstrap: str, tmp_path: Path
+) -> AsyncIterator[httpx.AsyncClient]:
     database_url = request.getfixturevalue("postgres_url") if request.param == "postgres" else None
     settings = IngestSettings(kafka_bootstrap=kafka_bootstrap, data_dir=tmp_path, database_url=database_url)
     app = create_app(settings)
@@ -38,8 +40,13 @@ async def ingest(request: pytest.FixtureRequest, kafka_bootstrap: str, tmp_path:
 async def test_posted_feedback_is_accepted_and_published(ingest: httpx.AsyncClient, kafka_bootstrap: str) -> None:
     response = await ingest.post(
         "/api/v1/feedback",
-        json={"title": "Batch API returns 500", "description": "Since Tuesday.", "source": "zendesk",
-              "source_id": "zd-1", "customer": {"email": "ops@acme.io"}},
+        json={
+            "title": "Batch API returns 500",
+            "description": "Since Tuesday.",
+            "source": "zendesk",
+            "source_id": "zd-1",
+            "customer": {"email": "ops@acme.io"},
+        },
     )
     assert response.status_code == 202, response.text
     item_id = UUID(response.json()["id"])
@@ -83,7 +90,8 @@ async def test_bad_input_is_refused_clearly_and_recorded(ingest: httpx.AsyncClie
 
 async def test_an_import_is_all_or_nothing(ingest: httpx.AsyncClient, kafka_bootstrap: str) -> None:
     bad = await ingest.post(
-        "/api/v1/feedback/import", content=b'[{"title": "fine"}, {"description": "no title"}]',
+        "/api/v1/feedback/import",
+        content=b'[{"title": "fine"}, {"description": "no title"}]',
         headers={"Content-Type": "application/json"},
     )
     assert bad.status_code == 422
