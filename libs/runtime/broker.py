@@ -9,8 +9,11 @@ import subprocess
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaConnectionError, TopicAlreadyExistsError
+
+from libs.schemas.events import Envelope
 
 
 def free_port() -> int:
@@ -79,3 +82,14 @@ async def create_topics(bootstrap: str, topics: Iterable[str], partitions: int =
                 await admin.create_topics(wanted)
     finally:
         await admin.close()
+
+
+async def publish(bootstrap: str, *messages: Envelope) -> None:
+    """Publish messages from outside a service (the CLI, tests), each acknowledged."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, max_batch_size=1024 * 1024)
+    await producer.start()
+    try:
+        for message in messages:
+            await producer.send_and_wait(message.TOPIC, message.model_dump_json().encode(), key=message.key)
+    finally:
+        await producer.stop()

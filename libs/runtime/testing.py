@@ -11,7 +11,10 @@ from typing import TypeVar
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from fastapi import FastAPI
 
+from libs.runtime.broker import publish
 from libs.schemas.events import Envelope
+
+__all__ = ["collect", "publish", "publish_raw", "running"]
 
 E = TypeVar("E", bound=Envelope)
 
@@ -21,16 +24,6 @@ async def running(app: FastAPI) -> AsyncIterator[FastAPI]:
     """Run an app's lifespan (migrations, broker, background loops) around a block."""
     async with app.router.lifespan_context(app):
         yield app
-
-
-async def publish(bootstrap: str, *messages: Envelope) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
-    await producer.start()
-    try:
-        for message in messages:
-            await producer.send_and_wait(message.TOPIC, message.model_dump_json().encode(), key=message.key)
-    finally:
-        await producer.stop()
 
 
 async def publish_raw(bootstrap: str, topic: str, body: bytes) -> None:
