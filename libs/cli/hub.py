@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -22,6 +23,23 @@ from libs.runtime.settings import SERVICES, ServiceSettings
 from libs.schemas import topics
 
 log = structlog.get_logger()
+
+
+def free_port_block(size: int, start: int = 20_000, stop: int = 60_000) -> int:
+    """The first port of `size` consecutive free ports, for one hub's services."""
+    for base in range(start, stop, size):
+        if all(_is_free(base + offset) for offset in range(size)):
+            return base
+    raise RuntimeError(f"no {size} consecutive free ports between {start} and {stop}")
+
+
+def _is_free(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
 
 
 @dataclass

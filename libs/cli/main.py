@@ -34,7 +34,17 @@ def up(
     from libs.cli.demo import load_demo
     from libs.cli.hub import Hub
 
-    hub = Hub(data_dir=data_dir, base_port=port, kafka_bootstrap=os.environ.get("PRODOPS_KAFKA_BOOTSTRAP") or None)
+    extra_env = {}
+    if demo and "PRODOPS_CUSTOMERS_FILE" not in os.environ:
+        from libs.demo import customers_file
+
+        extra_env["PRODOPS_CUSTOMERS_FILE"] = str(customers_file())
+    hub = Hub(
+        data_dir=data_dir,
+        base_port=port,
+        kafka_bootstrap=os.environ.get("PRODOPS_KAFKA_BOOTSTRAP") or None,
+        extra_env=extra_env,
+    )
 
     async def run() -> None:
         loop = asyncio.get_running_loop()

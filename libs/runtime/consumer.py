@@ -10,6 +10,7 @@ with its reason; a down dependency is never dead-lettered but retried until it i
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
@@ -101,6 +102,7 @@ async def _deliver(
             await _dead_letter(runtime, name, message, _short(error), error, runtime.settings.handler_attempts)
             return
         await runtime.publish_all(outgoing)
+        _maybe_crash(runtime, name)
         metrics.handled.labels(name, topic, "handled").inc()
         metrics.handle_seconds.labels(name, topic).observe(time.perf_counter() - started)
 
@@ -157,6 +159,17 @@ async def _dead_letter(
     runtime.metrics.dead_letters.labels(name, raw.topic, type(error).__name__).inc()
     runtime.metrics.handled.labels(name, raw.topic, "dead_lettered").inc()
     await runtime.publish_all([OutgoingMessage.of(letter)])
+
+
+def _maybe_crash(runtime: ServiceRuntime, name: str) -> None:
+    """Die like a killed process would, once, where at-least-once delivery is tested hardest."""
+    if runtime.settings.fault_crash_after_work != name:
+        return
+    marker = runtime.settings.data_dir / f"crashed-{name}"
+    if not marker.exists():
+        marker.touch()
+        log.warning("fault injection: exiting before the offset commit", consumer=name)
+        os._exit(70)
 
 
 def _short(error: BaseException, limit: int = 500) -> str:

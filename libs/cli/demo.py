@@ -1,0 +1,40 @@
+"""Load the demo data set into a running hub, once per data directory."""
+
+from __future__ import annotations
+
+import httpx
+from rich.console import Console
+
+from libs.cli.hub import Hub
+from libs.runtime.auth import Role, create_token
+from libs.runtime.broker import publish
+from libs.schemas.events import LaunchPayload, UpsertLaunch
+
+MARKER = ".demo-loaded"
+
+
+async def load_demo(hub: Hub, console: Console) -> None:
+    """Post the demo feedback through ingest and the demo launches as commands; skip if done before."""
+    import libs.demo as demo
+
+    marker = hub.data_dir / MARKER
+    if marker.exists():
+        console.print("Demo data already loaded; reusing the data directory.")
+        return
+    items = demo.feedback()
+    token = create_token(hub.settings().signing_key(), Role.ADMIN, "demo-loader")
+    body = "\n".join(item.model_dump_json(exclude_defaults=True) for item in items)
+    async with httpx.AsyncClient(base_url=hub.ingest_url, timeout=60.0) as client:
+        response = await client.post(
+            "/api/v1/feedback/import",
+            content=body.encode(),
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/x-ndjson"},
+        )
+        response.raise_for_status()
+    commands = [
+        UpsertLaunch(producer="demo-loader", payload=LaunchPayload(launch=launch)) for launch in demo.launches()
+    ]
+    assert hub.kafka_bootstrap is not None
+    await publish(hub.kafka_bootstrap, *commands)
+    marker.write_text(f"{len(items)} feedback items, {len(commands)} launches\n")
+    console.print(f"Demo data loaded: {len(items)} feedback items, {len(commands)} launches.")
