@@ -22,7 +22,7 @@ test: setup
 	$(PY) -m pytest -q
 
 test-fast: setup
-	$(PY) -m pytest -q -m "not kafka and not postgres and not e2e"
+	$(PY) -m pytest -q -m "not kafka and not postgres and not e2e and not model"
 
 lint: setup
 	$(VENV)/bin/ruff check libs services tests

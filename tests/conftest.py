@@ -74,7 +74,9 @@ class HubClient:
     async def item(self, item_id: str) -> httpx.Response:
         return await self.http.get(f"{self.hub.gateway_url}/api/v1/feedback/{item_id}", headers=self.viewer)
 
-    async def processed(self, item_ids: list[str], timeout: float = 90.0) -> dict[str, dict[str, Any]]:
+    async def processed(
+        self, item_ids: list[str], timeout: float = 90.0, poll: float = 0.25
+    ) -> dict[str, dict[str, Any]]:
         """Wait until every item is fully processed in the gateway's read model."""
         deadline = time.monotonic() + timeout
         done: dict[str, dict[str, Any]] = {}
@@ -91,7 +93,7 @@ class HubClient:
                 raise AssertionError(
                     f"{len(item_ids) - len(done)} of {len(item_ids)} items not processed in {timeout}s"
                 )
-            await asyncio.sleep(0.25)
+            await asyncio.sleep(poll)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)], scope="module")

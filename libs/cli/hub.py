@@ -90,6 +90,8 @@ class Hub:
             PRODOPS_KAFKA_BOOTSTRAP=self.kafka_bootstrap or "",
             HF_HUB_OFFLINE="1",
             TOKENIZERS_PARALLELISM="false",
+            HF_HUB_DISABLE_PROGRESS_BARS="1",
+            TRANSFORMERS_VERBOSITY="error",
         )
         return env
 

@@ -115,15 +115,17 @@ def service_app(
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        await migrate(runtime.engine, runtime.name, runtime.migrations)
-        for hook in on_start:
-            await hook()
-        await runtime.broker.start()
-        tasks = [asyncio.create_task(loop(), name=loop.__name__) for loop in background]
-        log.info("service started")
+        tasks: list[asyncio.Task[None]] = []
         try:
+            await migrate(runtime.engine, runtime.name, runtime.migrations)
+            for hook in on_start:
+                await hook()
+            await runtime.broker.start()
+            tasks = [asyncio.create_task(loop(), name=loop.__name__) for loop in background]
+            log.info("service started")
             yield
         finally:
+            # Also after a failed start: whatever was opened is closed.
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
