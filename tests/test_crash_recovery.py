@@ -59,7 +59,7 @@ async def test_a_consumer_killed_before_its_commit_redelivers_without_doubling(t
             headers=client.viewer,
         )
         assert [item["id"] for item in listed.json()["items"]] == [item_id], "one item in the read model"
-        assert items[item_id]["ai_triage"]["category"] in {"bug", "complaint", "improvement"}
+        assert items[item_id]["ai_triage"]["model_version"]
     finally:
         await client.http.aclose()
         hub.stop()

@@ -2,18 +2,36 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event, text
-from sqlalchemy.engine import Connection
+from sqlalchemy import DateTime, TypeDecorator, event, text
+from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from libs.runtime.settings import ServiceSettings
 
 RUNTIME_MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An aware UTC timestamp on both dialects: SQLite would otherwise drop the offset silently."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else _as_utc(value)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else _as_utc(value)
+
+
+def _as_utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def database_url(settings: ServiceSettings, service: str) -> str:
@@ -54,6 +72,8 @@ async def migrate(engine: AsyncEngine, service: str, versions: Path) -> None:
     """Bring the service's tables to the newest revision (the shared inbox first, then its own)."""
     async with engine.begin() as connection:
         if is_postgres(engine):
+            # Replicas starting together would race on CREATE SCHEMA and on Alembic's version table.
+            await connection.execute(text("SELECT pg_advisory_xact_lock(hashtext(:service))"), {"service": service})
             await connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{service}"'))
         await connection.run_sync(_upgrade, service, versions, is_postgres(engine))
 

@@ -12,10 +12,11 @@ from typing import Any
 from uuid import UUID
 
 from pydantic import BaseModel
-from sqlalchemy import JSON, Column, DateTime
+from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from libs.runtime.database import UTCDateTime
 from libs.schemas.events import Envelope, utcnow
 
 
@@ -38,7 +39,7 @@ class InboxEntry(SQLModel, table=True):
     topic: str = Field(max_length=200)
     outcome: str = Field(max_length=20)
     published: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
-    handled_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+    handled_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
 
     @property
     def outgoing(self) -> list[OutgoingMessage]:

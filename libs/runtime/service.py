@@ -85,7 +85,7 @@ class ServiceRuntime:
             )
 
     async def readiness(self) -> dict[str, str]:
-        """Each dependency and its state; empty strings mean fine."""
+        """Each dependency that is not fine, with what is wrong with it."""
         problems: dict[str, str] = {}
         try:
             async with self.engine.connect() as connection:
@@ -108,8 +108,13 @@ def service_app(
     on_start: Sequence[Hook] = (),
     on_stop: Sequence[Hook] = (),
     background: Sequence[Callable[[], Awaitable[None]]] = (),
+    serves_without_broker: bool = False,
 ) -> FastAPI:
-    """The service's ASGI app: probes and metrics, its routers, its broker in the lifespan."""
+    """The service's ASGI app: probes and metrics, its routers, its broker in the lifespan.
+
+    A service that `serves_without_broker` (ingest parks items in its outbox, the gateway serves
+    its read model) stays ready while the broker is away, and says it is degraded.
+    """
     settings = runtime.settings
     configure_logging(runtime.name, settings.log_level, settings.log_json)
 
@@ -145,9 +150,10 @@ def service_app(
     @app.get("/readyz", tags=["probes"])
     async def readyz(response: Response) -> dict[str, object]:
         problems = await runtime.readiness()
+        degraded = {"broker": problems.pop("broker")} if serves_without_broker and "broker" in problems else {}
         if problems:
             response.status_code = 503
-        return {"ready": not problems, "service": runtime.name, "problems": problems}
+        return {"ready": not problems, "service": runtime.name, "problems": problems, "degraded": degraded}
 
     @app.get("/metrics", tags=["probes"], include_in_schema=False)
     async def metrics() -> Response:

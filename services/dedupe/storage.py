@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import Column, DateTime
+from sqlalchemy import Column
 from sqlmodel import Field, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from libs.runtime.database import UTCDateTime
 from libs.schemas.events import utcnow
 from services.dedupe.domain import Decision
 
@@ -23,7 +24,7 @@ class DecisionRecord(SQLModel, table=True):
     threshold: float
     window_days: int
     model: str = Field(max_length=200)
-    decided_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+    decided_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
 
     def as_decision(self) -> Decision:
         return Decision(

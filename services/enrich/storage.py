@@ -8,13 +8,14 @@ from datetime import datetime
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import Column, DateTime, func
+from sqlalchemy import Column, func
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Field as SQLField
 from sqlmodel import SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from libs.runtime.database import UTCDateTime
 from libs.schemas.events import utcnow
 from libs.schemas.feedback import Customer, Tier
 from services.enrich.domain import Candidates, email_domain, normalize_company, normalize_email
@@ -32,7 +33,7 @@ class CustomerRecord(SQLModel, table=True):
     arr: float = 0.0
     health_score: float | None = None
     updated_at: datetime = SQLField(
-        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now())
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, server_default=func.now())
     )
 
     def as_customer(self) -> Customer:

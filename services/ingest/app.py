@@ -27,6 +27,7 @@ def create_app(settings: IngestSettings | None = None) -> FastAPI:
         title="ProdOps ingest",
         routers=[api.router(runtime, settings, wake_relay)],
         background=[relay_loop(runtime, settings, wake_relay)],
+        serves_without_broker=True,
     )
 
     @app.exception_handler(RequestValidationError)

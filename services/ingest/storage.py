@@ -7,10 +7,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID, uuid4
 
-from sqlalchemy import Column, DateTime, Text, update
+from sqlalchemy import Column, Text, update
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from libs.runtime.database import UTCDateTime
 from libs.schemas.events import FeedbackReceived, utcnow
 
 
@@ -21,8 +22,8 @@ class StoredItem(SQLModel, table=True):
     source: str = Field(max_length=40)
     source_id: str | None = Field(default=None, max_length=200)
     event: str = Field(sa_column=Column(Text, nullable=False))
-    received_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False, index=True))
-    published_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True), index=True))
+    received_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
+    published_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), index=True))
 
 
 class RejectedPayload(SQLModel, table=True):
@@ -32,7 +33,7 @@ class RejectedPayload(SQLModel, table=True):
     source: str = Field(max_length=40)
     reason: str = Field(sa_column=Column(Text, nullable=False))
     body: str = Field(sa_column=Column(Text, nullable=False))
-    rejected_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+    rejected_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
 
 
 async def store_new(session: AsyncSession, events: Sequence[FeedbackReceived]) -> tuple[list[UUID], list[UUID]]:

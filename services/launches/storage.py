@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from uuid import UUID
 
-from sqlalchemy import Column, Date, DateTime, Text
+from sqlalchemy import Column, Date, Text
 from sqlmodel import Field, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from libs.runtime.database import UTCDateTime
 from libs.schemas.events import utcnow
 from libs.schemas.launches import Launch
 
@@ -22,8 +23,8 @@ class LaunchRecord(SQLModel, table=True):
     team: str = Field(max_length=20)
     target_date: date = Field(sa_column=Column(Date, nullable=False))
     launch: str = Field(sa_column=Column(Text, nullable=False))
-    shipped_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
-    updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+    shipped_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
 
 
 async def get(session: AsyncSession, launch_id: UUID) -> LaunchRecord | None:

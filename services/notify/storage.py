@@ -6,10 +6,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import Column, DateTime, Text
+from sqlalchemy import Column, Text
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from libs.runtime.database import UTCDateTime
 from libs.schemas.events import Notification
 from libs.schemas.feedback import Tier
 from services.notify.domain import Requester
@@ -37,7 +38,7 @@ class NotificationRecord(SQLModel, table=True):
     channel: str = Field(max_length=20)
     customer_email: str | None = Field(default=None, max_length=320)
     notification: str = Field(sa_column=Column(Text, nullable=False))
-    sent_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    sent_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
 async def remember_requester(session: AsyncSession, requester: Requester) -> None:

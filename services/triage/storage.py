@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import Column, DateTime, Text
+from sqlalchemy import Column, Text
 from sqlmodel import Field, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from libs.runtime.database import UTCDateTime
 from libs.schemas.feedback import AITriage
 
 
@@ -21,7 +22,7 @@ class TriageVerdict(SQLModel, table=True):
     sentiment_score: float
     model_version: str = Field(max_length=100)
     triage: str = Field(sa_column=Column(Text, nullable=False))
-    processed_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    processed_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
 async def save(session: AsyncSession, item_id: UUID, verdict: AITriage) -> None:

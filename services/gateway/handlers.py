@@ -1,0 +1,49 @@
+"""Subscribers: thin, decode (done by the runtime), fold into the read tables; nothing published yet."""
+
+from __future__ import annotations
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from libs.runtime.consumer import consume
+from libs.runtime.service import ServiceRuntime
+from libs.schemas.events import (
+    Envelope,
+    FeedbackDeduped,
+    FeedbackEnriched,
+    FeedbackOverridden,
+    FeedbackReceived,
+    FeedbackTriaged,
+    LaunchChanged,
+    LaunchShipped,
+    NotificationSent,
+)
+from services.gateway import domain, storage
+
+
+async def on_feedback(event: domain.FeedbackEvent, session: AsyncSession) -> list[Envelope]:
+    """Fold a feedback event (received, enriched, triaged, deduped, overridden) into the item's row."""
+    await storage.fold_feedback(session, event)
+    return []
+
+
+async def on_launch(event: domain.LaunchEvent, session: AsyncSession) -> list[Envelope]:
+    """Fold a launch change or shipment into the launch's row."""
+    await storage.fold_launch(session, event)
+    return []
+
+
+async def on_notification(event: NotificationSent, session: AsyncSession) -> list[Envelope]:
+    """Keep a notification sent to a customer."""
+    await storage.add_notification(session, event)
+    return []
+
+
+def register(runtime: ServiceRuntime) -> None:
+    consume(runtime, FeedbackReceived, on_feedback)
+    consume(runtime, FeedbackEnriched, on_feedback)
+    consume(runtime, FeedbackTriaged, on_feedback)
+    consume(runtime, FeedbackDeduped, on_feedback)
+    consume(runtime, FeedbackOverridden, on_feedback)
+    consume(runtime, LaunchChanged, on_launch)
+    consume(runtime, LaunchShipped, on_launch)
+    consume(runtime, NotificationSent, on_notification)

@@ -1,0 +1,374 @@
+"""The read tables, the upserts that fold events into them, and the queries the API serves."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date, datetime, timedelta
+from typing import Any, Literal, cast
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import (
+    JSON,
+    Column,
+    ColumnElement,
+    Date,
+    Table,
+    Text,
+    case,
+    func,
+    inspect,
+    or_,
+    update,
+)
+from sqlalchemy import select as sa_select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Field as SQLField
+from sqlmodel import SQLModel, col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from libs.runtime.database import UTCDateTime
+from libs.schemas.events import NotificationSent
+from libs.schemas.feedback import Category, FeedbackStatus, Priority, SentimentLabel, Source, Tier
+from libs.schemas.launches import LaunchStatus, Team
+from services.gateway import domain
+
+
+def _timestamp(*, index: bool = False, nullable: bool = True) -> Any:
+    return SQLField(default=None, sa_column=Column(UTCDateTime(), index=index, nullable=nullable))
+
+
+def _json(*, nullable: bool = True) -> Any:
+    return SQLField(default=None, sa_column=Column(JSON, nullable=nullable))
+
+
+class FeedbackView(SQLModel, table=True):
+    """One feedback item folded from every event about it; hidden until its base fields arrive."""
+
+    __tablename__ = "feedback_view"
+
+    item_id: UUID = SQLField(primary_key=True)
+    # Base fields, from feedback.received (or feedback.enriched when received is late).
+    source: str | None = SQLField(default=None, index=True)
+    source_id: str | None = None
+    title: str | None = None
+    description: str | None = SQLField(default=None, sa_column=Column(Text))
+    url: str | None = None
+    votes: int | None = None
+    status: str | None = SQLField(default=None, index=True)
+    created_at: datetime | None = _timestamp(index=True)
+    received_at: datetime | None = _timestamp()
+    submitted_category: str | None = None
+    submitted_priority: str | None = None
+    submitted_sentiment_score: float | None = None
+    submitted_tags: list[str] | None = _json()
+    submitted_product_area: str | None = None
+    # The customer, as enrich matched it (or as submitted until then).
+    customer_id: str | None = SQLField(default=None, index=True)
+    customer_email: str | None = None
+    customer_name: str | None = None
+    customer_company: str | None = None
+    customer_tier: str | None = SQLField(default=None, index=True)
+    customer_arr: float | None = None
+    customer_health: float | None = None
+    customer_at_risk: bool | None = None
+    customer_known: bool | None = None
+    # The AI's triage and dedupe, and the people's overrides.
+    triage: dict[str, Any] | None = _json()
+    similar_items: list[dict[str, Any]] | None = _json()
+    suggested_duplicate_of: UUID | None = None
+    duplicate_score: float | None = None
+    overrides: list[dict[str, Any]] | None = _json()
+    # Effective values (override, else AI, else submitted), flattened for filters.
+    category: str | None = SQLField(default=None, index=True)
+    priority: str | None = SQLField(default=None, index=True)
+    product_area: str | None = SQLField(default=None, index=True)
+    tags: list[str] | None = _json()
+    sentiment_score: float | None = None
+    sentiment_label: str | None = SQLField(default=None, index=True)
+    duplicate_of: UUID | None = None
+    # Version stamps: the occurred_at of the newest event of each kind folded in.
+    received_event_at: datetime | None = _timestamp()
+    enriched_at: datetime | None = _timestamp()
+    triaged_at: datetime | None = _timestamp()
+    deduped_at: datetime | None = _timestamp()
+    updated_at: datetime = _timestamp(nullable=False)
+
+
+class LaunchView(SQLModel, table=True):
+    """One launch as of its newest event, and when it shipped."""
+
+    __tablename__ = "launches_view"
+
+    launch_id: UUID = SQLField(primary_key=True)
+    launch: dict[str, Any] = _json(nullable=False)
+    name: str
+    status: str = SQLField(index=True)
+    team: str = SQLField(index=True)
+    type: str
+    target_date: date = SQLField(sa_column=Column(Date, index=True, nullable=False))
+    shipped_at: datetime | None = _timestamp()
+    changed_at: datetime = _timestamp(nullable=False)
+    updated_at: datetime = _timestamp(nullable=False)
+
+
+class NotificationView(SQLModel, table=True):
+    """One notification sent to a customer about a launch."""
+
+    __tablename__ = "notifications_view"
+
+    notification_id: UUID = SQLField(primary_key=True)
+    launch_id: UUID = SQLField(index=True)
+    launch_name: str
+    channel: str
+    customer_email: str | None = None
+    customer_company: str | None = None
+    customer_tier: str | None = None
+    feedback_ids: list[str] = _json(nullable=False)
+    message: str = SQLField(sa_column=Column(Text, nullable=False))
+    sent_at: datetime = _timestamp(index=True, nullable=False)
+    updated_at: datetime = _timestamp(nullable=False)
+
+
+# --- folding ------------------------------------------------------------------------------------
+
+
+async def fold_feedback(session: AsyncSession, event: domain.FeedbackEvent) -> None:
+    """Fold a feedback event into its item's row."""
+    await _fold(session, _table(FeedbackView), event.payload.item_id, lambda row: domain.fold_feedback(row, event))
+
+
+async def fold_launch(session: AsyncSession, event: domain.LaunchEvent) -> None:
+    """Fold a launch event into its launch's row."""
+    await _fold(session, _table(LaunchView), event.payload.launch.id, lambda row: domain.fold_launch(row, event))
+
+
+async def add_notification(session: AsyncSession, event: NotificationSent) -> None:
+    """Keep a sent notification; one already kept stays as it is (a notification never changes)."""
+    sent = event.payload
+    values = sent.model_dump(exclude={"id", "feedback_ids"}) | {
+        "notification_id": sent.id,
+        "feedback_ids": [str(feedback_id) for feedback_id in sent.feedback_ids],
+        "updated_at": event.occurred_at,
+    }
+    await session.exec(_insert(session)(NotificationView).values(values).on_conflict_do_nothing())
+
+
+async def _fold(session: AsyncSession, table: Table, key: UUID, fold: Callable[[domain.Row], domain.Columns]) -> None:
+    """Upsert one row: insert what the event makes of nothing, or else fold it into the locked row."""
+    (key_column,) = table.primary_key.columns
+    connection = await session.connection()
+    inserted = await connection.execute(
+        _insert(session)(table)
+        .values({key_column.name: key, **fold({})})
+        .on_conflict_do_nothing(index_elements=[key_column])
+        .returning(key_column)
+    )
+    if inserted.first() is not None:
+        return
+    # The row lock (Postgres; SQLite's single writer already serialises) makes events about one item,
+    # consumed from different topics at the same moment, fold one after the other.
+    current = (await connection.execute(sa_select(table).where(key_column == key).with_for_update())).mappings().one()
+    if changes := fold(dict(current)):
+        await connection.execute(update(table).where(key_column == key).values(changes))
+
+
+def _insert(session: AsyncSession) -> Callable[..., Any]:
+    return pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert  # type: ignore[union-attr]
+
+
+def _table(model: type[SQLModel]) -> Table:
+    return cast(Table, inspect(model).local_table)
+
+
+# --- queries ------------------------------------------------------------------------------------
+
+
+class FeedbackQuery(BaseModel):
+    """Filters (repeat one to match any of its values), sort and page of the feedback list."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    source: list[Source] = Field(default_factory=list)
+    category: list[Category] = Field(default_factory=list)
+    priority: list[Priority] = Field(default_factory=list)
+    product_area: list[str] = Field(default_factory=list)
+    tier: list[Tier] = Field(default_factory=list)
+    status: list[FeedbackStatus] = Field(default_factory=list)
+    sentiment: list[SentimentLabel] = Field(default_factory=list)
+    q: str | None = Field(default=None, min_length=1, max_length=200, description="Text in title or description.")
+    created_from: datetime | None = Field(default=None, description="Created at or after (no offset: UTC).")
+    created_to: datetime | None = Field(default=None, description="Created before (no offset: UTC).")
+    sort: Literal["created_at", "priority", "arr"] = "created_at"
+    order: Literal["desc", "asc"] = Field(default="desc", description="desc: newest, most urgent, largest first.")
+    limit: int = Field(default=50, ge=1, le=200)
+    offset: int = Field(default=0, ge=0)
+
+
+PRIORITY_RANK = {Priority.CRITICAL: 4, Priority.HIGH: 3, Priority.MEDIUM: 2, Priority.LOW: 1}
+OPEN_STATUSES = [
+    status.value for status in FeedbackStatus if status not in (FeedbackStatus.SHIPPED, FeedbackStatus.CLOSED)
+]
+
+# Rows that triage or dedupe created before the item itself arrived are not shown.
+BASED = col(FeedbackView.title).is_not(None)
+
+
+async def list_feedback(session: AsyncSession, query: FeedbackQuery) -> tuple[Sequence[FeedbackView], int]:
+    """One page of the items that match, and how many match in all."""
+    conditions = _conditions(query)
+    total = (await session.exec(select(func.count()).select_from(FeedbackView).where(*conditions))).one()
+    rows = await session.exec(
+        select(FeedbackView).where(*conditions).order_by(*_ordering(query)).limit(query.limit).offset(query.offset)
+    )
+    return rows.all(), total
+
+
+async def get_feedback(session: AsyncSession, item_id: UUID) -> FeedbackView | None:
+    return (await session.exec(select(FeedbackView).where(FeedbackView.item_id == item_id, BASED))).first()
+
+
+def _conditions(query: FeedbackQuery) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = [BASED]
+    for column, values in (
+        (FeedbackView.source, query.source),
+        (FeedbackView.category, query.category),
+        (FeedbackView.priority, query.priority),
+        (FeedbackView.product_area, query.product_area),
+        (FeedbackView.customer_tier, query.tier),
+        (FeedbackView.status, query.status),
+        (FeedbackView.sentiment_label, query.sentiment),
+    ):
+        if values:
+            conditions.append(col(column).in_([str(value) for value in values]))
+    if query.q:
+        conditions.append(
+            or_(
+                col(FeedbackView.title).icontains(query.q, autoescape=True),
+                col(FeedbackView.description).icontains(query.q, autoescape=True),
+            )
+        )
+    if query.created_from:
+        conditions.append(col(FeedbackView.created_at) >= query.created_from)
+    if query.created_to:
+        conditions.append(col(FeedbackView.created_at) < query.created_to)
+    return conditions
+
+
+def _ordering(query: FeedbackQuery) -> list[Any]:
+    key: Any = {
+        "created_at": col(FeedbackView.created_at),
+        "priority": case({p.value: rank for p, rank in PRIORITY_RANK.items()}, value=col(FeedbackView.priority)),
+        "arr": col(FeedbackView.customer_arr),
+    }[query.sort]
+    first = (key.desc() if query.order == "desc" else key.asc()).nulls_last()
+    return [first, col(FeedbackView.created_at).desc(), col(FeedbackView.item_id)]
+
+
+async def count_feedback(session: AsyncSession, *conditions: ColumnElement[bool]) -> int:
+    """How many shown items meet every condition."""
+    statement = select(func.count()).select_from(FeedbackView).where(BASED, *conditions)
+    return (await session.exec(statement)).one()
+
+
+async def count_feedback_by(session: AsyncSession, column: Any, limit: int | None = None) -> dict[str, int]:
+    """Shown items per value of a column (values left empty not counted), most common first."""
+    statement = (
+        select(column, func.count())
+        .where(BASED, column.is_not(None))
+        .group_by(column)
+        .order_by(func.count().desc(), column)
+        .limit(limit)
+    )
+    return {value: count for value, count in (await session.exec(statement)).all()}
+
+
+async def count_urgent_open(session: AsyncSession) -> int:
+    """Critical or high priority items not shipped or closed yet."""
+    return await count_feedback(
+        session,
+        col(FeedbackView.priority).in_([Priority.CRITICAL.value, Priority.HIGH.value]),
+        col(FeedbackView.status).in_(OPEN_STATUSES),
+    )
+
+
+async def created_since(session: AsyncSession, now: datetime, days: int) -> tuple[int, int]:
+    """Items created in the last `days` days, and in the `days` days before those."""
+    start, previous_start = now - timedelta(days=days), now - timedelta(days=2 * days)
+    created = col(FeedbackView.created_at)
+    return (
+        await count_feedback(session, created >= start),
+        await count_feedback(session, created >= previous_start, created < start),
+    )
+
+
+async def sentiment_stats(session: AsyncSession) -> tuple[float | None, int, int]:
+    """The average sentiment score, how many items are negative, and how many have a sentiment."""
+    statement = select(
+        func.avg(FeedbackView.sentiment_score),
+        func.count(case((col(FeedbackView.sentiment_label) == SentimentLabel.NEGATIVE.value, 1))),
+        func.count(col(FeedbackView.sentiment_score)),
+    ).where(BASED)
+    average, negative, scored = (await session.exec(statement)).one()
+    return (float(average) if average is not None else None), negative, scored
+
+
+async def customers_asking(session: AsyncSession) -> tuple[float, int]:
+    """The ARR of the distinct known customers behind the items, and how many they are."""
+    per_customer = (
+        select(FeedbackView.customer_id, func.max(FeedbackView.customer_arr).label("arr"))
+        .where(BASED, col(FeedbackView.customer_id).is_not(None))
+        .group_by(FeedbackView.customer_id)
+        .subquery()
+    )
+    statement = select(func.coalesce(func.sum(per_customer.c.arr), 0.0), func.count()).select_from(per_customer)
+    arr, customers = (await session.exec(statement)).one()
+    return float(arr), customers
+
+
+async def list_launches(
+    session: AsyncSession, status: Sequence[LaunchStatus] = (), team: Sequence[Team] = ()
+) -> Sequence[LaunchView]:
+    """Launches by target date, soonest first."""
+    statement = select(LaunchView).order_by(col(LaunchView.target_date), col(LaunchView.name))
+    if status:
+        statement = statement.where(col(LaunchView.status).in_([str(value) for value in status]))
+    if team:
+        statement = statement.where(col(LaunchView.team).in_([str(value) for value in team]))
+    return (await session.exec(statement)).all()
+
+
+async def upcoming_launches(session: AsyncSession, limit: int) -> Sequence[LaunchView]:
+    """The launches not shipped yet, soonest target first (so overdue ones lead)."""
+    statement = (
+        select(LaunchView)
+        .where(col(LaunchView.shipped_at).is_(None), LaunchView.status != LaunchStatus.SHIPPED.value)
+        .order_by(col(LaunchView.target_date), col(LaunchView.name))
+        .limit(limit)
+    )
+    return (await session.exec(statement)).all()
+
+
+async def list_notifications(
+    session: AsyncSession, limit: int, launch_id: UUID | None = None
+) -> tuple[Sequence[NotificationView], int]:
+    """The newest notifications (of one launch, if given), and how many there are in all."""
+    conditions = [NotificationView.launch_id == launch_id] if launch_id else []
+    total = (await session.exec(select(func.count()).select_from(NotificationView).where(*conditions))).one()
+    rows = await session.exec(
+        select(NotificationView)
+        .where(*conditions)
+        .order_by(col(NotificationView.sent_at).desc(), col(NotificationView.notification_id))
+        .limit(limit)
+    )
+    return rows.all(), total
+
+
+async def last_updated(session: AsyncSession) -> datetime | None:
+    """When the newest event folded into any read table happened."""
+    stamps = [
+        (await session.exec(select(func.max(model.updated_at)))).one()
+        for model in (FeedbackView, LaunchView, NotificationView)
+    ]
+    return max((stamp for stamp in stamps if stamp is not None), default=None)
