@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import httpx
 from rich.console import Console
 
 from libs.cli.hub import Hub
 from libs.runtime.auth import Role, create_token
 from libs.runtime.broker import publish
-from libs.schemas.events import LaunchPayload, UpsertLaunch
+from libs.schemas.events import LaunchPayload, UpsertLaunch, utcnow
+from libs.schemas.feedback import FeedbackInput
 
 MARKER = ".demo-loaded"
+
+
+def as_of_yesterday(items: list[FeedbackInput], now: datetime) -> list[FeedbackInput]:
+    """Shift the demo's dates by whole days so that its newest item is from yesterday."""
+    newest = max(item.created_at for item in items if item.created_at)
+    shift = timedelta(days=(now.date() - newest.date()).days - 1)
+    return [
+        item.model_copy(update={"created_at": item.created_at + shift}) if item.created_at else item for item in items
+    ]
 
 
 async def load_demo(hub: Hub, console: Console) -> None:
@@ -21,7 +33,7 @@ async def load_demo(hub: Hub, console: Console) -> None:
     if marker.exists():
         console.print("Demo data already loaded; reusing the data directory.")
         return
-    items = demo.feedback()
+    items = as_of_yesterday(demo.feedback(), utcnow())
     token = create_token(hub.settings().signing_key(), Role.ADMIN, "demo-loader")
     body = "\n".join(item.model_dump_json(exclude_defaults=True) for item in items)
     async with httpx.AsyncClient(base_url=hub.ingest_url, timeout=60.0) as client:

@@ -60,7 +60,8 @@ def up(
         console.print(
             f"Broker {hub.kafka_bootstrap}; data in {data_dir.resolve()}; logs in {data_dir.resolve() / 'logs'}"
         )
-        console.print(f"Admin token: {admin}\nCtrl-C stops everything.")
+        console.print(f"Admin token: {admin}", soft_wrap=True)
+        console.print("Ctrl-C stops everything.")
         supervisor = asyncio.create_task(hub.supervise())
         stopped = asyncio.create_task(stopping.wait())
         await asyncio.wait({supervisor, stopped}, return_when=asyncio.FIRST_COMPLETED)

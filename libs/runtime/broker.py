@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import socket
 import subprocess
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -51,6 +52,19 @@ class EmbeddedBroker:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
+        self._wait_listening()
+
+    def _wait_listening(self, timeout: float = 15.0) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return
+            if self.process is not None and self.process.poll() is not None:
+                raise RuntimeError(f"the embedded broker exited with {self.process.returncode}")
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the embedded broker is not listening on {self.port} after {timeout:.0f}s")
+            time.sleep(0.05)
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
