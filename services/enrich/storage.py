@@ -9,13 +9,11 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import Column, func
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Field as SQLField
 from sqlmodel import SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from libs.runtime.database import UTCDateTime
+from libs.runtime.database import UTCDateTime, upsert_insert
 from libs.schemas.events import utcnow
 from libs.schemas.feedback import Customer, Tier
 from services.enrich.domain import Candidates, email_domain, normalize_company, normalize_email
@@ -99,9 +97,7 @@ async def upsert_customers(session: AsyncSession, rows: list[CustomerImportRow])
         }
         for row in rows
     ]
-    dialect = session.bind.dialect.name  # type: ignore[union-attr]
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(CustomerRecord).values(values)
+    statement = upsert_insert(session)(CustomerRecord).values(values)
     updated = {name: statement.excluded[name] for name in values[0] if name != "id"}
     await session.exec(statement.on_conflict_do_update(index_elements=["id"], set_=updated))  # type: ignore[call-overload]
     return len(values)

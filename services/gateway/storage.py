@@ -22,13 +22,11 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy import select as sa_select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Field as SQLField
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from libs.runtime.database import UTCDateTime
+from libs.runtime.database import UTCDateTime, upsert_insert
 from libs.schemas.events import NotificationSent
 from libs.schemas.feedback import Category, FeedbackStatus, Priority, SentimentLabel, Source, Tier
 from libs.schemas.launches import LaunchStatus, Team
@@ -152,7 +150,7 @@ async def add_notification(session: AsyncSession, event: NotificationSent) -> No
         "feedback_ids": [str(feedback_id) for feedback_id in sent.feedback_ids],
         "updated_at": event.occurred_at,
     }
-    await session.exec(_insert(session)(NotificationView).values(values).on_conflict_do_nothing())
+    await session.exec(upsert_insert(session)(NotificationView).values(values).on_conflict_do_nothing())
 
 
 async def _fold(session: AsyncSession, table: Table, key: UUID, fold: Callable[[domain.Row], domain.Columns]) -> None:
@@ -160,7 +158,7 @@ async def _fold(session: AsyncSession, table: Table, key: UUID, fold: Callable[[
     (key_column,) = table.primary_key.columns
     connection = await session.connection()
     inserted = await connection.execute(
-        _insert(session)(table)
+        upsert_insert(session)(table)
         .values({key_column.name: key, **fold({})})
         .on_conflict_do_nothing(index_elements=[key_column])
         .returning(key_column)
@@ -172,10 +170,6 @@ async def _fold(session: AsyncSession, table: Table, key: UUID, fold: Callable[[
     current = (await connection.execute(sa_select(table).where(key_column == key).with_for_update())).mappings().one()
     if changes := fold(dict(current)):
         await connection.execute(update(table).where(key_column == key).values(changes))
-
-
-def _insert(session: AsyncSession) -> Callable[..., Any]:
-    return pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert  # type: ignore[union-attr]
 
 
 def _table(model: type[SQLModel]) -> Table:
