@@ -1,0 +1,138 @@
+"""The delivery guarantees every service inherits, on the real broker."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+from uuid import uuid4
+
+import pytest
+from aiokafka import AIOKafkaConsumer
+from sqlalchemy.exc import OperationalError
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from libs.runtime import inbox
+from libs.runtime.consumer import consume
+from libs.runtime.service import ServiceRuntime, service_app
+from libs.runtime.settings import ServiceSettings
+from libs.runtime.testing import collect, publish, running
+from libs.schemas.events import (
+    CustomerMatch,
+    DeadLettered,
+    EnrichedFeedback,
+    FeedbackEnriched,
+    FeedbackOverridden,
+    TriageOverride,
+    utcnow,
+)
+from libs.schemas.feedback import FeedbackItem
+
+pytestmark = pytest.mark.kafka
+
+
+def overridden(reason: str) -> FeedbackOverridden:
+    return FeedbackOverridden(producer="test", payload=TriageOverride(item_id=uuid4(), actor="pm", reason=reason))
+
+
+async def handled(runtime: ServiceRuntime, event: FeedbackOverridden, timeout: float = 20.0) -> None:
+    """Wait until the inbox says the event was handled."""
+    async with asyncio.timeout(timeout):
+        while True:
+            async with runtime.sessions() as session:
+                if await inbox.find(session, event.event_id, f"{runtime.name}.{event.TOPIC}"):
+                    return
+            await asyncio.sleep(0.1)
+
+
+@pytest.fixture
+async def runtime(kafka_bootstrap: str, tmp_path: Path) -> AsyncIterator[ServiceRuntime]:
+    settings = ServiceSettings(
+        kafka_bootstrap=kafka_bootstrap,
+        data_dir=tmp_path,
+        handler_backoff_seconds=0.01,
+        kafka_session_timeout_ms=2000,
+        kafka_heartbeat_interval_ms=500,
+    )
+    migrations = tmp_path / "no-migrations-of-its-own"
+    migrations.mkdir()
+    yield ServiceRuntime.create(f"probe-{uuid4().hex[:6]}", settings, migrations)
+
+
+async def test_a_handler_that_keeps_failing_sends_the_message_to_the_dead_letters_with_its_reason(
+    runtime: ServiceRuntime, kafka_bootstrap: str
+) -> None:
+    attempts: list[str] = []
+    poison = overridden("poison")
+
+    async def handler(event: FeedbackOverridden, session: AsyncSession) -> list[FeedbackOverridden]:
+        attempts.append(event.payload.reason or "")
+        if event.payload.reason == "poison":
+            raise ValueError("override names a field that does not exist")
+        return []
+
+    consume(runtime, FeedbackOverridden, handler)
+    async with running(service_app(runtime, title="probe")):
+        await publish(kafka_bootstrap, poison, overridden("fine"))
+        letters = await collect(
+            kafka_bootstrap, DeadLettered, lambda seen: any(str(poison.event_id) in d.payload.body for d in seen)
+        )
+    letter = next(d for d in letters if str(poison.event_id) in d.payload.body)
+    assert letter.payload.reason == "ValueError: override names a field that does not exist"
+    assert letter.payload.attempts == runtime.settings.handler_attempts
+    assert attempts.count("poison") == runtime.settings.handler_attempts, "retried with backoff first"
+    assert "fine" in attempts, "the stream goes on past the poison"
+
+
+async def test_a_dependency_that_is_down_for_a_while_is_waited_for_not_dead_lettered(
+    runtime: ServiceRuntime, kafka_bootstrap: str
+) -> None:
+    failures_left = 6  # more than one round of in-process retries: the message is redelivered too
+    event = overridden("flaky database")
+
+    async def handler(event: FeedbackOverridden, session: AsyncSession) -> list[FeedbackEnriched]:
+        nonlocal failures_left
+        if failures_left:
+            failures_left -= 1
+            raise OperationalError("INSERT ...", {}, ConnectionRefusedError("database is restarting"))
+        return []
+
+    consume(runtime, FeedbackOverridden, handler)
+    async with running(service_app(runtime, title="probe")):
+        await publish(kafka_bootstrap, event)
+        await handled(runtime, event)
+    assert failures_left == 0
+    retried = runtime.registry.get_sample_value(
+        "prodops_messages_handled_total",
+        {"consumer": f"{runtime.name}.{event.TOPIC}", "topic": event.TOPIC, "outcome": "retried"},
+    )
+    assert retried is not None and retried >= 1
+
+
+async def test_replies_carry_the_trace_context_in_their_headers(runtime: ServiceRuntime, kafka_bootstrap: str) -> None:
+    cause = overridden("traced")
+
+    async def handler(event: FeedbackOverridden, session: AsyncSession) -> list[FeedbackEnriched]:
+        now = utcnow()
+        item = FeedbackItem(id=event.payload.item_id, title="traced", created_at=now, received_at=now)
+        payload = EnrichedFeedback(item=item, match=CustomerMatch(matched_by="none", known=False))
+        return [FeedbackEnriched.caused_by(event, producer=runtime.name, payload=payload)]
+
+    consume(runtime, FeedbackOverridden, handler)
+    async with running(service_app(runtime, title="probe")):
+        await publish(kafka_bootstrap, cause)
+        reader = AIOKafkaConsumer(
+            FeedbackEnriched.TOPIC,
+            bootstrap_servers=kafka_bootstrap,
+            group_id=f"trace-{uuid4().hex[:6]}",
+            auto_offset_reset="earliest",
+        )
+        await reader.start()
+        try:
+            async for record in reader:
+                if f'"causation_id":"{cause.event_id}"' in record.value.decode():
+                    headers = dict(record.headers)
+                    break
+        finally:
+            await reader.stop()
+    assert b"00-" in headers["traceparent"], "W3C trace context travels with the reply"
