@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import pytest
@@ -80,3 +81,30 @@ async def test_every_service_answers_its_probes(client: HubClient) -> None:
             assert response.status_code == 200, f"{name}{probe}: {response.text}"
         metrics = await client.http.get(f"{service.url}/metrics")
         assert metrics.status_code == 200 and "prodops_" in metrics.text, name
+
+
+async def test_a_correction_made_through_the_gateway_comes_back_folded(client: HubClient) -> None:
+    item_id = await client.submit({"title": "Love the new usage charts", "customer": {"email": "gavin@hooli.xyz"}})
+    await client.processed([item_id])
+    overrides = f"{client.hub.gateway_url}/api/v1/feedback/{item_id}/overrides"
+    refused = await client.http.post(overrides, json={"category": "improvement"}, headers=client.viewer)
+    assert refused.status_code == 403, "a viewer cannot correct the AI"
+    empty = await client.http.post(overrides, json={}, headers=client.editor)
+    assert empty.status_code == 422
+
+    accepted = await client.http.post(
+        overrides,
+        json={"category": "improvement", "priority": "high", "reason": "asks for more"},
+        headers=client.editor,
+    )
+    assert accepted.status_code == 202, accepted.text
+    deadline = time.monotonic() + 30
+    while True:
+        item = (await client.item(item_id)).json()
+        if item["overrides"]:
+            break
+        assert time.monotonic() < deadline, "the override never came back as feedback.overridden"
+        await asyncio.sleep(0.2)
+    assert (item["category"], item["priority"]) == ("improvement", "high")
+    assert item["overrides"][0]["actor"] == "e2e", "who corrected it is kept"
+    assert item["ai_triage"] is not None, "the AI's own verdict stays beside the correction"

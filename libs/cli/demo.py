@@ -10,7 +10,8 @@ from rich.console import Console
 from libs.cli.hub import Hub
 from libs.runtime.auth import Role, create_token
 from libs.runtime.broker import publish
-from libs.schemas.events import LaunchPayload, UpsertLaunch, utcnow
+from libs.schemas.commands import CreateLaunch
+from libs.schemas.events import LaunchCommand, utcnow
 from libs.schemas.feedback import FeedbackInput
 
 MARKER = ".demo-loaded"
@@ -44,7 +45,8 @@ async def load_demo(hub: Hub, console: Console) -> None:
         )
         response.raise_for_status()
     commands = [
-        UpsertLaunch(producer="demo-loader", payload=LaunchPayload(launch=launch)) for launch in demo.launches()
+        LaunchCommand(producer="demo-loader", payload=CreateLaunch(actor="demo-loader", launch=launch))
+        for launch in demo.launches()
     ]
     assert hub.kafka_bootstrap is not None
     await publish(hub.kafka_bootstrap, *commands)

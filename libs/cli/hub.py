@@ -114,7 +114,7 @@ class Hub:
         logs.mkdir(exist_ok=True)
         with (logs / f"{service.name}.log").open("ab") as output:
             service.process = subprocess.Popen(
-                [sys.executable, "-m", "libs.cli.main", "run", service.name],
+                [sys.executable, "-m", "libs.cli.serve", service.name],
                 env=self.environment(),
                 stdout=output,
                 stderr=subprocess.STDOUT,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import importlib
 import json
 import os
 import signal
@@ -13,14 +12,19 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from libs.cli.serve import serve
 from libs.runtime.auth import Role, create_token
 from libs.runtime.settings import SERVICES, ServiceSettings
+from services.ingest.cli import sync as sync_source
+from services.triage import cli as triage_cli
 
 app = typer.Typer(help="ProdOps Hub: every piece of customer feedback in one place.", no_args_is_help=True)
 token_app = typer.Typer(help="Bearer tokens for the API.", no_args_is_help=True)
 schemas_app = typer.Typer(help="The event contracts.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
 app.add_typer(schemas_app, name="schemas")
+app.command("sync")(sync_source)
+app.add_typer(triage_cli.app, name="triage")
 console = Console()
 
 
@@ -82,17 +86,7 @@ def run_service(service: Annotated[str, typer.Argument(help=f"One of: {', '.join
     """Run one service in this process (settings from PRODOPS_* variables)."""
     if service not in SERVICES:
         raise typer.BadParameter(f"unknown service {service!r}; choose one of {', '.join(SERVICES)}")
-    import uvicorn
-
-    settings = ServiceSettings()
-    module = importlib.import_module(f"services.{service}.app")
-    uvicorn.run(
-        module.create_app(),
-        host=settings.host,
-        port=settings.port_of(service),
-        log_level="warning",
-        access_log=False,
-    )
+    serve(service)
 
 
 @token_app.command("create")

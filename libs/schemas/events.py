@@ -1,8 +1,8 @@
 """Every message on the bus: an envelope around a typed payload.
 
 Events are facts in the past tense (FeedbackReceived); commands ask an owning service to act
-(UpsertLaunch). Each model names its topic and its schema version; a v1 model only ever grows
-compatibly (see compat.py and the schema test).
+(LaunchCommand, whose payloads are in commands.py). Each model names its topic and its schema
+version; a v1 model only ever grows compatibly (see compat.py and the schema test).
 """
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ from uuid import UUID, uuid4
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from libs.schemas import topics
+from libs.schemas.commands import Channel, LaunchCommandPayload, OptOut
 from libs.schemas.feedback import AITriage, Customer, FeedbackItem, SimilarItem, Tier
-from libs.schemas.launches import Launch
+from libs.schemas.launches import Checklist, Launch
 
 
 def utcnow() -> datetime:
@@ -100,6 +101,8 @@ class TriageResult(BaseModel):
     ai_triage: AITriage
     degraded: bool = False
     degraded_reason: str | None = None
+    # In shadow mode the verdict is a suggestion stored beside the human triage, never shown as truth.
+    shadow: bool = False
 
 
 class FeedbackTriaged(_FeedbackKeyed):
@@ -147,6 +150,35 @@ class FeedbackOverridden(_FeedbackKeyed):
     payload: TriageOverride
 
 
+class OverrideTriage(_FeedbackKeyed):
+    """Command: a person corrects the AI's triage of one item (or flags a false duplicate)."""
+
+    TOPIC: ClassVar[str] = topics.TRIAGE_OVERRIDES
+    type: Literal["triage.override"] = "triage.override"
+    payload: TriageOverride
+
+
+class RetriageRequest(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    item_ids: list[UUID] = Field(default_factory=list)
+    everything: bool = False
+    requested_by: str
+    reason: str | None = None
+
+    @property
+    def item_id(self) -> str:
+        return "all" if self.everything else ",".join(sorted(map(str, self.item_ids)))[:200]
+
+
+class RetriageFeedback(_FeedbackKeyed):
+    """Command: triage these items again (after a model change, or on a person's request)."""
+
+    TOPIC: ClassVar[str] = topics.TRIAGE_RETRIAGE
+    type: Literal["triage.retriage"] = "triage.retriage"
+    payload: RetriageRequest
+
+
 # --- launches and notifications -----------------------------------------------------------------
 
 
@@ -160,14 +192,19 @@ class LaunchPayload(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     launch: Launch
+    checklist: Checklist | None = None
 
 
-class UpsertLaunch(_LaunchKeyed):
-    """Command: create a launch, or replace the fields of an existing one."""
+class LaunchCommand(Envelope):
+    """Command to the launches service: create, update, link, tick, or reassess one launch."""
 
     TOPIC: ClassVar[str] = topics.LAUNCH_COMMANDS
-    type: Literal["launch.upsert"] = "launch.upsert"
-    payload: LaunchPayload
+    type: Literal["launch.command"] = "launch.command"
+    payload: LaunchCommandPayload
+
+    @property
+    def key(self) -> bytes:
+        return str(self.payload.launch_id).encode()
 
 
 class LaunchChanged(_LaunchKeyed):
@@ -187,18 +224,24 @@ class LaunchShipped(_LaunchKeyed):
 
 
 class Notification(BaseModel):
+    """One message to one customer on one channel about a shipped launch, and how it went."""
+
     model_config = ConfigDict(extra="ignore")
 
-    id: UUID
+    id: UUID = Field(description="Stable per launch, customer and channel.")
     launch_id: UUID
     launch_name: str
-    channel: Literal["in_app", "email", "webhook"]
+    channel: Channel
+    status: Literal["sent", "failed"] = "sent"
+    reason: str | None = Field(default=None, description="Why it failed, when it did.")
+    attempts: int = Field(default=1, ge=1)
+    customer_id: str | None = None
     customer_email: str | None
     customer_company: str | None
     customer_tier: Tier | None = None
     feedback_ids: list[UUID]
     message: str
-    sent_at: AwareDatetime
+    sent_at: AwareDatetime = Field(description="When it was sent, or when it was given up.")
 
 
 class NotificationSent(Envelope):
@@ -209,6 +252,18 @@ class NotificationSent(Envelope):
     @property
     def key(self) -> bytes:
         return str(self.payload.launch_id).encode()
+
+
+class SetNotificationOptOut(Envelope):
+    """Command to the notify service: a customer opts out of (or back into) launch notifications."""
+
+    TOPIC: ClassVar[str] = topics.NOTIFICATION_COMMANDS
+    type: Literal["notification.opt_out"] = "notification.opt_out"
+    payload: OptOut
+
+    @property
+    def key(self) -> bytes:
+        return self.payload.customer.lower().encode()
 
 
 # --- dead letters -------------------------------------------------------------------------------
@@ -243,10 +298,13 @@ EVENT_TYPES: tuple[type[Envelope], ...] = (
     FeedbackTriaged,
     FeedbackDeduped,
     FeedbackOverridden,
-    UpsertLaunch,
+    OverrideTriage,
+    RetriageFeedback,
+    LaunchCommand,
     LaunchChanged,
     LaunchShipped,
     NotificationSent,
+    SetNotificationOptOut,
     DeadLettered,
 )
 
@@ -267,13 +325,17 @@ __all__ = [
     "FeedbackReceived",
     "FeedbackTriaged",
     "LaunchChanged",
+    "LaunchCommand",
     "LaunchPayload",
     "LaunchShipped",
     "Notification",
     "NotificationSent",
+    "OverrideTriage",
+    "RetriageFeedback",
+    "RetriageRequest",
+    "SetNotificationOptOut",
     "ShippedLaunch",
     "TriageOverride",
     "TriageResult",
-    "UpsertLaunch",
     "utcnow",
 ]

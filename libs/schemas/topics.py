@@ -6,9 +6,12 @@ FEEDBACK_TRIAGED = "feedback.triaged.v1"
 FEEDBACK_DEDUPED = "feedback.deduped.v1"
 FEEDBACK_OVERRIDDEN = "feedback.overridden.v1"
 LAUNCH_COMMANDS = "launch.commands.v1"
+TRIAGE_OVERRIDES = "triage.overrides.v1"
+TRIAGE_RETRIAGE = "triage.retriage.v1"
 LAUNCH_CHANGED = "launch.changed.v1"
 LAUNCH_SHIPPED = "launch.shipped.v1"
 NOTIFICATION_SENT = "notification.sent.v1"
+NOTIFICATION_COMMANDS = "notification.commands.v1"
 DEAD_LETTER = "dead-letter.v1"
 
 ALL = (
@@ -18,8 +21,11 @@ ALL = (
     FEEDBACK_DEDUPED,
     FEEDBACK_OVERRIDDEN,
     LAUNCH_COMMANDS,
+    TRIAGE_OVERRIDES,
+    TRIAGE_RETRIAGE,
     LAUNCH_CHANGED,
     LAUNCH_SHIPPED,
     NOTIFICATION_SENT,
+    NOTIFICATION_COMMANDS,
     DEAD_LETTER,
 )

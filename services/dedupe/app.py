@@ -8,9 +8,10 @@ from pathlib import Path
 import structlog
 from fastapi import FastAPI
 
+from libs.ml.embeddings import MiniLMEmbedder
 from libs.runtime.service import ServiceRuntime, service_app
 from services.dedupe import handlers
-from services.dedupe.adapters import MiniLMEmbedder, QdrantEdgeIndex
+from services.dedupe.adapters import QdrantEdgeIndex
 from services.dedupe.settings import DedupeSettings
 
 NAME = "dedupe"

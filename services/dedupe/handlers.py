@@ -6,11 +6,12 @@ import asyncio
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from libs.ml.embeddings import Embedder
 from libs.runtime.consumer import consume
 from libs.runtime.service import ServiceRuntime
 from libs.schemas.events import FeedbackDeduped, FeedbackReceived
 from services.dedupe import domain, storage
-from services.dedupe.adapters import Embedder, IndexedItem, VectorIndex
+from services.dedupe.adapters import IndexedItem, VectorIndex
 from services.dedupe.settings import DedupeSettings
 
 

@@ -1,33 +1,25 @@
-"""The read API under /api/v1: feedback, overview, launches, notifications; every route needs a viewer."""
+"""The read API under /api/v1: feedback and overview; every route needs a viewer (launches: launches_api.py)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from fastapi import APIRouter, Depends, HTTPException, Query, status
 from pydantic import AwareDatetime, BaseModel, Field
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from libs.runtime.auth import Role, require
-from libs.schemas.events import Notification, utcnow
+from libs.schemas.events import utcnow
 from libs.schemas.feedback import AITriage, Customer, FeedbackStatus, SimilarItem, Source, Tier
-from libs.schemas.launches import Launch, LaunchStatus, Team
 from services.gateway import domain, storage
-from services.gateway.storage import FeedbackQuery, FeedbackView, LaunchView, NotificationView
+from services.gateway.deps import SessionDep
+from services.gateway.launches_api import LaunchPublic, launch_public
+from services.gateway.storage import FeedbackQuery, FeedbackView
 
 RECENT_DAYS = 7
 TOP_PRODUCT_AREAS = 5
 UPCOMING_LAUNCHES = 5
 
-
-async def _session(request: Request) -> AsyncIterator[AsyncSession]:
-    async with request.app.state.runtime.sessions() as session:
-        yield session
-
-
-SessionDep = Annotated[AsyncSession, Depends(_session)]
 
 router = APIRouter(prefix="/api/v1", dependencies=[Depends(require(Role.VIEWER))])
 
@@ -108,24 +100,6 @@ class FeedbackPublic(_FeedbackBase):
     updated_at: AwareDatetime
 
 
-class LaunchPublic(Launch):
-    shipped_at: AwareDatetime | None
-
-
-class LaunchesPublic(BaseModel):
-    items: list[LaunchPublic]
-    total: int
-
-
-class NotificationPublic(Notification):
-    """A notification sent to a customer about a launch."""
-
-
-class NotificationsPublic(BaseModel):
-    items: list[NotificationPublic]
-    total: int = Field(description="How many notifications there are (of the launch, if one is asked for).")
-
-
 class VolumePublic(BaseModel):
     last_7_days: int
     previous_7_days: int
@@ -201,31 +175,9 @@ async def overview(session: SessionDep) -> OverviewPublic:
         top_product_areas=[ProductAreaCountPublic(product_area=area, count=count) for area, count in areas.items()],
         critical_high_open=await storage.count_urgent_open(session),
         customers_asking=CustomersAskingPublic(arr=arr, customers=customers),
-        upcoming_launches=[_launch(row) for row in await storage.upcoming_launches(session, UPCOMING_LAUNCHES)],
+        upcoming_launches=[launch_public(row) for row in await storage.upcoming_launches(session, UPCOMING_LAUNCHES)],
         last_updated=await storage.last_updated(session),
     )
-
-
-@router.get("/launches")
-async def list_launches(
-    session: SessionDep,
-    launch_status: Annotated[list[LaunchStatus] | None, Query(alias="status")] = None,
-    team: Annotated[list[Team] | None, Query()] = None,
-) -> LaunchesPublic:
-    """Launches by target date, soonest first; repeat a filter to match any of its values."""
-    rows = await storage.list_launches(session, launch_status or (), team or ())
-    return LaunchesPublic(items=[_launch(row) for row in rows], total=len(rows))
-
-
-@router.get("/notifications")
-async def list_notifications(
-    session: SessionDep,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    launch_id: UUID | None = None,
-) -> NotificationsPublic:
-    """The newest notifications sent, of one launch if asked."""
-    rows, total = await storage.list_notifications(session, limit, launch_id)
-    return NotificationsPublic(items=[_notification(row) for row in rows], total=total)
 
 
 # --- rows to public models ----------------------------------------------------------------------
@@ -301,14 +253,4 @@ def _detail(row: FeedbackView) -> FeedbackPublic:
             "overrides": [entry.model_dump() for entry in domain.override_entries(stored)],
             "updated_at": row.updated_at,
         }
-    )
-
-
-def _launch(row: LaunchView) -> LaunchPublic:
-    return LaunchPublic.model_validate(row.launch | {"shipped_at": row.shipped_at})
-
-
-def _notification(row: NotificationView) -> NotificationPublic:
-    return NotificationPublic.model_validate(
-        row.model_dump(exclude={"notification_id", "updated_at"}) | {"id": row.notification_id}
     )

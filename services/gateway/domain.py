@@ -7,9 +7,9 @@ any order gives the same row, and folding an event again changes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import datetime
-from typing import Any
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime, timedelta
+from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
 from pydantic import AwareDatetime
@@ -21,11 +21,11 @@ from libs.schemas.events import (
     FeedbackReceived,
     FeedbackTriaged,
     LaunchChanged,
+    LaunchPayload,
     LaunchShipped,
     TriageOverride,
 )
 from libs.schemas.feedback import AITriage, Customer, FeedbackItem, sentiment_label
-from libs.schemas.launches import Launch
 
 Row = Mapping[str, Any]
 Columns = dict[str, Any]
@@ -71,7 +71,7 @@ def fold_launch(row: Row, event: LaunchEvent) -> Columns:
     if isinstance(event, LaunchShipped) and is_newer(event.payload.shipped_at, row.get("shipped_at")):
         changes["shipped_at"] = event.payload.shipped_at
     if is_newer(event.occurred_at, row.get("changed_at")):
-        changes |= {"changed_at": event.occurred_at} | _launch_columns(event.payload.launch)
+        changes |= {"changed_at": event.occurred_at} | _launch_columns(event.payload)
     if not changes:
         return {}
     return changes | {"updated_at": _latest(row.get("updated_at"), event.occurred_at)}
@@ -79,7 +79,7 @@ def fold_launch(row: Row, event: LaunchEvent) -> Columns:
 
 def effective_columns(row: Row) -> Columns:
     """What lists and filters show: a person's override, else the AI's triage, else what was submitted."""
-    triage = ai_triage(row)
+    triage = None if is_shadow(row) else ai_triage(row)
     entries = override_entries(row)
     ai_tags = triage.tags if triage else []
     score = triage.sentiment_score if triage else row.get("submitted_sentiment_score")
@@ -114,6 +114,11 @@ def ai_triage(row: Row) -> AITriage | None:
     return AITriage.model_validate(stored) if stored else None
 
 
+def is_shadow(row: Row) -> bool:
+    """Whether the AI's triage is a shadow-mode suggestion, not to be shown as truth."""
+    return bool((row.get("triage") or {}).get("shadow"))
+
+
 def override_entries(row: Row) -> list[OverrideEntry]:
     """Every override the row holds, oldest first."""
     return [OverrideEntry.model_validate(entry) for entry in row.get("overrides") or []]
@@ -146,7 +151,9 @@ def _enriched(row: Row, event: FeedbackEnriched) -> Columns:
 def _triaged(row: Row, event: FeedbackTriaged) -> Columns:
     if not is_newer(event.occurred_at, row.get("triaged_at")):
         return {}
-    return {"triaged_at": event.occurred_at, "triage": event.payload.ai_triage.model_dump(mode="json")}
+    # A shadow verdict is kept beside the human triage but never becomes an effective value.
+    triage = event.payload.ai_triage.model_dump(mode="json") | {"shadow": event.payload.shadow}
+    return {"triaged_at": event.occurred_at, "triage": triage}
 
 
 def _deduped(row: Row, event: FeedbackDeduped) -> Columns:
@@ -217,14 +224,18 @@ def _customer_columns(customer: Customer, known: bool | None) -> Columns:
     }
 
 
-def _launch_columns(launch: Launch) -> Columns:
+def _launch_columns(payload: LaunchPayload) -> Columns:
+    launch, checklist = payload.launch, payload.checklist
     return {
         "launch": launch.model_dump(mode="json"),
         "name": launch.name,
         "status": launch.status.value,
         "team": launch.team.value,
         "type": launch.type.value,
+        "start_date": launch.start_date,
         "target_date": launch.target_date,
+        "checklist": checklist.model_dump(mode="json") if checklist else None,
+        "readiness": checklist.readiness.overall if checklist else None,
     }
 
 
@@ -234,3 +245,48 @@ def _first(*values: Any) -> Any:
 
 def _latest(current: datetime | None, incoming: datetime) -> datetime:
     return incoming if current is None else max(current, incoming)
+
+
+# --- launch calendar ----------------------------------------------------------------------------
+
+
+class Dated(Protocol):
+    @property
+    def start_date(self) -> date | None: ...
+
+    @property
+    def target_date(self) -> date: ...
+
+
+D = TypeVar("D", bound=Dated)
+
+
+def by_month(launches: Sequence[D], year: int) -> list[list[D]]:
+    """The twelve months of the year, each with the launches that target a day in it."""
+    months: list[list[D]] = [[] for _ in range(12)]
+    for launch in launches:
+        if launch.target_date.year == year:
+            months[launch.target_date.month - 1].append(launch)
+    return months
+
+
+def quarter_span(year: int, quarter: int) -> tuple[date, date]:
+    """The first and the last day of a quarter (1 to 4)."""
+    first = date(year, 3 * quarter - 2, 1)
+    after = date(year + 1, 1, 1) if quarter == 4 else date(year, 3 * quarter + 1, 1)
+    return first, after - timedelta(days=1)
+
+
+def by_quarter(launches: Sequence[D], year: int) -> list[list[D]]:
+    """The four quarters of the year, each with the launches whose span (start to target) overlaps it."""
+    quarters: list[list[D]] = []
+    for quarter in range(1, 5):
+        first, last = quarter_span(year, quarter)
+        quarters.append(
+            [
+                launch
+                for launch in launches
+                if (launch.start_date or launch.target_date) <= last and launch.target_date >= first
+            ]
+        )
+    return quarters

@@ -27,6 +27,7 @@ from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from libs.runtime.database import UTCDateTime, upsert_insert
+from libs.schemas.commands import Channel
 from libs.schemas.events import NotificationSent
 from libs.schemas.feedback import Category, FeedbackStatus, Priority, SentimentLabel, Source, Tier
 from libs.schemas.launches import LaunchStatus, Team
@@ -105,7 +106,10 @@ class LaunchView(SQLModel, table=True):
     status: str = SQLField(index=True)
     team: str = SQLField(index=True)
     type: str
+    start_date: date | None = SQLField(default=None, sa_column=Column(Date))
     target_date: date = SQLField(sa_column=Column(Date, index=True, nullable=False))
+    checklist: dict[str, Any] | None = _json()
+    readiness: float | None = None
     shipped_at: datetime | None = _timestamp()
     changed_at: datetime = _timestamp(nullable=False)
     updated_at: datetime = _timestamp(nullable=False)
@@ -119,7 +123,11 @@ class NotificationView(SQLModel, table=True):
     notification_id: UUID = SQLField(primary_key=True)
     launch_id: UUID = SQLField(index=True)
     launch_name: str
-    channel: str
+    channel: str = SQLField(index=True)
+    status: str = "sent"
+    reason: str | None = SQLField(default=None, sa_column=Column(Text))
+    attempts: int = 1
+    customer_id: str | None = None
     customer_email: str | None = None
     customer_company: str | None = None
     customer_tier: str | None = None
@@ -322,15 +330,22 @@ async def customers_asking(session: AsyncSession) -> tuple[float, int]:
 
 
 async def list_launches(
-    session: AsyncSession, status: Sequence[LaunchStatus] = (), team: Sequence[Team] = ()
+    session: AsyncSession, status: Sequence[LaunchStatus] = (), team: Sequence[Team] = (), year: int | None = None
 ) -> Sequence[LaunchView]:
-    """Launches by target date, soonest first."""
+    """Launches by target date, soonest first; of a year: those whose span (start to target) touches it."""
     statement = select(LaunchView).order_by(col(LaunchView.target_date), col(LaunchView.name))
     if status:
         statement = statement.where(col(LaunchView.status).in_([str(value) for value in status]))
     if team:
         statement = statement.where(col(LaunchView.team).in_([str(value) for value in team]))
+    if year is not None:
+        starts = func.coalesce(col(LaunchView.start_date), col(LaunchView.target_date))
+        statement = statement.where(starts <= date(year, 12, 31), col(LaunchView.target_date) >= date(year, 1, 1))
     return (await session.exec(statement)).all()
+
+
+async def get_launch(session: AsyncSession, launch_id: UUID) -> LaunchView | None:
+    return await session.get(LaunchView, launch_id)
 
 
 async def upcoming_launches(session: AsyncSession, limit: int) -> Sequence[LaunchView]:
@@ -344,17 +359,40 @@ async def upcoming_launches(session: AsyncSession, limit: int) -> Sequence[Launc
     return (await session.exec(statement)).all()
 
 
-async def list_notifications(
-    session: AsyncSession, limit: int, launch_id: UUID | None = None
-) -> tuple[Sequence[NotificationView], int]:
-    """The newest notifications (of one launch, if given), and how many there are in all."""
-    conditions = [NotificationView.launch_id == launch_id] if launch_id else []
+class NotificationQuery(BaseModel):
+    """Filters and size of the notifications list."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    launch_id: UUID | None = None
+    channel: list[Channel] = Field(default_factory=list)
+    status: list[Literal["sent", "failed"]] = Field(default_factory=list)
+    customer: str | None = Field(default=None, max_length=320, description="A customer's email or CRM id.")
+    limit: int = Field(default=50, ge=1, le=200)
+
+
+async def list_notifications(session: AsyncSession, query: NotificationQuery) -> tuple[Sequence[NotificationView], int]:
+    """The newest notifications that match, and how many match in all."""
+    conditions: list[ColumnElement[bool]] = []
+    if query.launch_id:
+        conditions.append(col(NotificationView.launch_id) == query.launch_id)
+    if query.channel:
+        conditions.append(col(NotificationView.channel).in_(query.channel))
+    if query.status:
+        conditions.append(col(NotificationView.status).in_(query.status))
+    if query.customer:
+        conditions.append(
+            or_(
+                func.lower(col(NotificationView.customer_email)) == query.customer.lower(),
+                col(NotificationView.customer_id) == query.customer,
+            )
+        )
     total = (await session.exec(select(func.count()).select_from(NotificationView).where(*conditions))).one()
     rows = await session.exec(
         select(NotificationView)
         .where(*conditions)
         .order_by(col(NotificationView.sent_at).desc(), col(NotificationView.notification_id))
-        .limit(limit)
+        .limit(query.limit)
     )
     return rows.all(), total
 

@@ -1,9 +1,10 @@
-"""The ingest service: feedback in over HTTP, durable first, then feedback.received."""
+"""The ingest service: feedback in over HTTP and from every source, durable first, then feedback.received."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Mapping
 from pathlib import Path
 
 from fastapi import FastAPI, Request, status
@@ -11,21 +12,38 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from libs.runtime.service import ServiceRuntime, service_app
-from services.ingest import api, storage
+from services.ingest import api, storage, webhooks
+from services.ingest.connectors import Connector, load_connectors
 from services.ingest.relay import relay_loop
+from services.ingest.schedules import sync_scheduler
 from services.ingest.settings import IngestSettings
 
 NAME = "ingest"
 
 
-def create_app(settings: IngestSettings | None = None) -> FastAPI:
+def create_app(settings: IngestSettings | None = None, connectors: Mapping[str, Connector] | None = None) -> FastAPI:
     settings = settings or IngestSettings()
+    connectors = connectors if connectors is not None else load_connectors()
     runtime = ServiceRuntime.create(NAME, settings, Path(__file__).parent / "migrations")
     wake_relay = asyncio.Event()
+    schedules = sync_scheduler(
+        runtime.sessions, connectors if settings.sync_schedules else {}, lambda _: wake_relay.set()
+    )
+
+    async def start_schedules() -> None:
+        schedules.start()
+
+    async def stop_schedules() -> None:
+        if schedules.running:
+            schedules.shutdown(wait=False)  # cancels running syncs; each resumes from its cursor
+            await asyncio.sleep(0)
+
     app = service_app(
         runtime,
         title="ProdOps ingest",
-        routers=[api.router(runtime, settings, wake_relay)],
+        routers=[api.router(runtime, settings, wake_relay), webhooks.router(runtime, settings, connectors, wake_relay)],
+        on_start=[start_schedules],
+        on_stop=[stop_schedules],
         background=[relay_loop(runtime, settings, wake_relay)],
         serves_without_broker=True,
     )

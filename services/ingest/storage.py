@@ -1,18 +1,22 @@
 """Ingest's durable store: every accepted item, kept as the event to publish (an outbox),
-and every rejected payload with its reason."""
+every rejected payload with its reason, and the connectors' deliveries, raw records and cursors."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 from uuid import UUID, uuid4
 
 from sqlalchemy import Column, Text, update
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from libs.runtime.database import UTCDateTime
+from libs.runtime.database import UTCDateTime, upsert_insert
 from libs.schemas.events import FeedbackReceived, utcnow
+from libs.schemas.feedback import FeedbackItem
+from services.ingest.connectors.requests import Cursor
 
 
 class StoredItem(SQLModel, table=True):
@@ -76,3 +80,124 @@ async def mark_published(session: AsyncSession, ids: Sequence[UUID]) -> None:
 
 def record_rejection(session: AsyncSession, source: str, reason: str, body: bytes) -> None:
     session.add(RejectedPayload(source=source, reason=reason, body=body[:20_000].decode(errors="replace")))
+
+
+# --- connectors: webhook deliveries, raw vendor records, sync cursors ------------------------------
+
+
+class WebhookDelivery(SQLModel, table=True):
+    """Every verified webhook delivery, raw, once: a replay finds its row and changes nothing."""
+
+    __tablename__ = "webhook_deliveries"
+
+    source: str = Field(primary_key=True, max_length=40)
+    delivery_id: str = Field(primary_key=True, max_length=200)
+    event: str = Field(max_length=200)
+    item_ids: str = Field(sa_column=Column(Text, nullable=False))
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    received_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
+
+
+class WebhookRejection(SQLModel, table=True):
+    """A delivery refused before it was read (bad or missing signature, stale timestamp); its body is not kept."""
+
+    __tablename__ = "webhook_rejections"
+
+    id: UUID = Field(default_factory=uuid4, primary_key=True)
+    source: str = Field(max_length=40, index=True)
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    rejected_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class SourceRecord(SQLModel, table=True):
+    """The vendor's own record behind an item, as last received, for re-processing."""
+
+    __tablename__ = "source_records"
+
+    item_id: UUID = Field(primary_key=True)
+    source: str = Field(max_length=40)
+    source_id: str = Field(max_length=200)
+    origin: str = Field(max_length=20)
+    record: str = Field(sa_column=Column(Text, nullable=False))
+    received_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class SyncCursor(SQLModel, table=True):
+    """Where a source's incremental sync (or its backfill) stands; saved with each page it stored."""
+
+    __tablename__ = "sync_cursors"
+
+    source: str = Field(primary_key=True, max_length=40)
+    kind: str = Field(primary_key=True, max_length=20)
+    cursor: str = Field(sa_column=Column(Text, nullable=False))
+    updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+async def record_delivery(
+    session: AsyncSession, source: str, delivery_id: str, event: str, item_ids: Sequence[UUID], body: bytes
+) -> bool:
+    """Record a delivery; False when it was recorded before (a replay)."""
+    statement = (
+        upsert_insert(session)(WebhookDelivery)
+        .values(
+            source=source,
+            delivery_id=delivery_id,
+            event=event[:200],
+            item_ids=json.dumps([str(item_id) for item_id in item_ids]),
+            body=body.decode(errors="replace"),
+            received_at=utcnow(),
+        )
+        .on_conflict_do_nothing(index_elements=["source", "delivery_id"])
+    )
+    result = await session.exec(statement)  # type: ignore[call-overload]
+    return bool(result.rowcount)
+
+
+def record_webhook_rejection(session: AsyncSession, source: str, reason: str) -> None:
+    session.add(WebhookRejection(source=source, reason=reason))
+
+
+async def keep_records(
+    session: AsyncSession, records: Sequence[tuple[FeedbackItem, dict[str, Any]]], origin: str
+) -> None:
+    """Keep (or refresh) the vendor record behind each item."""
+    if not records:
+        return
+    insert = upsert_insert(session)
+    rows = [
+        {
+            "item_id": item.id,
+            "source": item.source.value,
+            "source_id": item.source_id or "",
+            "origin": origin,
+            "record": json.dumps(record, default=str),
+            "received_at": item.received_at,
+        }
+        for item, record in records
+    ]
+    statement = insert(SourceRecord).values(rows)
+    statement = statement.on_conflict_do_update(
+        index_elements=["item_id"],
+        set_={
+            "record": statement.excluded.record,
+            "origin": statement.excluded.origin,
+            "received_at": statement.excluded.received_at,
+        },
+    )
+    await session.exec(statement)  # type: ignore[call-overload]
+
+
+async def load_cursor(session: AsyncSession, source: str, kind: str) -> Cursor | None:
+    row = await session.get(SyncCursor, (source, kind))
+    return Cursor.model_validate_json(row.cursor) if row else None
+
+
+async def save_cursor(session: AsyncSession, source: str, kind: str, cursor: Cursor) -> None:
+    statement = upsert_insert(session)(SyncCursor).values(
+        source=source, kind=kind, cursor=cursor.model_dump_json(), updated_at=utcnow()
+    )
+    statement = statement.on_conflict_do_update(
+        index_elements=["source", "kind"],
+        set_={"cursor": statement.excluded.cursor, "updated_at": statement.excluded.updated_at},
+    )
+    await session.exec(statement)  # type: ignore[call-overload]

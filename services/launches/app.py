@@ -1,13 +1,15 @@
-"""The launches service: launch commands -> launch.changed and launch.shipped."""
+"""The launches service: launch commands -> launch.changed and launch.shipped; checklists and risk."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import httpx
+import yaml
 from fastapi import FastAPI
 
 from libs.runtime.service import ServiceRuntime, service_app
-from services.launches import handlers
+from services.launches import adapters, domain, handlers, jobs, storage
 from services.launches.settings import LaunchesSettings
 
 NAME = "launches"
@@ -16,5 +18,30 @@ NAME = "launches"
 def create_app(settings: LaunchesSettings | None = None) -> FastAPI:
     settings = settings or LaunchesSettings()
     runtime = ServiceRuntime.create(NAME, settings, Path(__file__).parent / "migrations")
-    handlers.register(runtime)
-    return service_app(runtime, title="ProdOps launches")
+    rules = domain.RiskRules(days_before_target=settings.at_risk_days, min_readiness=settings.at_risk_min_readiness)
+    handlers.register(runtime, rules)
+
+    async def load_templates() -> None:
+        templates = domain.Templates.model_validate(yaml.safe_load(settings.checklist_templates_file.read_text()))
+        async with runtime.sessions() as session, session.begin():
+            await storage.replace_templates(session, templates)
+
+    client = httpx.AsyncClient(timeout=30.0)
+    found_in = adapters.trackers(settings, client)
+
+    async def review_risks() -> None:
+        await jobs.periodically("risk review", settings.risk_review_seconds, lambda: jobs.review_risks(runtime, rules))
+
+    async def sync_trackers() -> None:
+        mapping = settings.tracker_mapping
+        await jobs.periodically(
+            "tracker sync", settings.tracker_sync_seconds, lambda: jobs.sync_trackers(runtime, found_in, mapping)
+        )
+
+    return service_app(
+        runtime,
+        title="ProdOps launches",
+        on_start=[load_templates],
+        on_stop=[client.aclose],
+        background=[review_risks, sync_trackers] if found_in else [review_risks],
+    )

@@ -1,19 +1,277 @@
-"""Launch lifecycle rules. Pure: no I/O."""
+"""Launch lifecycle rules: commands applied to a launch, its checklist, readiness and risk. Pure: no I/O."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
+from uuid import UUID
 
-from libs.schemas.launches import Launch, LaunchStatus
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from libs.schemas.commands import CreateLaunch, LaunchCommandPayload, LinkLaunch, ReassessLaunch, TickChecklistItem
+from libs.schemas.launches import (
+    Checklist,
+    ChecklistItem,
+    ChecklistTeam,
+    Complexity,
+    Launch,
+    LaunchChanges,
+    LaunchStatus,
+    LaunchType,
+    Readiness,
+)
+
+RANK = {Complexity.LOW: 0, Complexity.MEDIUM: 1, Complexity.HIGH: 2}
 
 
-def shipped_at_after(incoming: Launch, shipped_before: datetime | None, now: datetime) -> datetime | None:
-    """When the launch shipped: kept from the first time it reached Shipped, even if it is reopened."""
-    if shipped_before is not None:
-        return shipped_before
-    return now if incoming.status == LaunchStatus.SHIPPED else None
+class Rejected(Exception):
+    """A command that can never apply (an unknown launch or item, a launch created twice)."""
 
 
-def ships_now(incoming: Launch, shipped_before: datetime | None) -> bool:
-    """A launch announces it shipped once: the first time it reaches Shipped."""
-    return incoming.status == LaunchStatus.SHIPPED and shipped_before is None
+# --- checklist templates ------------------------------------------------------------------------
+
+
+class TemplateItem(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    key: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    title: str = Field(min_length=1, max_length=200)
+    min_complexity: Complexity = Complexity.LOW
+    # Also on these types, whatever their complexity.
+    for_types: list[LaunchType] = Field(default_factory=list)
+
+
+class Templates(BaseModel):
+    """The checklist templates: each launch type's complexity, and what each team is asked for."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    complexity: dict[LaunchType, Complexity]
+    teams: dict[ChecklistTeam, list[TemplateItem]]
+
+    @model_validator(mode="after")
+    def _complete_and_unique(self) -> Templates:
+        if missing := set(LaunchType) - set(self.complexity):
+            raise ValueError(f"no complexity for {sorted(missing)}")
+        for team, items in self.teams.items():
+            keys = [item.key for item in items]
+            if len(keys) != len(set(keys)):
+                raise ValueError(f"a key appears twice in the {team.value} items")
+        return self
+
+
+class Line(BaseModel):
+    """A checklist item as generated from a template, before anyone ticks it."""
+
+    id: str
+    team: ChecklistTeam
+    title: str
+
+
+class Tick(BaseModel):
+    """The last tick or untick of an item, kept even when a regeneration drops the item."""
+
+    done: bool
+    by: str
+    at: datetime
+
+
+def checklist_lines(launch_type: LaunchType, templates: Templates) -> list[Line]:
+    """The items a launch of this type is asked for: more for a complex type, fewer for a simple one."""
+    rank = RANK[templates.complexity[launch_type]]
+    return [
+        Line(id=f"{team.value}.{item.key}", team=team, title=item.title)
+        for team, items in templates.teams.items()
+        for item in items
+        if rank >= RANK[item.min_complexity] or launch_type in item.for_types
+    ]
+
+
+def checklist(lines: list[Line], ticks: dict[str, Tick]) -> Checklist:
+    """The lines with who ticked each and when, and the readiness they add up to."""
+    items = []
+    for line in lines:
+        tick = ticks.get(line.id)
+        items.append(
+            ChecklistItem(
+                **line.model_dump(),
+                done=tick.done if tick else False,
+                done_by=tick.by if tick else None,
+                done_at=tick.at if tick else None,
+            )
+        )
+    return Checklist(items=items, readiness=readiness(items))
+
+
+def readiness(items: list[ChecklistItem]) -> Readiness:
+    """The share of items done, overall and for each team that has items."""
+    by_team: dict[ChecklistTeam, list[bool]] = {}
+    for item in items:
+        by_team.setdefault(item.team, []).append(item.done)
+    return Readiness(
+        overall=_share([item.done for item in items]),
+        by_team={team: _share(done) for team, done in by_team.items()},
+    )
+
+
+def _share(done: list[bool]) -> float:
+    return sum(done) / len(done) if done else 1.0
+
+
+# --- risk ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RiskRules:
+    """At risk when the target is this near (in days) and the checklist is less done than this."""
+
+    days_before_target: int
+    min_readiness: float
+
+
+def assess(
+    declared: LaunchStatus, set_by: str | None, target: date, ready: float, today: date, rules: RiskRules
+) -> tuple[LaunchStatus, str | None]:
+    """The status a launch shows, and why it is at risk when it is: a person's word, or the dates and checklist."""
+    if declared == LaunchStatus.SHIPPED:
+        return declared, None
+    if declared == LaunchStatus.AT_RISK:
+        return declared, f"marked at risk by {set_by}" if set_by else "marked at risk"
+    days_left = (target - today).days
+    if days_left < 0:
+        return LaunchStatus.AT_RISK, f"the target date {target.isoformat()} has passed"
+    if days_left <= rules.days_before_target and ready < rules.min_readiness:
+        return LaunchStatus.AT_RISK, (
+            f"{days_left} days to the target date and the checklist is {ready:.0%} done "
+            f"(below {rules.min_readiness:.0%})"
+        )
+    return declared, None
+
+
+# --- applying commands --------------------------------------------------------------------------
+
+
+class LaunchState(BaseModel):
+    """Everything the launches service keeps about one launch."""
+
+    launch: Launch
+    declared_status: LaunchStatus = Field(description="What a person or a tracker said; launch.status may add risk.")
+    status_set_by: str | None = None
+    lines: list[Line]
+    ticks: dict[str, Tick] = Field(default_factory=dict)
+    shipped_at: datetime | None = None
+
+    @property
+    def checklist(self) -> Checklist:
+        return checklist(self.lines, self.ticks)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What applying a command depends on besides the launch: the time, the templates, the risk rules."""
+
+    now: datetime
+    templates: Templates
+    rules: RiskRules
+
+
+def apply(state: LaunchState | None, command: LaunchCommandPayload, context: Context) -> LaunchState:
+    """The launch after the command; raises Rejected when the command can never apply."""
+    if isinstance(command, CreateLaunch):
+        if state is not None:
+            raise Rejected(f"launch {command.launch.id} exists already")
+        return _created(command, context)
+    if state is None:
+        raise Rejected(f"no launch {command.launch_id}")
+    match command:
+        case LinkLaunch():
+            launch = state.launch.model_copy(
+                update={
+                    "feedback_ids": _union(state.launch.feedback_ids, command.feedback_ids),
+                    "theme_ids": _union(state.launch.theme_ids, command.theme_ids),
+                }
+            )
+            return _settled(state.model_copy(update={"launch": launch}), context)
+        case TickChecklistItem():
+            if command.item_id not in {line.id for line in state.lines}:
+                raise Rejected(f"launch {command.launch_id} has no checklist item {command.item_id}")
+            tick = Tick(done=command.done, by=command.actor, at=context.now)
+            return _settled(state.model_copy(update={"ticks": state.ticks | {command.item_id: tick}}), context)
+        case ReassessLaunch():
+            return _settled(state, context)
+    return _updated(state, command.changes.model_dump(), command.actor, context)
+
+
+def _created(command: CreateLaunch, context: Context) -> LaunchState:
+    launch = command.launch
+    state = LaunchState(
+        launch=launch,
+        declared_status=launch.status,
+        status_set_by=command.actor,
+        lines=checklist_lines(launch.type, context.templates),
+    )
+    return _settled(state, context)
+
+
+def _updated(state: LaunchState, changes: dict[str, object], actor: str, context: Context) -> LaunchState:
+    # The launch's own status is derived; a change of status changes what was declared.
+    declared = changes.pop("status", state.declared_status)
+    launch = Launch.model_validate(state.launch.model_dump() | changes)
+    updates: dict[str, object] = {"launch": launch}
+    if declared != state.declared_status:
+        updates |= {"declared_status": declared, "status_set_by": actor}
+    if launch.type != state.launch.type:
+        updates["lines"] = checklist_lines(launch.type, context.templates)
+    return _settled(state.model_copy(update=updates), context)
+
+
+def _settled(state: LaunchState, context: Context) -> LaunchState:
+    """Derive what follows from the rest: complexity, the status shown with its risk, when it shipped."""
+    status, reason = assess(
+        state.declared_status,
+        state.status_set_by,
+        state.launch.target_date,
+        state.checklist.readiness.overall,
+        context.now.date(),
+        context.rules,
+    )
+    launch = state.launch.model_copy(
+        update={
+            "complexity": context.templates.complexity[state.launch.type],
+            "status": status,
+            "risk_reason": reason,
+        }
+    )
+    shipped_at = state.shipped_at or (context.now if status == LaunchStatus.SHIPPED else None)
+    return state.model_copy(update={"launch": launch, "shipped_at": shipped_at})
+
+
+def ships_now(before: LaunchState | None, after: LaunchState) -> bool:
+    """A launch announces it shipped once: the first time it reaches Shipped (a reopened one keeps its date)."""
+    return after.shipped_at is not None and (before is None or before.shipped_at is None)
+
+
+def needs_reassessment(state: LaunchState, today: date, rules: RiskRules) -> bool:
+    """Whether the passing of time alone has changed the status the launch shows."""
+    shown = (state.launch.status, state.launch.risk_reason)
+    ready = state.checklist.readiness.overall
+    return assess(state.declared_status, state.status_set_by, state.launch.target_date, ready, today, rules) != shown
+
+
+def _union(current: list[UUID], added: list[UUID]) -> list[UUID]:
+    return list(dict.fromkeys([*current, *added]))
+
+
+def tracker_update(state: LaunchState, changes: LaunchChanges) -> LaunchChanges | None:
+    """Only what a tracker says that differs from the launch (its declared status, dates, link); None if nothing."""
+    current = LaunchChanges.model_validate(
+        {
+            "status": state.declared_status,
+            "start_date": state.launch.start_date,
+            "target_date": state.launch.target_date,
+            "tracker": state.launch.tracker,
+        }
+    ).model_dump(mode="json")
+    incoming = changes.model_dump(mode="json")
+    differing = {name: value for name, value in incoming.items() if current.get(name) != value}
+    return LaunchChanges.model_validate(differing) if differing else None

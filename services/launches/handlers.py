@@ -4,24 +4,30 @@ from __future__ import annotations
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from libs.runtime.consumer import consume
+from libs.runtime.consumer import PoisonMessage, consume
 from libs.runtime.service import ServiceRuntime
-from libs.schemas.events import Envelope, LaunchChanged, LaunchShipped, ShippedLaunch, UpsertLaunch, utcnow
+from libs.schemas.events import Envelope, LaunchChanged, LaunchCommand, LaunchPayload, LaunchShipped, ShippedLaunch
 from services.launches import domain, storage
 
 
-def register(runtime: ServiceRuntime) -> None:
-    async def on_upsert(command: UpsertLaunch, session: AsyncSession) -> list[Envelope]:
-        """Create or update a launch; announce every change, and the shipping once."""
-        launch = command.payload.launch
-        existing = await storage.get(session, launch.id)
-        shipped_before = existing.shipped_at if existing else None
-        shipped_at = domain.shipped_at_after(launch, shipped_before, utcnow())
-        await storage.save(session, launch, shipped_at)
-        replies: list[Envelope] = [LaunchChanged.caused_by(command, producer=runtime.name, payload=command.payload)]
-        if domain.ships_now(launch, shipped_before) and shipped_at is not None:
-            shipped = ShippedLaunch(launch=launch, shipped_at=shipped_at)
+def register(runtime: ServiceRuntime, rules: domain.RiskRules) -> None:
+    async def on_command(command: LaunchCommand, session: AsyncSession) -> list[Envelope]:
+        """Apply a command to its launch; announce every change, and the shipping once."""
+        before = await storage.get(session, command.payload.launch_id)
+        # The command's own time: a tick is recorded when the person made it, not when it was handled.
+        context = domain.Context(now=command.occurred_at, templates=await storage.templates(session), rules=rules)
+        try:
+            after = domain.apply(before, command.payload, context)
+        except domain.Rejected as error:
+            raise PoisonMessage(str(error)) from error
+        if after == before:
+            return []
+        await storage.save(session, after)
+        payload = LaunchPayload(launch=after.launch, checklist=after.checklist)
+        replies: list[Envelope] = [LaunchChanged.caused_by(command, producer=runtime.name, payload=payload)]
+        if domain.ships_now(before, after) and after.shipped_at is not None:
+            shipped = ShippedLaunch(**dict(payload), shipped_at=after.shipped_at)
             replies.append(LaunchShipped.caused_by(command, producer=runtime.name, payload=shipped))
         return replies
 
-    consume(runtime, UpsertLaunch, on_upsert)
+    consume(runtime, LaunchCommand, on_command)

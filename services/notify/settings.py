@@ -1,5 +1,39 @@
+from pydantic import Field, SecretStr
+
 from libs.runtime.settings import ServiceSettings
 
 
 class NotifySettings(ServiceSettings):
-    """In-app notifications only for now: email and webhook channels come with the launches issue."""
+    """The channels (each off until configured) and how hard delivery tries; in-app is always on."""
+
+    # Email over SMTP: on when smtp_host is set.
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_from: str = "ProdOps Hub <noreply@prodops.invalid>"
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_use_tls: bool = False
+    # None: STARTTLS when the server offers it.
+    smtp_start_tls: bool | None = None
+
+    # Intercom messages: on when the token and the sending admin are set.
+    intercom_token: SecretStr | None = None
+    intercom_admin_id: str | None = None
+    intercom_api_url: str = "https://api.intercom.io"
+    intercom_version: str = "2.11"
+
+    # Slack posts: on when the token is set; an account's own channel (by CRM id or company), else the default.
+    slack_token: SecretStr | None = None
+    slack_api_url: str = "https://slack.com/api"
+    slack_channel: str | None = None
+    slack_account_channels: dict[str, str] = Field(default_factory=dict)
+
+    # Each message is tried this many times, with backoff, before it is recorded as failed.
+    delivery_attempts: int = Field(default=4, ge=1)
+    delivery_backoff_seconds: float = Field(default=1.0, ge=0)
+    delivery_timeout_seconds: float = Field(default=15.0, gt=0)
+    delivery_poll_seconds: float = Field(default=0.5, gt=0)
+    # A message claimed this long ago and never finished (its sender died) is claimed again.
+    delivery_lease_seconds: float = Field(default=300.0, gt=0)
+    # How much of the customer's own words a message quotes.
+    excerpt_chars: int = Field(default=240, ge=40)

@@ -7,7 +7,7 @@ health come from enrichment; severity is read from the language. Everything here
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from libs.schemas.feedback import (
@@ -17,6 +17,7 @@ from libs.schemas.feedback import (
     FeedbackItem,
     FieldConfidence,
     Priority,
+    SentimentLabel,
     Tier,
     sentiment_label,
 )
@@ -66,7 +67,7 @@ def priority_of(customer: Customer, severity: int, bands: PriorityBands) -> tupl
     return priority, score, reasoning
 
 
-# --- a first local reading of the text: keyword evidence, weighed --------------------------------
+# --- reading the text: severity cues, rules, product areas ---------------------------------------
 
 SEVERITY_NAMES = {1: "minor", 2: "moderate", 3: "major", 4: "blocking"}
 
@@ -103,127 +104,17 @@ _SEVERITY_CUES: dict[int, tuple[str, ...]] = {
     1: (r"\btypo\b", r"\bminor\b", r"cosmetic", r"nice to have", r"\bsmall\b", r"\bsuggestion\b"),
 }
 
-_CATEGORY_CUES: dict[Category, tuple[str, ...]] = {
-    Category.BUG: (
-        r"\berrors?\b",
-        r"\b[45]0[0-9]\b",
-        r"\bcrash",
-        r"\bbroken\b",
-        r"\bfails?\b",
-        r"\bfailing\b",
-        r"not working",
-        r"doesn'?t work",
-        r"\bbug\b",
-        r"exception",
-        r"regression",
-        r"steps to reproduce",
-        r"\btimeouts?\b",
-        r"\bwrong\b",
-        r"\bincorrect",
-        r"stopped working",
-        r"\bdown\b",
-    ),
-    Category.FEATURE_REQUEST: (
-        r"feature request",
-        r"please add",
-        r"would (be|love) (great|nice|to have)",
-        r"\bsupport for\b",
-        r"\badd (a|an|support)\b",
-        r"\bwish\b",
-        r"\bability to\b",
-        r"\ballow (us|me|users)\b",
-        r"\bintegration with\b",
-        r"\bneed (a|an)\b",
-        r"any plans",
-    ),
-    Category.IMPROVEMENT: (
-        r"\bimprove",
-        r"\bfaster\b",
-        r"\bslow(er)?\b",
-        r"\bbetter\b",
-        r"\bconfusing\b",
-        r"\bclunky\b",
-        r"\beasier\b",
-        r"\bsimplify",
-        r"\bclearer\b",
-        r"\bperformance\b",
-    ),
-    Category.QUESTION: (
-        r"^(how|what|why|where|when|is there|can i|can we|does|do you|is it)\b",
-        r"\bhow (do|can|to)\b",
-        r"\bis there a way\b",
-        r"\bany (docs|documentation|guide)\b",
-        r"\?\s*$",
-    ),
-    Category.COMPLAINT: (
-        r"frustrat",
-        r"unacceptable",
-        r"disappoint",
-        r"\bcancel",
-        r"\bterrible\b",
-        r"\bworst\b",
-        r"\bridiculous\b",
-        r"\bswitch(ing)? to\b",
-        r"\bchurn",
-        r"fed up",
-        r"\bexpensive\b",
-    ),
-    Category.PRAISE: (
-        r"\blove\b",
-        r"great job",
-        r"\bthank",
-        r"\bawesome\b",
-        r"\bamazing\b",
-        r"\bfantastic\b",
-        r"\bkudos\b",
-        r"well done",
-        r"\bimpressed\b",
-        r"game.?changer",
-        r"\bexcellent\b",
-    ),
-}
-
-_POSITIVE = (
-    r"\blove",
-    r"\bgreat\b",
-    r"\bthank",
-    r"\bawesome\b",
-    r"\bamazing\b",
-    r"\bfantastic\b",
-    r"\bexcellent\b",
-    r"\bhappy\b",
-    r"\bimpressed\b",
-    r"\bhelpful\b",
-    r"\bsmooth\b",
-    r"\bperfect\b",
-    r"\bnice\b",
-    r"\bgood\b",
+# "Great, another outage": praise words next to a repeat of trouble are sarcasm, not praise.
+_SARCASM = re.compile(
+    r"\b(great|awesome|fantastic|love (it|that)|perfect|thanks|wonderful|brilliant)\b[,!. ]+"
+    r"(another|again|yet another|once again)\b",
+    re.IGNORECASE,
 )
-_NEGATIVE = (
-    r"frustrat",
-    r"\bbroken\b",
-    r"\bfail",
-    r"\berrors?\b",
-    r"\bcrash",
-    r"unacceptable",
-    r"disappoint",
-    r"\bterrible\b",
-    r"\bworst\b",
-    r"\bslow\b",
-    r"\bannoy",
-    r"\bbad\b",
-    r"\bcancel",
-    r"\bdown\b",
-    r"\boutage\b",
-    r"\bconfus",
-    r"\bbug\b",
-    r"\bwrong\b",
-    r"\bhate\b",
-    r"\bunusable\b",
-    r"\blost\b",
+_DEFECT = re.compile(
+    r"\b(crash(es|ed|ing)?|exception|stack ?trace|traceback|error|[45]\d\d|broken|fails?|failing|not working)\b",
+    re.IGNORECASE,
 )
-# "Great, another outage": praise words next to failure words are sarcasm, not praise.
-_SARCASM = re.compile(r"\b(great|awesome|fantastic|love it|perfect|thanks)\b[,!. ]+(another|again|yet another)\b", re.I)
+_ASKS = re.compile(r"\?\s*$|^(how|why|what|where|when|is there|can i|can we|does|do you|is it)\b", re.IGNORECASE)
 
 PRODUCT_AREAS: dict[str, tuple[str, ...]] = {
     "API": (r"\bapi\b", r"endpoint", r"\brate limit", r"\bsdk\b", r"\brequests?\b", r"\bwebhook"),
@@ -256,31 +147,36 @@ def read_severity(text: str) -> int:
     return 2
 
 
-def read_sentiment(text: str) -> tuple[float, float]:
-    """A score in [-1, 1] and a confidence, from weighed positive and negative cues."""
-    positive, negative = _hits(_POSITIVE, text), _hits(_NEGATIVE, text)
+@dataclass(frozen=True)
+class Reading:
+    """What the heads (or the API) read in one text, before the rules and the priority formula."""
+
+    category: Category
+    category_confidence: float
+    sentiment: SentimentLabel
+    sentiment_confidence: float
+    positive: float
+    negative: float
+
+
+def apply_rules(text: str, reading: Reading) -> Reading:
+    """The few rules that beat the model: sarcasm is negative, a defect asked as a question is a bug."""
     if _SARCASM.search(text):
-        positive, negative = 0, negative + 2
-    total = positive + negative
-    if total == 0:
-        return 0.0, 0.3
-    score = (positive - negative) / (total + 1)
-    return round(max(-1.0, min(1.0, score * 1.5)), 3), min(0.9, 0.4 + 0.1 * total)
+        category = Category.COMPLAINT if reading.category == Category.PRAISE else reading.category
+        return replace(reading, category=category, sentiment=SentimentLabel.NEGATIVE, positive=0.0, negative=1.0)
+    if reading.category == Category.QUESTION and _DEFECT.search(text) and _ASKS.search(text.splitlines()[0]):
+        return replace(reading, category=Category.BUG, category_confidence=reading.category_confidence / 2)
+    return reading
 
 
-def read_category(title: str, text: str, sentiment: float) -> tuple[Category, float]:
-    """The category whose cues weigh most; the title counts double, sentiment breaks ties."""
-    scores = {category: _hits(cues, title) * 2 + _hits(cues, text) for category, cues in _CATEGORY_CUES.items()}
-    if sentiment < -0.3:
-        scores[Category.COMPLAINT] += 1
-    if sentiment > 0.5:
-        scores[Category.PRAISE] += 1
-    best = max(scores, key=lambda category: scores[category])
-    if scores[best] == 0:
-        return Category.FEATURE_REQUEST if sentiment >= 0 else Category.COMPLAINT, 0.25
-    ranked = sorted(scores.values(), reverse=True)
-    margin = (ranked[0] - ranked[1]) / ranked[0]
-    return best, round(min(0.95, 0.4 + 0.5 * margin), 3)
+def sentiment_score(reading: Reading) -> float:
+    """A score in [-1, 1] whose contract label (>= 0.5 positive, <= -0.3 negative) is the predicted one."""
+    lean = reading.positive - reading.negative
+    if reading.sentiment == SentimentLabel.POSITIVE:
+        return round(0.5 + 0.5 * max(0.0, lean), 3)
+    if reading.sentiment == SentimentLabel.NEGATIVE:
+        return round(-0.3 - 0.7 * max(0.0, -lean), 3)
+    return round(max(-0.29, min(0.49, lean)), 3)
 
 
 def read_product_area(text: str, default: str | None) -> str | None:
@@ -298,24 +194,38 @@ def read_tags(text: str, submitted: list[str], area: str | None) -> list[str]:
     return list(dict.fromkeys(tags))[:5]
 
 
-def triage(item: FeedbackItem, bands: PriorityBands, model_version: str, now: datetime) -> AITriage:
+def triage(
+    item: FeedbackItem, reading: Reading, severity: int, bands: PriorityBands, model_version: str, now: datetime
+) -> AITriage:
     """The whole ai_triage block for one enriched item."""
     text = item.text
-    sentiment, sentiment_confidence = read_sentiment(text)
-    category, category_confidence = read_category(item.title, text, sentiment)
-    severity = read_severity(text)
-    priority, score, reasoning = priority_of(item.customer, severity, bands)
+    reading = apply_rules(text, reading)
+    score = sentiment_score(reading)
+    priority, priority_score, reasoning = priority_of(item.customer, severity, bands)
     area = read_product_area(text, item.product_area)
     return AITriage(
-        category=category,
-        sentiment_score=sentiment,
-        sentiment_label=sentiment_label(sentiment),
+        category=reading.category,
+        sentiment_score=score,
+        sentiment_label=sentiment_label(score),
         priority=priority,
-        priority_score=score,
+        priority_score=priority_score,
         priority_reasoning=reasoning,
         tags=read_tags(text, item.tags, area),
         product_area=area,
-        confidence=FieldConfidence(category=category_confidence, sentiment=sentiment_confidence, priority=0.6),
+        confidence=FieldConfidence(
+            category=round(reading.category_confidence, 3),
+            sentiment=round(reading.sentiment_confidence, 3),
+            priority=0.6,
+        ),
         model_version=model_version,
         processed_at=now,
     )
+
+
+SEVERITY_OF = {Priority.CRITICAL: 4, Priority.HIGH: 3, Priority.MEDIUM: 2, Priority.LOW: 1}
+PRIORITY_OF_SEVERITY = {severity: priority for priority, severity in SEVERITY_OF.items()}
+
+
+def severity_from(text: str, learned: Priority | None) -> int:
+    """A head trained on the team's own priorities knows their scale best; else the language cues."""
+    return SEVERITY_OF[learned] if learned is not None else read_severity(text)

@@ -1,9 +1,44 @@
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr
+
 from libs.runtime.settings import ServiceSettings
 
 
 class TriageSettings(ServiceSettings):
-    # Priority score bands (Tier x 3 + Severity x 2 + Revenue x 1, plus the at-risk boost; max 22).
+    # Priority score bands (Tier x 3 + Severity x 2 + Revenue x 1, plus the at-risk boost; max 22),
+    # set so that an unknown customer's outage is high, an enterprise's critical, a typo low.
     critical_from: float = 17.0
     high_from: float = 13.0
     medium_from: float = 9.0
     at_risk_boost: float = 2.0
+
+    # Where `prodops triage train` writes model versions; unset: under data_dir.
+    models_dir: Path | None = None
+    # How often the service looks for a newly trained model version.
+    model_check_seconds: float = 10.0
+    # Shadow mode: the AI's verdict is stored and published as a suggestion, never shown as truth.
+    shadow_mode: bool = False
+
+    # The Mistral API: used when a key is set, with the local engine as fallback.
+    mistral_api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("MISTRAL_API_KEY", "PRODOPS_MISTRAL_API_KEY")
+    )
+    mistral_server_url: str | None = None
+    mistral_small_model: str = "mistral-small-latest"
+    mistral_medium_model: str = "mistral-medium-latest"
+    mistral_large_model: str = "mistral-large-latest"
+    # Texts longer than this (sales-call transcripts) go to the large model.
+    mistral_long_text_chars: int = 6000
+    mistral_timeout_seconds: float = 20.0
+    mistral_max_concurrency: int = Field(default=4, ge=1)
+    mistral_retries: int = Field(default=3, ge=0)
+    # Dollars per million tokens (input, output), for the cost counter.
+    mistral_price_per_million: dict[str, tuple[float, float]] = {
+        "mistral-small-latest": (0.1, 0.3),
+        "mistral-medium-latest": (0.4, 2.0),
+        "mistral-large-latest": (2.0, 6.0),
+    }
+
+    def model_directory(self) -> Path:
+        return self.models_dir or self.data_dir / "triage-models"

@@ -10,7 +10,8 @@ from uuid import uuid4
 
 import pytest
 
-from services.dedupe.adapters import MINILM, IndexedItem, MiniLMEmbedder, QdrantEdgeIndex
+from libs.ml.embeddings import MINILM, MiniLMEmbedder
+from services.dedupe.adapters import IndexedItem, QdrantEdgeIndex
 from services.dedupe.domain import TimeWindow, best_threshold, f1_at
 from services.dedupe.settings import DedupeSettings
 

@@ -9,12 +9,12 @@ from uuid import UUID, uuid4
 import pytest
 from fastapi import FastAPI
 
+from libs.ml.embeddings import MINILM
 from libs.runtime.service import ServiceRuntime
 from libs.runtime.testing import collect, publish, running
 from libs.schemas.events import DedupeResult, FeedbackDeduped, FeedbackReceived, utcnow
 from libs.schemas.feedback import FeedbackItem
 from services.dedupe import storage
-from services.dedupe.adapters import MINILM
 from services.dedupe.app import create_app
 from services.dedupe.domain import Decision
 from services.dedupe.settings import DedupeSettings

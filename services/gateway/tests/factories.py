@@ -68,6 +68,7 @@ def triaged(
     priority: Priority = Priority.HIGH,
     sentiment: float = 0.6,
     tags: list[str] | None = None,
+    shadow: bool = False,
 ) -> FeedbackTriaged:
     triage = AITriage(
         category=category,
@@ -82,7 +83,8 @@ def triaged(
         model_version="test-1",
         processed_at=at,
     )
-    return FeedbackTriaged(producer="test", occurred_at=at, payload=TriageResult(item_id=item_id, ai_triage=triage))
+    result = TriageResult(item_id=item_id, ai_triage=triage, shadow=shadow)
+    return FeedbackTriaged(producer="test", occurred_at=at, payload=result)
 
 
 def deduped(

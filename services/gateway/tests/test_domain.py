@@ -149,6 +149,12 @@ def test_a_person_beats_the_ai_which_beats_what_was_submitted() -> None:
     assert by_person["triage"]["category"] == "bug", "the AI's own verdict is kept"
 
 
+def test_a_shadow_verdict_is_kept_beside_the_human_triage_but_not_shown_as_truth() -> None:
+    shadowed = fold_all([received(0), factories.triaged(ITEM_ID, at(2), category=Category.BUG, shadow=True)])
+    assert shadowed["category"] == "feature_request", "what the source's people said stays the truth"
+    assert shadowed["triage"]["category"] == "bug" and shadowed["triage"]["shadow"] is True
+
+
 def test_the_newest_override_of_a_field_wins_and_every_override_is_kept_in_time_order() -> None:
     row = fold_all(
         [received(0), overridden(7, priority="critical"), overridden(3, priority="low", category="question")]

@@ -1,0 +1,1 @@
+"""Machine-learning parts more than one service uses."""

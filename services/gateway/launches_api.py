@@ -1,0 +1,321 @@
+"""Launches, their checklists and the notifications they caused, under /api/v1.
+
+Reads come from the read model; every change is a command to the owning service (launches,
+notify), answered 202: the change shows in the read model once its events are folded.
+"""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date
+from typing import Annotated, Literal
+from uuid import UUID, uuid4
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from libs.runtime.auth import Editor, Role, require
+from libs.schemas.commands import (
+    Channel,
+    CreateLaunch,
+    LaunchCommandPayload,
+    LinkLaunch,
+    OptOut,
+    TickChecklistItem,
+    UpdateLaunch,
+)
+from libs.schemas.events import Envelope, LaunchCommand, Notification, SetNotificationOptOut, utcnow
+from libs.schemas.launches import (
+    Checklist,
+    Launch,
+    LaunchChanges,
+    LaunchFields,
+    LaunchStatus,
+    Team,
+)
+from services.gateway import domain, storage
+from services.gateway.deps import SessionDep
+from services.gateway.storage import LaunchView, NotificationQuery, NotificationView
+
+PRODUCER = "gateway"
+
+router = APIRouter(prefix="/api/v1", dependencies=[Depends(require(Role.VIEWER))])
+
+
+# --- models -------------------------------------------------------------------------------------
+
+
+class LaunchPublic(Launch):
+    shipped_at: AwareDatetime | None
+    readiness: float | None = Field(description="Share of the checklist done (null: no checklist yet).")
+
+
+class LaunchListPublic(BaseModel):
+    view: Literal["list"] = "list"
+    items: list[LaunchPublic]
+    total: int
+
+
+class MonthPublic(BaseModel):
+    month: int = Field(ge=1, le=12)
+    name: str
+    launches: list[LaunchPublic] = Field(description="The launches that target a day of the month.")
+
+
+class LaunchCalendarPublic(BaseModel):
+    """The 12-month grid of a year."""
+
+    view: Literal["calendar"] = "calendar"
+    year: int
+    months: list[MonthPublic]
+    total: int = Field(description="Launches in the grid.")
+
+
+class QuarterPublic(BaseModel):
+    quarter: int = Field(ge=1, le=4)
+    label: str
+    start: date
+    end: date
+    launches: list[LaunchPublic] = Field(description="The launches whose span (start to target) overlaps the quarter.")
+
+
+class LaunchTimelinePublic(BaseModel):
+    """The quarterly timeline of a year."""
+
+    view: Literal["timeline"] = "timeline"
+    year: int
+    quarters: list[QuarterPublic]
+    total: int = Field(description="Distinct launches on the timeline.")
+
+
+class LaunchCreate(LaunchFields):
+    model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="after")
+    def _starts_before_target(self) -> LaunchCreate:
+        if self.start_date and self.start_date > self.target_date:
+            raise ValueError("start_date is after target_date")
+        return self
+
+
+class LaunchUpdate(LaunchChanges):
+    """Only the fields sent change; null clears owner, start_date or tracker; status shipped ships it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class LinksCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    feedback_ids: list[UUID] = Field(default_factory=list, max_length=1000)
+    theme_ids: list[UUID] = Field(default_factory=list, max_length=1000)
+
+    @model_validator(mode="after")
+    def _something(self) -> LinksCreate:
+        if not self.feedback_ids and not self.theme_ids:
+            raise ValueError("give feedback_ids or theme_ids")
+        return self
+
+
+class ChecklistItemUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    done: bool
+
+
+class AcceptedPublic(BaseModel):
+    """A command accepted for its owning service; its effect shows in the read model once folded."""
+
+    id: UUID = Field(description="The launch (or, for an opt-out, the command) it is about.")
+    command_id: UUID
+
+
+class ChecklistPublic(Checklist):
+    launch_id: UUID
+    launch_name: str
+
+
+class OptOutCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    customer: str = Field(min_length=1, max_length=320, description="An email or a CRM customer id.")
+    channel: Channel | None = Field(default=None, description="None: every channel.")
+    opted_out: bool = True
+
+
+class NotificationPublic(Notification):
+    """A notification to a customer about a launch: sent, or failed with its reason."""
+
+
+class NotificationsPublic(BaseModel):
+    items: list[NotificationPublic]
+    total: int = Field(description="How many notifications match the filters.")
+
+
+# --- launches -----------------------------------------------------------------------------------
+
+
+@router.get("/launches")
+async def list_launches(
+    session: SessionDep,
+    view: Literal["list", "calendar", "timeline"] = "list",
+    launch_status: Annotated[list[LaunchStatus] | None, Query(alias="status")] = None,
+    team: Annotated[list[Team] | None, Query()] = None,
+    year: Annotated[
+        int | None, Query(ge=1970, le=2200, description="Calendar and timeline: this year by default.")
+    ] = None,
+) -> LaunchListPublic | LaunchCalendarPublic | LaunchTimelinePublic:
+    """Launches by target date (list), as a year's 12-month grid (calendar) or by quarter (timeline)."""
+    shown_year = year or utcnow().year
+    rows = await storage.list_launches(session, launch_status or (), team or (), year if view == "list" else shown_year)
+    launches = [launch_public(row) for row in rows]
+    if view == "calendar":
+        return _calendar(launches, shown_year)
+    if view == "timeline":
+        return _timeline(launches, shown_year)
+    return LaunchListPublic(items=launches, total=len(launches))
+
+
+def _calendar(launches: list[LaunchPublic], year: int) -> LaunchCalendarPublic:
+    months = [
+        MonthPublic(month=number, name=calendar.month_name[number], launches=of_month)
+        for number, of_month in enumerate(domain.by_month(launches, year), start=1)
+    ]
+    return LaunchCalendarPublic(year=year, months=months, total=sum(len(month.launches) for month in months))
+
+
+def _timeline(launches: list[LaunchPublic], year: int) -> LaunchTimelinePublic:
+    quarters = []
+    for number, of_quarter in enumerate(domain.by_quarter(launches, year), start=1):
+        first, last = domain.quarter_span(year, number)
+        quarters.append(
+            QuarterPublic(quarter=number, label=f"Q{number} {year}", start=first, end=last, launches=of_quarter)
+        )
+    distinct = {launch.id for quarter in quarters for launch in quarter.launches}
+    return LaunchTimelinePublic(year=year, quarters=quarters, total=len(distinct))
+
+
+@router.post("/launches", status_code=status.HTTP_202_ACCEPTED, responses={503: {"description": "Broker unavailable."}})
+async def create_launch(request: Request, principal: Editor, body: LaunchCreate) -> AcceptedPublic:
+    """Create a launch (its checklist follows from its type); it shows in the lists once created."""
+    launch = Launch(id=uuid4(), **body.model_dump())
+    return await _send(request, CreateLaunch(actor=principal.subject, launch=launch))
+
+
+@router.get("/launches/{launch_id}", responses={404: {"description": "No such launch (yet)."}})
+async def get_launch(session: SessionDep, launch_id: UUID) -> LaunchPublic:
+    """One launch."""
+    return launch_public(await _launch_row(session, launch_id))
+
+
+@router.patch(
+    "/launches/{launch_id}",
+    status_code=status.HTTP_202_ACCEPTED,
+    responses={404: {"description": "No such launch (yet)."}, 503: {"description": "Broker unavailable."}},
+)
+async def update_launch(
+    request: Request, session: SessionDep, principal: Editor, launch_id: UUID, body: LaunchUpdate
+) -> AcceptedPublic:
+    """Change the fields sent; status shipped ships the launch (and its customers hear of it, once)."""
+    if not body.model_fields_set:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "nothing to change")
+    await _launch_row(session, launch_id)
+    changes = LaunchChanges.model_validate(body.model_dump())
+    return await _send(request, UpdateLaunch(launch_id=launch_id, actor=principal.subject, changes=changes))
+
+
+@router.post(
+    "/launches/{launch_id}/links",
+    status_code=status.HTTP_202_ACCEPTED,
+    responses={404: {"description": "No such launch (yet)."}, 503: {"description": "Broker unavailable."}},
+)
+async def link_launch(
+    request: Request, session: SessionDep, principal: Editor, launch_id: UUID, body: LinksCreate
+) -> AcceptedPublic:
+    """Link feedback items and themes to the launch; those already linked stay."""
+    await _launch_row(session, launch_id)
+    command = LinkLaunch(
+        launch_id=launch_id, actor=principal.subject, feedback_ids=body.feedback_ids, theme_ids=body.theme_ids
+    )
+    return await _send(request, command)
+
+
+@router.get("/launches/{launch_id}/checklist", responses={404: {"description": "No such launch (yet)."}})
+async def get_checklist(session: SessionDep, launch_id: UUID) -> ChecklistPublic:
+    """The launch's checklist: each item with who ticked it and when, and the readiness per team and overall."""
+    return _checklist(await _launch_row(session, launch_id))
+
+
+@router.patch(
+    "/launches/{launch_id}/checklist/{item_id}",
+    status_code=status.HTTP_202_ACCEPTED,
+    responses={404: {"description": "No such launch or item."}, 503: {"description": "Broker unavailable."}},
+)
+async def tick_checklist_item(
+    request: Request, session: SessionDep, principal: Editor, launch_id: UUID, item_id: str, body: ChecklistItemUpdate
+) -> AcceptedPublic:
+    """Tick (done true) or untick an item; who and when are recorded."""
+    checklist = _checklist(await _launch_row(session, launch_id))
+    if item_id not in {item.id for item in checklist.items}:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"launch {launch_id} has no checklist item {item_id}")
+    command = TickChecklistItem(launch_id=launch_id, actor=principal.subject, item_id=item_id, done=body.done)
+    return await _send(request, command)
+
+
+# --- notifications ------------------------------------------------------------------------------
+
+
+@router.get("/notifications")
+async def list_notifications(session: SessionDep, query: Annotated[NotificationQuery, Query()]) -> NotificationsPublic:
+    """The newest notifications (the in-app inbox among them), sent or failed, with filters."""
+    rows, total = await storage.list_notifications(session, query)
+    return NotificationsPublic(items=[_notification(row) for row in rows], total=total)
+
+
+@router.post("/notifications/opt-outs", status_code=status.HTTP_202_ACCEPTED)
+async def set_opt_out(request: Request, principal: Editor, body: OptOutCreate) -> AcceptedPublic:
+    """Stop (or, with opted_out false, resume) telling a customer about launches, on a channel or on all."""
+    command = SetNotificationOptOut(producer=PRODUCER, payload=OptOut(**body.model_dump(), actor=principal.subject))
+    await _publish(request, command)
+    return AcceptedPublic(id=command.event_id, command_id=command.event_id)
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+
+def launch_public(row: LaunchView) -> LaunchPublic:
+    return LaunchPublic.model_validate(row.launch | {"shipped_at": row.shipped_at, "readiness": row.readiness})
+
+
+async def _launch_row(session: AsyncSession, launch_id: UUID) -> LaunchView:
+    row = await storage.get_launch(session, launch_id)
+    if row is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"launch {launch_id} not found")
+    return row
+
+
+def _checklist(row: LaunchView) -> ChecklistPublic:
+    checklist = row.checklist or {"items": [], "readiness": {"overall": 1.0, "by_team": {}}}
+    return ChecklistPublic.model_validate(checklist | {"launch_id": row.launch_id, "launch_name": row.name})
+
+
+def _notification(row: NotificationView) -> NotificationPublic:
+    return NotificationPublic.model_validate(
+        row.model_dump(exclude={"notification_id", "updated_at"}) | {"id": row.notification_id}
+    )
+
+
+async def _send(request: Request, payload: LaunchCommandPayload) -> AcceptedPublic:
+    command = LaunchCommand(producer=PRODUCER, payload=payload)
+    await _publish(request, command)
+    return AcceptedPublic(id=payload.launch_id, command_id=command.event_id)
+
+
+async def _publish(request: Request, command: Envelope) -> None:
+    try:
+        await request.app.state.runtime.publish(command)
+    except Exception as error:  # whatever the Kafka client raises, the caller may simply try again
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE, f"broker unavailable: {type(error).__name__}"
+        ) from error

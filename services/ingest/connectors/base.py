@@ -1,0 +1,278 @@
+"""The connector plugin interface: one class per source, the seed's adapter pattern.
+
+A connector is pure: it verifies a webhook from its raw bytes, says which events carry feedback,
+maps the vendor's records to the unified model, and describes its REST API's requests and pages.
+The I/O (HTTP, the database) lives in webhooks.py and sync.py, the same for every vendor.
+"""
+
+from __future__ import annotations
+
+import json
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from datetime import datetime, timedelta
+from typing import Any, ClassVar
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl, SecretStr, TypeAdapter, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from libs.schemas.feedback import Customer, FeedbackInput, Source
+from services.ingest.connectors.requests import (
+    JSON,
+    ApiRequest,
+    ApiResponse,
+    Cursor,
+    Feedback,
+    Page,
+    PageContent,
+    WebhookEvent,
+    WebhookRequest,
+)
+from services.ingest.connectors.signatures import Scheme, moment, outside_window, sha256_hex
+
+TITLE_LENGTH = 120
+Stamp = str | int | float | None
+"""A vendor's timestamp as it sends it (ISO-8601, or Unix seconds or milliseconds); read with `when`."""
+_url = TypeAdapter(HttpUrl)
+
+
+class PayloadError(ValueError):
+    """A verified payload that cannot become feedback: answered 422 and recorded."""
+
+
+class VendorModel(BaseModel):
+    """A vendor's JSON as far as we read it: unknown fields are ignored, known ones are typed."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+
+class SourceSettings(BaseSettings):
+    """One source's block of settings; each connector names its PRODOPS_<SOURCE>_ prefix."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    webhook_secret: SecretStr | None = None
+    api_url: str = ""
+    api_token: SecretStr | None = None
+    # Vendors that send a timestamp get this window (either side, for clock skew).
+    replay_window_seconds: float = Field(default=300, gt=0)
+    sync_every_minutes: float = Field(default=15, gt=0)
+    backfill_cron: str = "0 2 * * *"
+    page_size: int = Field(default=100, ge=1)
+    # A rate-limit reset further away than this ends the run; the next one resumes from the cursor.
+    max_rate_limit_wait_seconds: float = Field(default=900, ge=0)
+
+    def can_sync(self) -> bool:
+        return self.api_token is not None and bool(self.api_url)
+
+    def token(self) -> str:
+        return self.api_token.get_secret_value() if self.api_token else ""
+
+
+Fetch = Callable[[ApiRequest], Awaitable[ApiResponse]]
+
+
+class Connector(ABC):
+    """One source: webhook verification, feedback mapping, and its REST API's paging."""
+
+    name: ClassVar[Source]
+    settings_type: ClassVar[type[SourceSettings]]
+    scheme: ClassVar[Scheme | None]
+    """How the vendor signs its webhooks; None: it sends none we can verify."""
+    timestamped: ClassVar[bool] = False
+    """Whether the vendor dates its deliveries, so a replay window applies."""
+    delivery_header: ClassVar[str | None] = None
+    reset_headers: ClassVar[tuple[str, ...]] = ()
+    """Headers in which the vendor says when a rate limit resets, besides Retry-After."""
+
+    def __init__(self, settings: SourceSettings | None = None) -> None:
+        self.settings = settings if settings is not None else self.settings_type()
+
+    # --- webhooks -------------------------------------------------------------------------------
+
+    def verify(self, request: WebhookRequest, now: datetime) -> str | None:
+        """None when the delivery is the vendor's own and fresh; otherwise why it is refused."""
+        secret = self.settings.webhook_secret
+        if secret is None or self.scheme is None:
+            return f"webhooks from {self.name} are refused: PRODOPS_{self.name.upper()}_WEBHOOK_SECRET is not set"
+        if problem := self.scheme.check(secret.get_secret_value(), self.signed_message(request), request):
+            return problem
+        if self.timestamped:
+            window = timedelta(seconds=self.settings.replay_window_seconds)
+            return outside_window(self.sent_at(request), now, window)
+        return None
+
+    def signed_message(self, request: WebhookRequest) -> bytes:
+        """The bytes the vendor's signature covers."""
+        return request.body
+
+    def sent_at(self, request: WebhookRequest) -> datetime | None:
+        """When the vendor says it sent the delivery (only for `timestamped` vendors)."""
+        return None
+
+    def read_webhook(self, request: WebhookRequest) -> WebhookEvent:
+        """A verified delivery's event, delivery id and feedback; raises ValueError when it is unreadable."""
+        payload = json.loads(request.body)
+        records = self.feedback_records(request, payload)
+        return WebhookEvent(
+            name=self.event_name(request, payload),
+            delivery_id=self.delivery_id(request, payload),
+            feedback=[Feedback(record, self.transform_to_standard(record)) for record in records],
+        )
+
+    def delivery_id(self, request: WebhookRequest, payload: Any) -> str:
+        """The vendor's id for this delivery, or a hash of the body when it gives none."""
+        given = request.header(self.delivery_header) if self.delivery_header else None
+        return given.strip()[:200] if given and given.strip() else f"sha256:{sha256_hex(request.body)}"
+
+    @abstractmethod
+    def event_name(self, request: WebhookRequest, payload: Any) -> str:
+        """The vendor's name for what happened (for the delivery log)."""
+
+    @abstractmethod
+    def feedback_records(self, request: WebhookRequest, payload: Any) -> list[JSON]:
+        """The vendor records in a delivery that are feedback; [] acknowledges and ignores it."""
+
+    # --- the unified model ----------------------------------------------------------------------
+
+    @abstractmethod
+    def transform_to_standard(self, record: JSON) -> FeedbackInput:
+        """A vendor record (from a webhook or the API) as unified feedback; raises ValueError when it can't be."""
+
+    def feedback(
+        self,
+        *,
+        source_id: str | int,
+        title: str | None,
+        text: str,
+        customer: Customer | None = None,
+        created_at: datetime | None = None,
+        url: str | None = None,
+        votes: int = 1,
+        tags: Iterable[str] = (),
+    ) -> FeedbackInput:
+        """The unified item, with a title taken from the text when the vendor has none, and limits applied."""
+        return FeedbackInput(
+            source=self.name,
+            source_id=str(source_id),
+            title=title_of(title, text),
+            description=text[:50_000],
+            customer=customer or Customer(),
+            created_at=created_at,
+            url=web_url(url),
+            votes=max(votes, 0),
+            tags=list(dict.fromkeys(tag.strip() for tag in tags if tag and tag.strip()))[:20],
+        )
+
+    # --- the REST API ---------------------------------------------------------------------------
+
+    def authenticate(self) -> dict[str, str]:
+        """The headers that authenticate us to the vendor's API (a bearer token unless the vendor differs)."""
+        return {"Authorization": f"Bearer {self.settings.token()}"}
+
+    @abstractmethod
+    def page_request(self, cursor: Cursor) -> ApiRequest:
+        """The request for the page the cursor points at (the first page when it has no position)."""
+
+    @abstractmethod
+    def read_page(self, cursor: Cursor, response: ApiResponse) -> PageContent:
+        """The records of a page and the position of the next one."""
+
+    def updated_at(self, record: JSON) -> datetime | None:
+        """When a record last changed, for the next run's `since`."""
+        return None
+
+    def rate_limit_wait(self, response: ApiResponse, now: datetime) -> float | None:
+        """Seconds to wait before retrying a rate-limited response; None when it is not rate-limited."""
+        if response.status != 429:
+            return None
+        return wait_from_headers(response.headers, now, *self.reset_headers)
+
+    async def fetch_incremental(self, fetch: Fetch, cursor: Cursor) -> AsyncIterator[Page]:
+        """Pages of records changed since the cursor, each with the cursor to resume after it."""
+        while True:
+            content = self.read_page(cursor, await fetch(self.page_request(cursor)))
+            cursor = advanced(cursor, [self.updated_at(record) for record in content.records], content)
+            yield Page(content.records, cursor)
+            if content.next_page is None:
+                return
+
+    def fetch_feedback(self, fetch: Fetch, cursor: Cursor) -> AsyncIterator[Page]:
+        """Everything the vendor holds (the backfill): the same walk, from the beginning unless resuming."""
+        return self.fetch_incremental(fetch, cursor)
+
+
+def advanced(cursor: Cursor, changed: Iterable[datetime | None], content: PageContent) -> Cursor:
+    """The cursor after a page: mid-run it holds the next page; at the end the newest change becomes `since`."""
+    seen = [stamp for stamp in (cursor.high_water, *changed) if stamp is not None]
+    high_water = max(seen) if seen else None
+    if content.next_page is not None:
+        return Cursor(since=cursor.since, page=content.next_page, high_water=high_water)
+    return Cursor(since=high_water or cursor.since, page=content.resume_from)
+
+
+def wait_from_headers(headers: Any, now: datetime, *names: str) -> float:
+    """The wait a rate-limited response asks for: Retry-After, or a reset time in one of `names`."""
+    for name in ("retry-after", "x-ratelimit-retry-after"):
+        value = headers.get(name)
+        if value is not None:
+            try:
+                return max(float(value), 0.0)
+            except ValueError:
+                pass
+    for name in names:
+        reset = moment(headers.get(name))
+        if reset is not None:
+            return max((reset - now).total_seconds(), 0.0)
+    return 60.0  # no header at all: wait a minute, as GitHub asks
+
+
+def dig(value: Any, *path: str) -> Any:
+    """The value at a path through nested JSON objects, or None where the path breaks off."""
+    for key in path:
+        value = value.get(key) if isinstance(value, dict) else None
+    return value
+
+
+def text_at(value: Any, *path: str) -> str | None:
+    """The string at a path through nested JSON objects, or None."""
+    found = dig(value, *path)
+    return found if isinstance(found, str) else None
+
+
+def objects(value: Any) -> list[JSON]:
+    """The JSON objects in a list; anything else in it, or a value that is no list, gives nothing."""
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+def problem_of(error: ValueError) -> str:
+    """A validation error in one line: each bad field with what is wrong with it."""
+    if isinstance(error, ValidationError):
+        return "; ".join(
+            f"{error.title}.{'.'.join(str(part) for part in detail['loc']) or '(root)'}: {detail['msg']}"
+            for detail in error.errors()
+        )
+    return str(error)
+
+
+def title_of(title: str | None, text: str) -> str:
+    """The vendor's title, or the first line of the text; raises PayloadError when both are empty."""
+    chosen = (title or "").strip() or next((line.strip() for line in text.splitlines() if line.strip()), "")
+    if not chosen:
+        raise PayloadError("the record has neither a title nor any text")
+    return chosen if len(chosen) <= TITLE_LENGTH else chosen[: TITLE_LENGTH - 1].rstrip() + "…"
+
+
+def web_url(value: str | None) -> str | None:
+    """A link for people, or None when the vendor's value is not an http(s) URL."""
+    if not value:
+        return None
+    try:
+        return str(_url.validate_python(value))
+    except ValidationError:
+        return None
+
+
+def when(value: Any) -> AwareDatetime | None:
+    """A vendor's creation or change time, or None when it has none we can read."""
+    return moment(value) if isinstance(value, str | int | float) else None

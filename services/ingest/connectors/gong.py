@@ -1,0 +1,134 @@
+"""Gong: automation-rule webhooks (a signed JWT, or a key in the URL), and calls through the extensive API.
+
+A call becomes one feedback item for now; splitting a transcript into one item per request
+voiced is the triage engine's long-context path (a later issue).
+"""
+
+from __future__ import annotations
+
+import base64
+import hmac
+from datetime import datetime
+from typing import Any
+
+import jwt
+from pydantic import SecretStr
+from pydantic_settings import SettingsConfigDict
+
+from libs.schemas.feedback import Customer, FeedbackInput, Source
+from services.ingest.connectors.base import Connector, SourceSettings, Stamp, VendorModel, dig, objects, text_at, when
+from services.ingest.connectors.requests import JSON, ApiRequest, ApiResponse, Cursor, PageContent, WebhookRequest
+from services.ingest.connectors.signatures import UrlKey, sha256_hex
+from services.ingest.connectors.text import html_to_text
+
+
+class GongSettings(SourceSettings):
+    """The webhook secret is the rule's URL key; with a public key set, the signed JWT header is required."""
+
+    model_config = SettingsConfigDict(env_prefix="PRODOPS_GONG_")
+
+    api_url: str = "https://api.gong.io"
+    access_key: str | None = None
+    """Gong's API authenticates `<access key>:<access key secret>` (basic auth); the secret is the token."""
+    webhook_public_key: SecretStr | None = None
+    """The RSA public key (PEM) shown in the automation rule, for the 'Signed JWT header' option."""
+
+
+class Party(VendorModel):
+    name: str | None = None
+    emailAddress: str | None = None
+    affiliation: str | None = None
+
+
+class MetaData(VendorModel):
+    id: str | int
+    title: str | None = None
+    url: str | None = None
+    started: Stamp = None
+
+
+class Content(VendorModel):
+    brief: str | None = None
+
+
+class Call(VendorModel):
+    metaData: MetaData
+    parties: list[Party] = []
+    content: Content | None = None
+
+
+class Delivery(VendorModel):
+    callData: JSON
+    isTest: bool = False
+
+
+class Gong(Connector):
+    name = Source.GONG
+    settings_type = GongSettings
+    scheme = UrlKey()
+    settings: GongSettings
+
+    def verify(self, request: WebhookRequest, now: datetime) -> str | None:
+        public_key = self.settings.webhook_public_key
+        if public_key is None:
+            return super().verify(request, now)
+        return _jwt_problem(public_key.get_secret_value(), request)
+
+    def event_name(self, request: WebhookRequest, payload: Any) -> str:
+        return "call.test" if dig(payload, "isTest") is True else "call"
+
+    def feedback_records(self, request: WebhookRequest, payload: Any) -> list[JSON]:
+        delivery = Delivery.model_validate(payload)
+        return [] if delivery.isTest else [delivery.callData]
+
+    def transform_to_standard(self, record: JSON) -> FeedbackInput:
+        call = Call.model_validate(record)
+        # The customer is whoever on the call is not from our company.
+        customer = next((party for party in call.parties if party.affiliation == "External"), None)
+        brief = html_to_text(call.content.brief or "") if call.content else ""
+        return self.feedback(
+            source_id=call.metaData.id,
+            title=call.metaData.title,
+            text=brief,
+            customer=Customer(email=customer.emailAddress, name=customer.name) if customer else None,
+            created_at=when(call.metaData.started),
+            url=call.metaData.url,
+        )
+
+    def authenticate(self) -> dict[str, str]:
+        pair = f"{self.settings.access_key or ''}:{self.settings.token()}".encode()
+        return {"Authorization": f"Basic {base64.b64encode(pair).decode()}"}
+
+    def page_request(self, cursor: Cursor) -> ApiRequest:
+        since = cursor.since.isoformat() if cursor.since else "1970-01-01T00:00:00+00:00"
+        body: JSON = {
+            "filter": {"fromDateTime": since},
+            "contentSelector": {"exposedFields": {"parties": True, "content": {"brief": True}}},
+        }
+        if cursor.page:
+            body["cursor"] = cursor.page  # the extensive endpoint takes its cursor in the body
+        return ApiRequest(method="POST", url="/v2/calls/extensive", body=body)
+
+    def read_page(self, cursor: Cursor, response: ApiResponse) -> PageContent:
+        return PageContent(objects(dig(response.body, "calls")), text_at(response.body, "records", "cursor") or None)
+
+    def updated_at(self, record: JSON) -> datetime | None:
+        return when(dig(record, "metaData", "started"))
+
+
+def _jwt_problem(public_key: str, request: WebhookRequest) -> str | None:
+    """Gong's 'Signed JWT header': RS256 over claims that bind the body's SHA-256 (and expire)."""
+    token = (request.header("authorization") or "").removeprefix("Bearer ").strip()
+    if not token:
+        return "missing the signed JWT in the Authorization header"
+    try:
+        claims = jwt.decode(token, public_key, algorithms=["RS256"], options={"require": ["exp", "body_sha256"]})
+    except jwt.InvalidTokenError as error:
+        return f"invalid JWT: {error}"
+    digest = sha256_hex(request.body)
+    given = str(claims["body_sha256"])
+    # Gong's encoding of the digest is not documented: hex or base64 both bind the same body.
+    candidates = (digest, base64.b64encode(bytes.fromhex(digest)).decode())
+    if not any(hmac.compare_digest(candidate.encode(), given.encode()) for candidate in candidates):
+        return "the JWT's body_sha256 does not match the body"
+    return None

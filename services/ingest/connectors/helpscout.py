@@ -1,0 +1,116 @@
+"""Help Scout: base64 HMAC-SHA1 webhooks, and conversations modified since the cursor."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from libs.schemas.feedback import Customer, FeedbackInput, Source
+from services.ingest.connectors.base import Connector, SourceSettings, Stamp, VendorModel, dig, objects, text_at, when
+from services.ingest.connectors.requests import JSON, ApiRequest, ApiResponse, Cursor, PageContent, WebhookRequest
+from services.ingest.connectors.signatures import HmacSignature
+from services.ingest.connectors.text import html_to_text
+
+# A new conversation is feedback; replies, notes, tags, status changes and the test ping are not.
+FEEDBACK_EVENTS = {"convo.created"}
+
+
+class HelpScoutSettings(SourceSettings):
+    model_config = SettingsConfigDict(env_prefix="PRODOPS_HELPSCOUT_")
+
+    api_url: str = "https://api.helpscout.net"
+
+
+class Person(VendorModel):
+    id: int | None = None
+    type: str | None = None
+    email: str | None = None
+    first: str | None = None
+    last: str | None = None
+
+
+class Thread(VendorModel):
+    type: str | None = None
+    body: str | None = None
+    createdAt: Stamp = None
+
+
+class Tag(VendorModel):
+    tag: str
+
+
+class Conversation(VendorModel):
+    id: int
+    number: int | None = None
+    subject: str | None = None
+    preview: str | None = None
+    createdBy: Person | None = None
+    primaryCustomer: Person | None = None
+    createdAt: Stamp = None
+    tags: list[Tag] = []
+    embedded: dict[str, Any] = Field(default_factory=dict, alias="_embedded")
+
+
+class HelpScout(Connector):
+    name = Source.HELPSCOUT
+    settings_type = HelpScoutSettings
+    scheme = HmacSignature("x-helpscout-signature", "sha1", "base64")
+    reset_headers = ("x-ratelimit-retry-after",)
+
+    def event_name(self, request: WebhookRequest, payload: Any) -> str:
+        return request.header("x-helpscout-event") or "unknown"
+
+    def feedback_records(self, request: WebhookRequest, payload: Any) -> list[JSON]:
+        if request.header("x-helpscout-event") not in FEEDBACK_EVENTS:
+            return []
+        if not isinstance(payload, dict):
+            raise ValueError("a convo.created body is the conversation object")
+        return [payload]
+
+    def transform_to_standard(self, record: JSON) -> FeedbackInput:
+        conversation = Conversation.model_validate(record)
+        first = _first_customer_thread(conversation.embedded.get("threads"))
+        text = html_to_text(first.body or "") if first else ""
+        author = (
+            conversation.createdBy if conversation.createdBy and conversation.createdBy.type == "customer" else None
+        )
+        person = author or conversation.primaryCustomer
+        name = " ".join(part for part in (person.first, person.last) if part) if person else ""
+        url = f"https://secure.helpscout.net/conversation/{conversation.id}/{conversation.number or ''}".rstrip("/")
+        return self.feedback(
+            source_id=conversation.id,
+            title=conversation.subject,
+            text=text or (conversation.preview or "").strip(),
+            customer=Customer(email=person.email, name=name or None) if person else None,
+            created_at=when(conversation.createdAt),
+            url=f"{url}/",
+            tags=[tag.tag for tag in conversation.tags],
+        )
+
+    def page_request(self, cursor: Cursor) -> ApiRequest:
+        if cursor.page:
+            return ApiRequest(url=cursor.page)
+        params: dict[str, str | int] = {"status": "all", "embed": "threads"}
+        if cursor.since:
+            params["modifiedSince"] = cursor.since.strftime("%Y-%m-%dT%H:%M:%SZ")
+        return ApiRequest(url="/v2/conversations", params=params)
+
+    def read_page(self, cursor: Cursor, response: ApiResponse) -> PageContent:
+        records = objects(dig(response.body, "_embedded", "conversations"))
+        href = text_at(response.body, "_links", "next", "href")
+        return PageContent(records, href if records else None)
+
+    def updated_at(self, record: JSON) -> datetime | None:
+        return when(record.get("userUpdatedAt") or record.get("createdAt"))
+
+
+def _first_customer_thread(threads: Any) -> Thread | None:
+    """The customer's opening message (the oldest customer thread), when the body embeds threads."""
+    if not isinstance(threads, list):
+        return None
+    parsed = [Thread.model_validate(thread) for thread in threads if isinstance(thread, dict)]
+    customer = [thread for thread in parsed if thread.type == "customer"] or parsed
+    return min(customer, key=lambda thread: thread.createdAt or "") if customer else None

@@ -1,0 +1,130 @@
+"""Intercom: X-Hub-Signature (sha1) webhooks, and conversations through the search API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic_settings import SettingsConfigDict
+
+from libs.schemas.feedback import Customer, FeedbackInput, Source
+from services.ingest.connectors.base import Connector, SourceSettings, Stamp, VendorModel, dig, objects, text_at, when
+from services.ingest.connectors.requests import JSON, ApiRequest, ApiResponse, Cursor, PageContent, WebhookRequest
+from services.ingest.connectors.signatures import HmacSignature
+from services.ingest.connectors.text import html_to_text
+
+# A customer opening a conversation is feedback; replies, notes and tags are the conversation going on.
+FEEDBACK_TOPICS = {"conversation.user.created"}
+API_VERSION = "2.14"
+
+
+class IntercomSettings(SourceSettings):
+    model_config = SettingsConfigDict(env_prefix="PRODOPS_INTERCOM_")
+
+    api_url: str = "https://api.intercom.io"
+    page_size: int = 150
+
+
+class Person(VendorModel):
+    type: str | None = None
+    id: str | int | None = None
+    name: str | None = None
+    email: str | None = None
+
+
+class Message(VendorModel):
+    subject: str | None = None
+    body: str | None = None
+    author: Person | None = None
+
+
+class Tag(VendorModel):
+    name: str
+
+
+class Tags(VendorModel):
+    tags: list[Tag] = []
+
+
+class Conversation(VendorModel):
+    """A conversation as the v2 API returns it (`source`) or as v1 webhooks sent it (`conversation_message`)."""
+
+    id: str | int
+    title: str | None = None
+    created_at: Stamp = None
+    updated_at: Stamp = None
+    source: Message | None = None
+    conversation_message: Message | None = None
+    user: Person | None = None
+    tags: Tags | None = None
+    links: dict[str, Any] = {}
+
+
+class Notification(VendorModel):
+    topic: str
+    id: str | None = None
+    data: dict[str, Any]
+
+
+class Intercom(Connector):
+    name = Source.INTERCOM
+    settings_type = IntercomSettings
+    scheme = HmacSignature("x-hub-signature", "sha1", "hex", prefix="sha1=")
+    reset_headers = ("x-ratelimit-reset",)
+
+    def event_name(self, request: WebhookRequest, payload: Any) -> str:
+        return text_at(payload, "topic") or "unknown"
+
+    def delivery_id(self, request: WebhookRequest, payload: Any) -> str:
+        notification = text_at(payload, "id")
+        return f"notification:{notification}" if notification else super().delivery_id(request, payload)
+
+    def feedback_records(self, request: WebhookRequest, payload: Any) -> list[JSON]:
+        notification = Notification.model_validate(payload)
+        if notification.topic not in FEEDBACK_TOPICS:
+            return []
+        item = notification.data.get("item")
+        if not isinstance(item, dict):
+            raise ValueError("data.item: a conversation notification carries its conversation")
+        return [item]
+
+    def transform_to_standard(self, record: JSON) -> FeedbackInput:
+        conversation = Conversation.model_validate(record)
+        message = conversation.source or conversation.conversation_message or Message()
+        # An admin-initiated conversation names the admin as author; the customer is then unknown here.
+        author = message.author if message.author and message.author.type != "admin" else conversation.user
+        web = conversation.links.get("conversation_web")
+        return self.feedback(
+            source_id=conversation.id,
+            title=conversation.title or html_to_text(message.subject or ""),
+            text=html_to_text(message.body or ""),
+            customer=Customer(email=author.email, name=author.name) if author else None,
+            created_at=when(conversation.created_at),
+            url=web if isinstance(web, str) else None,
+            tags=[tag.name for tag in conversation.tags.tags] if conversation.tags else [],
+        )
+
+    def authenticate(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.settings.token()}", "Intercom-Version": API_VERSION}
+
+    def page_request(self, cursor: Cursor) -> ApiRequest:
+        since = int(cursor.since.timestamp()) if cursor.since else 0
+        pagination: JSON = {"per_page": min(self.settings.page_size, 150)}
+        if cursor.page:
+            pagination["starting_after"] = cursor.page
+        return ApiRequest(
+            method="POST",
+            url="/conversations/search",
+            body={
+                "query": {"field": "updated_at", "operator": ">", "value": since},
+                "pagination": pagination,
+            },
+        )
+
+    def read_page(self, cursor: Cursor, response: ApiResponse) -> PageContent:
+        records = objects(dig(response.body, "conversations"))
+        token = text_at(response.body, "pages", "next", "starting_after")
+        return PageContent(records, token if records else None)
+
+    def updated_at(self, record: JSON) -> datetime | None:
+        return when(record.get("updated_at"))

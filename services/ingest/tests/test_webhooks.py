@@ -1,0 +1,145 @@
+"""POST /webhooks/{source} on the real broker, SQLite and PostgreSQL: signed, forged, replayed, ignored."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+from uuid import UUID, uuid4
+
+import httpx
+import pytest
+from pydantic import SecretStr
+from sqlmodel import func, select
+
+from libs.runtime.testing import collect, running
+from libs.schemas.events import FeedbackReceived, utcnow
+from services.ingest.app import create_app
+from services.ingest.connectors import REGISTRY, Connector
+from services.ingest.settings import IngestSettings
+from services.ingest.storage import RejectedPayload, SourceRecord, StoredItem, WebhookDelivery, WebhookRejection
+from services.ingest.tests.connectors.vendors import BASE_URL, BY_SOURCE, VENDORS, WITH_FEEDBACK, Delivery, Vendor
+
+pytestmark = pytest.mark.kafka
+SECRET = "whsec-test-0123456789"
+
+
+def configured(source: str, secret: str | None = SECRET) -> Connector:
+    cls = REGISTRY[source]
+    return cls(cls.settings_type(webhook_secret=SecretStr(secret) if secret else None))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)], scope="module")
+async def ingest(
+    request: pytest.FixtureRequest, kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[httpx.AsyncClient]:
+    database_url = request.getfixturevalue("postgres_url") if request.param == "postgres" else None
+    data_dir = tmp_path_factory.mktemp("ingest-webhooks")
+    settings = IngestSettings(kafka_bootstrap=kafka_bootstrap, data_dir=data_dir, database_url=database_url)
+    connectors = {source: configured(source) for source in REGISTRY}
+    app = create_app(settings, connectors=connectors)
+    async with running(app), httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE_URL) as client:
+        client.app = app  # type: ignore[attr-defined]
+        client.connectors = connectors  # type: ignore[attr-defined]
+        yield client
+
+
+async def post(client: httpx.AsyncClient, delivery: Delivery) -> httpx.Response:
+    return await client.post(delivery.url, content=delivery.body, headers=delivery.headers)
+
+
+async def count(client: httpx.AsyncClient, model: type, *where: Any) -> int:
+    runtime = client.app.state.runtime  # type: ignore[attr-defined]
+    async with runtime.sessions() as session:
+        return (await session.exec(select(func.count()).select_from(model).where(*where))).one()
+
+
+def with_fresh_ids(vendor: Vendor) -> Vendor:
+    """The vendor's feedback payload with ids of its own, so runs on both databases stay apart."""
+    text, suffix = json.dumps(vendor.feedback), uuid4().int % 10**9
+    for old in ("9001", "7001", "5001", "3001", "10042", "553c3ef8b8cdcd1501ba1234", "500XX0000000001"):
+        text = text.replace(old, f"{old}{suffix}")
+    return Vendor(**{**vendor.__dict__, "feedback": json.loads(text)})
+
+
+@pytest.mark.parametrize("vendor", WITH_FEEDBACK, ids=[v.source for v in WITH_FEEDBACK])
+async def test_a_signed_feedback_delivery_is_stored_before_the_answer_and_a_replay_changes_nothing(
+    ingest: httpx.AsyncClient, vendor: Vendor
+) -> None:
+    delivery = with_fresh_ids(vendor).feedback_delivery(SECRET, utcnow())
+    response = await post(ingest, delivery)
+    assert response.status_code == 202, response.text
+    (item_id,) = [UUID(value) for value in response.json()["ids"]]
+    assert await count(ingest, StoredItem, StoredItem.id == item_id) == 1
+    assert await count(ingest, SourceRecord, SourceRecord.item_id == item_id) == 1
+    delivery_id = response.json()["delivery_id"]
+    assert await count(ingest, WebhookDelivery, WebhookDelivery.delivery_id == delivery_id) == 1
+
+    items_before = await count(ingest, StoredItem)
+    replay = await post(ingest, delivery)
+    assert replay.status_code == 200 and replay.json()["duplicate"] is True
+    assert await count(ingest, StoredItem) == items_before
+
+
+@pytest.mark.parametrize("vendor", VENDORS, ids=[v.source for v in VENDORS])
+async def test_a_forged_delivery_is_refused_recorded_and_never_processed(
+    ingest: httpx.AsyncClient, vendor: Vendor
+) -> None:
+    before = (await count(ingest, StoredItem), await count(ingest, WebhookDelivery))
+    forged = vendor.deliver("attacker-guess", vendor.feedback or vendor.ignored, utcnow(), vendor.feedback_headers)
+    response = await post(ingest, forged)
+    assert response.status_code == 401
+    reason = response.json()["detail"]
+    assert await count(
+        ingest, WebhookRejection, WebhookRejection.source == vendor.source, WebhookRejection.reason == reason
+    )
+    assert (await count(ingest, StoredItem), await count(ingest, WebhookDelivery)) == before
+
+
+@pytest.mark.parametrize("vendor", VENDORS, ids=[v.source for v in VENDORS])
+async def test_an_event_without_feedback_is_acknowledged_and_ignored(ingest: httpx.AsyncClient, vendor: Vendor) -> None:
+    items = await count(ingest, StoredItem)
+    response = await post(ingest, vendor.ignored_delivery(SECRET, utcnow()))
+    assert response.status_code == 200, response.text
+    assert response.json()["ids"] == [] and response.json()["duplicate"] is False
+    assert await count(ingest, StoredItem) == items
+
+
+async def test_a_stale_delivery_is_refused(ingest: httpx.AsyncClient) -> None:
+    from datetime import timedelta
+
+    linear = BY_SOURCE["linear"]
+    response = await post(ingest, linear.feedback_delivery(SECRET, utcnow() - timedelta(minutes=2)))
+    assert response.status_code == 401 and "replay window" in response.json()["detail"]
+
+
+async def test_a_source_without_a_secret_refuses_its_webhooks(
+    ingest: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(ingest.connectors, "jira", configured("jira", secret=None))  # type: ignore[attr-defined]
+    response = await post(ingest, BY_SOURCE["jira"].feedback_delivery(SECRET, utcnow()))
+    assert response.status_code == 401 and "PRODOPS_JIRA_WEBHOOK_SECRET" in response.json()["detail"]
+
+
+async def test_an_unknown_source_is_not_found(ingest: httpx.AsyncClient) -> None:
+    response = await ingest.post("/webhooks/fax", content=b"{}")
+    assert response.status_code == 404
+
+
+async def test_a_signed_but_unreadable_delivery_is_refused_and_kept(ingest: httpx.AsyncClient) -> None:
+    github = BY_SOURCE["github"]
+    broken = {**github.feedback, "issue": {"title": "no id"}}
+    response = await post(ingest, github.deliver(SECRET, broken, utcnow(), github.feedback_headers))
+    assert response.status_code == 422
+    assert response.json()["detail"] == "unreadable github delivery: Issue.id: Field required"
+    assert await count(ingest, RejectedPayload, RejectedPayload.source == "github")
+
+
+async def test_a_webhook_item_is_published_as_feedback_received(
+    ingest: httpx.AsyncClient, kafka_bootstrap: str
+) -> None:
+    delivery = with_fresh_ids(BY_SOURCE["helpscout"]).feedback_delivery(SECRET, utcnow())
+    item_id = UUID((await post(ingest, delivery)).json()["ids"][0])
+    seen = await collect(kafka_bootstrap, FeedbackReceived, lambda s: any(e.payload.id == item_id for e in s))
+    event = next(e for e in seen if e.payload.id == item_id)
+    assert event.payload.source.value == "helpscout" and event.payload.customer.email == "night@owl.io"

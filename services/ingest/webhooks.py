@@ -1,0 +1,84 @@
+"""POST /webhooks/{source}: the vendor's signature is the authentication; 2xx only once durable."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from uuid import UUID
+
+import structlog
+from fastapi import APIRouter, HTTPException, Request, Response, status
+from pydantic import BaseModel
+
+from libs.runtime.service import ServiceRuntime
+from libs.schemas.events import utcnow
+from services.ingest import intake, storage
+from services.ingest.connectors import Connector
+from services.ingest.connectors.base import problem_of
+from services.ingest.connectors.requests import WebhookRequest
+from services.ingest.settings import IngestSettings
+
+log = structlog.get_logger()
+
+
+class WebhookAnswer(BaseModel):
+    delivery_id: str
+    event: str
+    duplicate: bool = False
+    ids: list[UUID] = []
+
+
+def router(
+    runtime: ServiceRuntime, settings: IngestSettings, connectors: Mapping[str, Connector], wake_relay: asyncio.Event
+) -> APIRouter:
+    hooks = APIRouter(prefix="/webhooks", tags=["webhooks"])
+
+    @hooks.post(
+        "/{source}",
+        response_model=WebhookAnswer,
+        status_code=status.HTTP_202_ACCEPTED,
+        responses={200: {"description": "a replay, or an event that carries no feedback"}, 401: {}, 404: {}, 422: {}},
+    )
+    async def receive(source: str, request: Request, response: Response) -> WebhookAnswer:
+        """Verify a vendor's delivery over its raw bytes, then store its feedback before answering."""
+        connector = connectors.get(source)
+        if connector is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown source {source!r}")
+        body = await request.body()
+        if len(body) > settings.max_webhook_bytes:
+            raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, f"at most {settings.max_webhook_bytes} bytes")
+        arrived = WebhookRequest(
+            method=request.method,
+            url=str(request.url),
+            body=body,
+            headers=dict(request.headers),
+            query=dict(request.query_params),
+        )
+        now = utcnow()
+        if problem := connector.verify(arrived, now):
+            async with runtime.sessions() as session, session.begin():
+                storage.record_webhook_rejection(session, source, problem)
+            log.warning("webhook refused", source=source, reason=problem)
+            raise HTTPException(status.HTTP_401_UNAUTHORIZED, problem)
+        try:
+            event = connector.read_webhook(arrived)
+        except ValueError as error:  # malformed JSON, a shape the vendor does not send, no title or text
+            reason = f"unreadable {source} delivery: {problem_of(error)}"
+            async with runtime.sessions() as session, session.begin():
+                storage.record_rejection(session, source, reason, body)
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, reason) from error
+        events = intake.received(event.feedback, now)
+        item_ids = [received.payload.id for _, received in events]
+        async with runtime.sessions() as session, session.begin():
+            if not await storage.record_delivery(session, source, event.delivery_id, event.name, item_ids, body):
+                response.status_code = status.HTTP_200_OK
+                return WebhookAnswer(delivery_id=event.delivery_id, event=event.name, duplicate=True)
+            await intake.store_feedback(session, events, origin="webhook")
+        if item_ids:
+            wake_relay.set()
+        else:
+            response.status_code = status.HTTP_200_OK
+        log.info("webhook stored", source=source, webhook_event=event.name, items=len(item_ids))
+        return WebhookAnswer(delivery_id=event.delivery_id, event=event.name, ids=item_ids)
+
+    return hooks

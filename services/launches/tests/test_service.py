@@ -1,0 +1,173 @@
+"""The launches service on the real broker, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from uuid import uuid4
+
+import pytest
+from pydantic import SecretStr
+
+from libs.runtime.testing import collect, publish, running
+from libs.schemas.commands import CreateLaunch, LinkLaunch, TickChecklistItem, UpdateLaunch
+from libs.schemas.events import DeadLettered, LaunchChanged, LaunchCommand, LaunchShipped, utcnow
+from libs.schemas.launches import Launch, LaunchChanges, LaunchStatus, LaunchType, Team, TrackerLink
+from services.launches.app import create_app
+from services.launches.settings import LaunchesSettings
+from services.launches.tests.servers import tracker_server
+
+pytestmark = pytest.mark.kafka
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest) -> str | None:
+    return request.getfixturevalue("postgres_url") if request.param == "postgres" else None
+
+
+def settings_for(kafka_bootstrap: str, data_dir: Path, database_url: str | None = None) -> LaunchesSettings:
+    return LaunchesSettings(
+        kafka_bootstrap=kafka_bootstrap,
+        data_dir=data_dir,
+        database_url=database_url,
+        kafka_session_timeout_ms=2000,
+        kafka_heartbeat_interval_ms=500,
+    )
+
+
+def command(payload: object) -> LaunchCommand:
+    return LaunchCommand.model_validate({"producer": "test", "payload": payload})
+
+
+async def test_commands_change_a_launch_and_it_ships_once(
+    kafka_bootstrap: str, database_url: str | None, tmp_path: Path
+) -> None:
+    launch = Launch(
+        id=uuid4(),
+        name="Okta SSO",
+        type=LaunchType.ENTERPRISE_FEATURE,
+        team=Team.ENGINEERING,
+        target_date=utcnow().date() + timedelta(days=60),
+    )
+    item = uuid4()
+    commands = [
+        command(CreateLaunch(actor="pm@hub", launch=launch)),
+        command(TickChecklistItem(launch_id=launch.id, actor="sre@hub", item_id="engineering.tests", done=True)),
+        command(LinkLaunch(launch_id=launch.id, actor="pm@hub", feedback_ids=[item])),
+        command(UpdateLaunch(launch_id=launch.id, actor="pm@hub", changes=LaunchChanges(type="api_platform_update"))),
+        command(UpdateLaunch(launch_id=launch.id, actor="pm@hub", changes=LaunchChanges(status="shipped"))),
+        command(UpdateLaunch(launch_id=launch.id, actor="pm@hub", changes=LaunchChanges(status="shipped"))),
+    ]
+    async with running(create_app(settings_for(kafka_bootstrap, tmp_path, database_url))):
+        # One after the other: commands about one launch share a partition, so their order holds anyway.
+        await publish(kafka_bootstrap, *commands)
+        wanted = {c.event_id for c in commands[:5]}
+        changed = await collect(kafka_bootstrap, LaunchChanged, lambda s: wanted <= {e.causation_id for e in s})
+        shipped = await collect(
+            kafka_bootstrap, LaunchShipped, lambda s: any(e.payload.launch.id == launch.id for e in s)
+        )
+
+    mine = [e for e in changed if e.payload.launch.id == launch.id]
+    assert [e.causation_id for e in mine] == [c.event_id for c in commands[:5]], "shipping again changes nothing"
+    created, ticked, linked, retyped, last = (e.payload for e in mine)
+    assert created.checklist is not None and len(created.checklist.items) > 10
+    assert created.launch.complexity == "high"
+    assert ticked.checklist is not None and ticked.checklist.items[0].done_by == "sre@hub"
+    assert linked.launch.feedback_ids == [item]
+    assert retyped.checklist is not None and retyped.launch.complexity == "medium"
+    assert len(retyped.checklist.items) < len(created.checklist.items)
+    assert next(i for i in retyped.checklist.items if i.id == "engineering.tests").done, "the tick survives"
+    assert last.launch.status == LaunchStatus.SHIPPED
+    [announced] = [e for e in shipped if e.payload.launch.id == launch.id]
+    assert announced.causation_id == commands[4].event_id
+    assert announced.payload.launch.feedback_ids == [item]
+
+
+async def test_a_command_on_an_unknown_launch_is_dead_lettered_with_its_reason(
+    kafka_bootstrap: str, tmp_path: Path
+) -> None:
+    unknown = command(TickChecklistItem(launch_id=uuid4(), actor="pm@hub", item_id="engineering.tests", done=True))
+    async with running(create_app(settings_for(kafka_bootstrap, tmp_path))):
+        await publish(kafka_bootstrap, unknown)
+        letters = await collect(
+            kafka_bootstrap, DeadLettered, lambda s: any(str(unknown.event_id) in d.payload.body for d in s)
+        )
+    letter = next(d for d in letters if str(unknown.event_id) in d.payload.body)
+    assert letter.payload.consumer_group == "launches.launch.commands.v1"
+    assert f"no launch {unknown.payload.launch_id}" in letter.payload.reason
+
+
+async def test_launches_follow_their_trackers_and_the_passing_of_time(kafka_bootstrap: str, tmp_path: Path) -> None:
+    today = utcnow().date()
+    marker = uuid4().hex[:8]
+
+    def launch(name: str, target: timedelta, tracker: TrackerLink | None = None) -> Launch:
+        return Launch(
+            id=uuid4(),
+            name=f"{name} {marker}",
+            type=LaunchType.DOCUMENTATION,
+            team=Team.PRODUCT,
+            target_date=today + target,
+            tracker=tracker,
+        )
+
+    from_linear = launch("Okta SSO", timedelta(days=90), TrackerLink(system="linear", id=f"proj-{marker}"))
+    from_jira = launch("Batch API", timedelta(days=90), TrackerLink(system="jira", id=marker))
+    stale = launch("Usage export", timedelta(days=5))
+    creates = [command(CreateLaunch(actor="pm@hub", launch=item)) for item in (from_linear, from_jira)]
+    # Created a month ago, when its target was still far: only the risk review sees it is near now.
+    a_month_ago = utcnow() - timedelta(days=30)
+    late_create = CreateLaunch(actor="pm@hub", launch=stale)
+    creates.append(LaunchCommand(producer="test", occurred_at=a_month_ago, payload=late_create))
+    with tracker_server() as fake:
+        fake.linear_projects[f"proj-{marker}"] = {
+            "id": f"proj-{marker}",
+            "name": "Okta SSO",
+            "url": "https://linear.app/acme/project/okta-sso",
+            "status": {"name": "Completed", "type": "completed"},
+            "health": "onTrack",
+            "startDate": str(today - timedelta(days=30)),
+            "targetDate": str(today),
+            "labels": {"nodes": []},
+        }
+        fake.jira_versions[marker] = {"id": marker, "name": "2026.12", "released": False, "overdue": True}
+        settings = settings_for(kafka_bootstrap, tmp_path).model_copy(
+            update={
+                "linear_api_key": SecretStr("lin_api_1"),
+                "linear_api_url": f"{fake.url}/linear/graphql",
+                "jira_base_url": f"{fake.url}/jira",
+                "jira_email": "pm@acme.io",
+                "jira_api_token": SecretStr("t"),
+                "tracker_sync_seconds": 0.5,
+                "risk_review_seconds": 0.5,
+            }
+        )
+        async with running(create_app(settings)):
+            await publish(kafka_bootstrap, *creates)
+
+            def latest(seen: list[LaunchChanged], launch_id: object) -> Launch | None:
+                mine = [e.payload.launch for e in seen if e.payload.launch.id == launch_id]
+                return mine[-1] if mine else None
+
+            def settled(seen: list[LaunchChanged]) -> bool:
+                linear, jira, late = (latest(seen, item.id) for item in (from_linear, from_jira, stale))
+                return (
+                    linear is not None
+                    and linear.status == LaunchStatus.SHIPPED
+                    and jira is not None
+                    and jira.status == LaunchStatus.AT_RISK
+                    and late is not None
+                    and late.status == LaunchStatus.AT_RISK
+                )
+
+            changed = await collect(kafka_bootstrap, LaunchChanged, settled)
+            shipped = await collect(
+                kafka_bootstrap, LaunchShipped, lambda s: any(e.payload.launch.id == from_linear.id for e in s)
+            )
+
+    linear, jira, late = (latest(changed, item.id) for item in (from_linear, from_jira, stale))
+    assert linear is not None and (linear.start_date, linear.target_date) == (today - timedelta(days=30), today)
+    assert linear.tracker is not None and linear.tracker.url == "https://linear.app/acme/project/okta-sso"
+    assert any(e.payload.launch.id == from_linear.id for e in shipped), "synced to completed, it ships"
+    assert jira is not None and jira.risk_reason == "marked at risk by sync:jira"
+    assert late is not None and (late.risk_reason or "").startswith("5 days to the target date")

@@ -1,0 +1,103 @@
+"""Sending planned notifications: claim, send with retries, record the outcome, announce it.
+
+Each step commits before the next, so a crash anywhere loses nothing and sends nothing twice
+once it is recorded sent: a pending message is claimed (status sending) before it goes out;
+after the send it is marked sent or failed; only then is notification.sent published, under an
+event id fixed by the message and its outcome, so publishing again after a crash is a no-op
+downstream. The one window left is a crash between a send and its record: the claim's lease runs
+out and the message is sent once more (email keeps its Message-ID, so mail software sees one).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from datetime import timedelta
+from uuid import NAMESPACE_URL, uuid5
+
+import stamina
+import structlog
+
+from libs.runtime.service import ServiceRuntime
+from libs.schemas.commands import Channel
+from libs.schemas.events import NotificationSent, utcnow
+from services.notify import storage
+from services.notify.adapters import DeliveryFailed, Notifier
+from services.notify.domain import Planned
+from services.notify.settings import NotifySettings
+
+log = structlog.get_logger()
+
+BATCH = 50
+
+
+async def send_with_retries(notifier: Notifier, planned: Planned, settings: NotifySettings) -> tuple[str | None, int]:
+    """Send one message, retrying what may pass next time; the reason it failed (None: sent) and the attempts."""
+    attempts = 0
+    retrying = stamina.retry_context(
+        on=lambda error: isinstance(error, DeliveryFailed) and error.retry,
+        attempts=settings.delivery_attempts,
+        wait_initial=settings.delivery_backoff_seconds,
+        wait_max=settings.delivery_backoff_seconds * 30,
+        timeout=None,
+    )
+    try:
+        async for attempt in retrying:
+            with attempt:
+                attempts += 1
+                await notifier.send(planned)
+    except DeliveryFailed as error:
+        return error.reason, attempts
+    return None, attempts
+
+
+async def deliver_pending(
+    runtime: ServiceRuntime, notifiers: Mapping[Channel, Notifier], settings: NotifySettings
+) -> int:
+    """Send what is claimable and announce every outcome not yet announced; how many messages moved."""
+    async with runtime.sessions() as session, session.begin():
+        claimed = await storage.claim(session, utcnow(), timedelta(seconds=settings.delivery_lease_seconds), BATCH)
+    for row in claimed:
+        planned = row.as_planned()
+        notifier = notifiers.get(planned.notification.channel)
+        reason: str | None
+        if notifier is None:
+            reason, attempts = f"the {planned.notification.channel} channel is not configured", 0
+        else:
+            reason, attempts = await send_with_retries(notifier, planned, settings)
+        if reason:
+            log.warning("notification failed", channel=planned.notification.channel, reason=reason)
+        async with runtime.sessions() as session, session.begin():
+            await storage.finish(session, row.id, "failed" if reason else "sent", reason, max(attempts, 1), utcnow())
+    return len(claimed) + await announce(runtime)
+
+
+async def announce(runtime: ServiceRuntime) -> int:
+    """Publish notification.sent for each recorded outcome, then mark it announced."""
+    async with runtime.sessions() as session:
+        rows = await storage.unannounced(session, BATCH)
+    for row in rows:
+        notification = row.as_notification()
+        event = NotificationSent(
+            event_id=uuid5(NAMESPACE_URL, f"prodops:notify/sent/{notification.id}/{notification.status}"),
+            producer=runtime.name,
+            payload=notification,
+        )
+        await runtime.publish(event)
+    if rows:
+        async with runtime.sessions() as session, session.begin():
+            await storage.mark_announced(session, [row.id for row in rows])
+    return len(rows)
+
+
+async def delivery_loop(
+    runtime: ServiceRuntime, notifiers: Mapping[Channel, Notifier], settings: NotifySettings
+) -> None:
+    """Deliver until stopped: at once while there is work, else every poll interval."""
+    while True:
+        try:
+            if await deliver_pending(runtime, notifiers, settings):
+                continue
+        except Exception as error:  # the database or the broker is down: nothing is lost, try again
+            log.warning("delivery paused", error=f"{type(error).__name__}: {error}")
+        await asyncio.sleep(settings.delivery_poll_seconds)

@@ -1,0 +1,209 @@
+"""The notify service on the real broker (SQLite and PostgreSQL), with a real SMTP server and local
+Intercom and Slack servers: everyone who asked hears once per channel, whatever is replayed."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from datetime import date
+from pathlib import Path
+from uuid import uuid4
+
+import pytest
+from fastapi import FastAPI
+from sqlmodel import col, select
+
+from libs.runtime.inbox import InboxEntry
+from libs.runtime.testing import collect, publish, running
+from libs.schemas.commands import OptOut
+from libs.schemas.events import (
+    CustomerMatch,
+    DedupeResult,
+    EnrichedFeedback,
+    Envelope,
+    FeedbackDeduped,
+    FeedbackEnriched,
+    LaunchChanged,
+    LaunchPayload,
+    LaunchShipped,
+    NotificationSent,
+    SetNotificationOptOut,
+    ShippedLaunch,
+    utcnow,
+)
+from libs.schemas.feedback import Customer, FeedbackItem
+from libs.schemas.launches import Launch, LaunchStatus, LaunchType, Team
+from libs.testing.smtp import smtp_server
+from services.notify import storage
+from services.notify.app import create_app
+from services.notify.settings import NotifySettings
+from services.notify.tests.servers import vendor_server
+
+pytestmark = pytest.mark.kafka
+
+
+async def until(probe: Callable[[], Awaitable[bool]], what: str, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not await probe():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        await asyncio.sleep(0.2)
+
+
+def handled(app: FastAPI, events: list[Envelope]) -> Callable[[], Awaitable[bool]]:
+    async def probe() -> bool:
+        async with app.state.runtime.sessions() as session:
+            statement = select(InboxEntry.event_id).where(col(InboxEntry.event_id).in_([e.event_id for e in events]))
+            return len(set((await session.exec(statement)).all())) == len(events)
+
+    return probe
+
+
+def enriched(customer: Customer, title: str, description: str) -> FeedbackEnriched:
+    now = utcnow()
+    item = FeedbackItem(
+        id=uuid4(), title=title, description=description, customer=customer, created_at=now, received_at=now
+    )
+    payload = EnrichedFeedback(item=item, match=CustomerMatch(matched_by="email", known=True))
+    return FeedbackEnriched(producer="test", payload=payload)
+
+
+def deduped(item: FeedbackEnriched, duplicate_of: FeedbackEnriched) -> FeedbackDeduped:
+    result = DedupeResult(
+        item_id=item.payload.item.id,
+        similar_items=[],
+        duplicate_of=duplicate_of.payload.item.id,
+        duplicate_score=0.9,
+        threshold=0.5,
+        window_days=30,
+        embedding_model="test",
+    )
+    return FeedbackDeduped(producer="test", payload=result)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest) -> str | None:
+    return request.getfixturevalue("postgres_url") if request.param == "postgres" else None
+
+
+async def test_everyone_who_asked_hears_once_per_channel_and_a_replay_sends_nothing(
+    kafka_bootstrap: str, database_url: str | None, tmp_path: Path
+) -> None:
+    marker = uuid4().hex[:8]
+    acme = Customer(id=f"acme-{marker}", email=f"cto-{marker}@acme.io", company="Acme")
+    acme_ops = acme.model_copy(update={"email": f"ops-{marker}@acme.io"})
+    initech = Customer(id=f"initech-{marker}", email=f"dev-{marker}@initech.com", company="Initech")
+    globex = Customer(id=f"globex-{marker}", email=f"it-{marker}@globex.com", company="Globex")
+    sso = enriched(acme, "Please add SSO", "Okta is required by our IT team.")
+    sso_again = enriched(acme, "SAML sign-in", "Our auditors ask for SAML.")
+    ops = enriched(acme_ops, "Okta login", "We need Okta SSO for 40 people.")
+    dev = enriched(initech, "Single sign-on", "SSO through Okta, please.")
+    unrelated = enriched(globex, "Dark mode", "The console is too bright.")
+    duplicates = [deduped(ops, sso), deduped(dev, ops)]
+    opt_out = SetNotificationOptOut(
+        producer="test", payload=OptOut(customer=acme_ops.email or "", channel="email", actor="pm@hub")
+    )
+    launch = Launch(
+        id=uuid4(),
+        name=f"Okta SSO {marker}",
+        type=LaunchType.ENTERPRISE_FEATURE,
+        status=LaunchStatus.SHIPPED,
+        team=Team.ENGINEERING,
+        target_date=date(2026, 12, 1),
+        feedback_ids=[sso.payload.item.id, sso_again.payload.item.id],
+    )
+    shipped = LaunchShipped(producer="test", payload=ShippedLaunch(launch=launch, shipped_at=utcnow()))
+    replay = LaunchShipped(producer="test", payload=shipped.payload)
+
+    with smtp_server() as (mailbox, smtp_port), vendor_server() as vendors:
+        vendors.intercom_contacts = {acme.email or "": "c-1", initech.email or "": "c-2"}
+        vendors.slack_errors = {"#initech": "channel_not_found"}
+        settings = NotifySettings(
+            kafka_bootstrap=kafka_bootstrap,
+            data_dir=tmp_path,
+            database_url=database_url,
+            kafka_session_timeout_ms=2000,
+            kafka_heartbeat_interval_ms=500,
+            smtp_host="127.0.0.1",
+            smtp_port=smtp_port,
+            intercom_token="tok",
+            intercom_admin_id="814860",
+            intercom_api_url=f"{vendors.url}/intercom",
+            slack_token="xoxb",
+            slack_api_url=f"{vendors.url}/slack",
+            slack_account_channels={acme.id or "": "#acme", initech.id or "": "#initech"},
+            delivery_backoff_seconds=0.01,
+            delivery_poll_seconds=0.1,
+        )
+        app = create_app(settings)
+        async with running(app):
+            before = [sso, sso_again, ops, dev, unrelated, *duplicates, opt_out]
+            await publish(kafka_bootstrap, *before)
+            await until(handled(app, before), "the feedback events to be remembered")
+            await publish(kafka_bootstrap, shipped)
+            sent = await collect(
+                kafka_bootstrap,
+                NotificationSent,
+                lambda seen: len({n.payload.id for n in seen if n.payload.launch_id == launch.id}) == 10,
+            )
+            await publish(kafka_bootstrap, replay, shipped)
+            await until(handled(app, [replay]), "the replay to be handled")
+            await asyncio.sleep(1.0)  # the delivery loop polls every 0.1 s: time to send a double, if any
+            async with app.state.runtime.sessions() as session:
+                rows = await storage.of_launch(session, launch.id)
+            # Keyed by the launch, the sentinel lands behind every announcement of the launch.
+            sentinel = NotificationSent(producer="test", payload=sent[-1].payload.model_copy(update={"id": uuid4()}))
+            await publish(kafka_bootstrap, sentinel)
+            after_replay = await collect(
+                kafka_bootstrap, NotificationSent, lambda seen: any(n.event_id == sentinel.event_id for n in seen)
+            )
+            globex_before_link = len(mailbox.to(globex.email or ""))
+            # Linked after it shipped: Globex hears too, and nobody else again.
+            relinked = launch.model_copy(update={"feedback_ids": [*launch.feedback_ids, unrelated.payload.item.id]})
+            await publish(kafka_bootstrap, LaunchChanged(producer="test", payload=LaunchPayload(launch=relinked)))
+            late = await collect(
+                kafka_bootstrap,
+                NotificationSent,
+                lambda seen: len({n.payload.id for n in seen if n.payload.customer_email == globex.email}) == 3,
+            )
+            async with app.state.runtime.sessions() as session:
+                rows_after_link = await storage.of_launch(session, launch.id)
+
+    mine = {n.payload.id: n.payload for n in sent if n.payload.launch_id == launch.id}
+    outcomes = sorted((n.channel, n.customer_email or n.customer_id, n.status) for n in mine.values())
+    assert outcomes == sorted(
+        [
+            ("in_app", acme.email, "sent"),
+            ("in_app", acme_ops.email, "sent"),
+            ("in_app", initech.email, "sent"),
+            ("email", acme.email, "sent"),
+            ("email", initech.email, "sent"),
+            ("intercom", acme.email, "sent"),
+            ("intercom", acme_ops.email, "failed"),
+            ("intercom", initech.email, "sent"),
+            ("slack", acme.id, "sent"),
+            ("slack", initech.id, "failed"),
+        ]
+    ), "ops opted out of email; Globex did not ask"
+    failed = {n.channel: n for n in mine.values() if n.status == "failed"}
+    assert failed["intercom"].reason == f"no Intercom contact with the email {acme_ops.email}"
+    assert failed["slack"].reason == "Slack answered channel_not_found" and failed["slack"].attempts == 1
+
+    assert len(mailbox.to(acme.email or "")) == 1 and len(mailbox.to(initech.email or "")) == 1
+    assert mailbox.to(acme_ops.email or "") == [] and globex_before_link == 0
+    [to_cto] = mailbox.to(acme.email or "")
+    assert to_cto["Subject"] == f"{launch.name} has shipped"
+    body = to_cto.get_payload()
+    assert '"Please add SSO: Okta is required by our IT team."' in body and '"SAML sign-in' in body
+    assert len(vendors.received("/intercom/messages")) == 2
+    assert sorted(post["channel"] for post in vendors.received("/slack/chat.postMessage")) == ["#acme", "#initech"]
+
+    assert len(rows) == 10 and {row.status for row in rows} == {"sent", "failed"} and all(row.announced for row in rows)
+    to_globex = sorted((n.payload.channel, n.payload.status) for n in late if n.payload.customer_email == globex.email)
+    assert to_globex == [("email", "sent"), ("in_app", "sent"), ("intercom", "failed")]
+    assert len(rows_after_link) == 13 and len(mailbox.to(globex.email or "")) == 1
+    announced = [n for n in after_replay if n.payload.launch_id == launch.id and n.event_id != sentinel.event_id]
+    assert len(announced) == 10, "the replays announced nothing new"
+    slack_acme = next(n for n in mine.values() if n.channel == "slack" and n.status == "sent")
+    assert set(slack_acme.feedback_ids) == {sso.payload.item.id, sso_again.payload.item.id, ops.payload.item.id}

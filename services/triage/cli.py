@@ -1,0 +1,192 @@
+"""`prodops triage train|eval`: calibrate the local engine on labelled rows, and score it."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+from pydantic import BaseModel
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from libs.runtime.database import database_url, make_engine
+from libs.schemas.events import utcnow
+from services.triage import domain, evaluation, storage
+from services.triage.settings import TriageSettings
+
+T = TypeVar("T")
+app = typer.Typer(help="The triage engine: calibrate it on your labelled history, and score it.", no_args_is_help=True)
+console = Console(stderr=True)
+
+DataFiles = Annotated[
+    list[Path], typer.Option("--data", exists=True, dir_okay=False, help="A JSON lines file of labelled rows.")
+]
+
+
+class Prediction(BaseModel):
+    category: str
+    sentiment_label: str
+    priority: str
+
+
+def predict(texts: list[str], settings: TriageSettings) -> tuple[list[Prediction], str]:
+    """The current local engine's reading of each text, as `eval` scores it, and its version."""
+    from libs.ml.embeddings import MiniLMEmbedder
+    from services.triage.engines import LocalEngine
+
+    engine = LocalEngine.load(MiniLMEmbedder.load(), settings.model_directory())
+    predictions = []
+    for assessment, text in zip(engine.assess_now(texts), texts, strict=True):
+        reading = domain.apply_rules(text, assessment.reading)
+        label = domain.sentiment_label(domain.sentiment_score(reading))
+        # Rows carry no customer, so their priority is the text's own: its severity band.
+        priority = domain.PRIORITY_OF_SEVERITY[assessment.severity]
+        predictions.append(
+            Prediction(category=reading.category.value, sentiment_label=label.value, priority=priority.value)
+        )
+    return predictions, engine.version
+
+
+@app.command("eval")
+def evaluate(
+    data: DataFiles,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
+) -> None:
+    """Score the current engine against labelled rows: accuracy per field, per class, confusion."""
+
+    rows = evaluation.read_rows(data)
+    predictions, version = predict([row.text for row in rows], TriageSettings())
+    report: dict[str, object] = {"n": len(rows), "model_version": version, "targets": evaluation.TARGETS}
+    per_class: dict[str, object] = {}
+    confusion: dict[str, object] = {}
+    for field, key in (
+        ("category", "category_accuracy"),
+        ("sentiment_label", "sentiment_accuracy"),
+        ("priority", "priority_accuracy"),
+    ):
+        pairs = [
+            (getattr(row, field).value, getattr(p, field))
+            for row, p in zip(rows, predictions, strict=True)
+            if getattr(row, field)
+        ]
+        if not pairs:
+            report[key] = None
+            continue
+        truth, predicted = [t for t, _ in pairs], [p for _, p in pairs]
+        field_report = evaluation.field_report(truth, predicted)
+        report[key] = field_report.accuracy
+        per_class[field] = {label: score.model_dump() for label, score in field_report.per_class.items()}
+        confusion[field] = field_report.confusion
+        if field == "sentiment_label":
+            direction = evaluation.direction_accuracy(truth, predicted)
+            report["sentiment_direction_accuracy"] = round(direction, 4) if direction is not None else None
+        if field == "priority":
+            report["critical_false_negatives"] = [
+                row.text[:120]
+                for row, p in zip(rows, predictions, strict=True)
+                if row.priority and row.priority.value == "critical" and p.priority != "critical"
+            ]
+    report.setdefault("sentiment_direction_accuracy", None)
+    report["per_class"], report["confusion"] = per_class, confusion
+    if as_json:
+        typer.echo(json.dumps(report))
+        return
+    table = Table(title=f"{len(rows)} rows, engine {version}")
+    for column in ("measure", "value", "target"):
+        table.add_column(column)
+    for key in ("category_accuracy", "sentiment_accuracy", "sentiment_direction_accuracy", "priority_accuracy"):
+        value = report.get(key)
+        target = evaluation.TARGETS.get(key)
+        table.add_row(key, "-" if value is None else f"{value:.3f}", "" if target is None else f"{target:.2f}")
+    Console().print(table)
+    Console().print_json(json.dumps({"per_class": per_class, "confusion": confusion}))
+
+
+@app.command()
+def train(
+    data: DataFiles,
+    include_overrides: Annotated[bool, typer.Option(help="Also learn from people's corrections in the hub.")] = True,
+) -> None:
+    """Fit the local engine's heads on labelled rows (and the hub's overrides); the service picks the new version up."""
+    import numpy as np
+
+    from libs.ml.embeddings import MiniLMEmbedder
+    from services.triage import training
+
+    settings = TriageSettings()
+    rows = evaluation.read_rows(data)
+    if include_overrides:
+        rows += asyncio.run(_override_rows(settings))
+    with console.status(f"Embedding {len(rows)} rows..."):
+        embeddings = np.asarray(MiniLMEmbedder.load().embed([row.text for row in rows]))
+    with console.status("Fitting the heads..."):
+        heads = training.fit_heads(rows, embeddings)
+    info = training.ModelInfo(
+        version=training.new_version("local"),
+        trained_at=utcnow(),
+        rows=len(rows),
+        heads=sorted(heads.classifiers),
+        sources=[str(path) for path in data],
+    )
+    target = training.save(heads, settings.model_directory(), info)
+    typer.echo(f"model {info.version} ({', '.join(info.heads)}) trained on {len(rows)} rows: {target}")
+
+
+@app.command("shadow-report")
+def shadow_report(as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False) -> None:
+    """Where the AI and the people who triaged at the source disagree (shadow mode's report)."""
+    pairs = asyncio.run(_with_session(TriageSettings(), storage.verdicts_beside_human_triage)) or []
+    report: dict[str, object] = {"n": len(pairs)}
+    for field in ("category", "priority"):
+        compared = [
+            (getattr(item.item, field).value, getattr(verdict, field).value, item.item)
+            for item, verdict in pairs
+            if getattr(item.item, field) is not None
+        ]
+        if not compared:
+            continue
+        agreement = evaluation.field_report([human for human, _, _ in compared], [ai for _, ai, _ in compared])
+        report[field] = {
+            "agreement": agreement.accuracy,
+            "confusion": agreement.confusion,
+            "disagreements": [
+                {"item_id": str(item.id), "title": item.title, "human": human, "ai": ai}
+                for human, ai, item in compared
+                if human != ai
+            ],
+        }
+    if as_json:
+        typer.echo(json.dumps(report))
+    else:
+        Console().print_json(json.dumps(report))
+
+
+async def _with_session(settings: TriageSettings, query: Callable[[AsyncSession], Awaitable[T]]) -> T | None:
+    """Run a query on the triage service's database, or None when the service never ran on it."""
+    url = database_url(settings, "triage")
+    if url.startswith("sqlite") and not (settings.data_dir / "triage.db").exists():
+        return None
+    engine = make_engine(url, "triage")
+    try:
+        async with engine.connect() as connection, AsyncSession(connection) as session:
+            return await query(session)
+    except (OperationalError, ProgrammingError) as error:  # no tables: the service never ran on this database
+        console.print(f"[yellow]Nothing read from the triage database: {type(error).__name__}[/]")
+        return None
+    finally:
+        await engine.dispose()
+
+
+async def _override_rows(settings: TriageSettings) -> list[evaluation.LabelledRow]:
+    """People's corrections stored by the triage service, when its database is there."""
+    corrected = await _with_session(settings, storage.training_rows) or []
+    return [
+        evaluation.LabelledRow(text=text, category=category, priority=priority)
+        for text, category, priority in corrected
+    ]

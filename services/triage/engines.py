@@ -1,0 +1,255 @@
+"""Triage engines: the local one (embeddings and heads, offline) and Mistral's, with a fallback.
+
+Each engine reads texts into `Assessment`s; the handler turns an assessment into the ai_triage
+block with the domain's rules and the priority formula.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+import structlog
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from pydantic import BaseModel, Field, ValidationError
+
+from libs.ml.embeddings import Embedder
+from libs.schemas.feedback import Category, Priority, SentimentLabel, sentiment_label
+from services.triage import domain, evaluation, training
+from services.triage.domain import Reading
+from services.triage.settings import TriageSettings
+
+log = structlog.get_logger()
+
+SEED_EXAMPLES = Path(__file__).parent / "examples" / "seed.jsonl"
+
+
+@dataclass(frozen=True)
+class Assessment:
+    reading: Reading
+    severity: int
+    model_version: str
+    degraded_reason: str | None = None
+
+
+class TriageEngine(Protocol):
+    async def assess(self, texts: Sequence[str]) -> list[Assessment]:
+        """One assessment per text, in order."""
+        ...
+
+
+class EngineFailure(Exception):
+    """The engine could not give a valid answer; the caller falls back."""
+
+
+# --- local ----------------------------------------------------------------------------------------
+
+
+class LocalEngine:
+    """Sentence embeddings and logistic-regression heads, on the CPU, offline."""
+
+    def __init__(self, embedder: Embedder, heads: training.Heads, version: str) -> None:
+        self.embedder = embedder
+        self.heads = heads
+        self.version = version
+
+    @classmethod
+    def load(cls, embedder: Embedder, models: Path) -> LocalEngine:
+        """The newest trained version, else heads fitted on the project's own seed examples."""
+        current = training.load_current(models)
+        if current is None:
+            rows = evaluation.read_rows([SEED_EXAMPLES])
+            heads = training.fit_heads(rows, np.asarray(embedder.embed([row.text for row in rows])))
+            return cls(embedder, heads, "local-seed-1")
+        heads, info = current
+        return cls(embedder, heads, info.version)
+
+    def assess_now(self, texts: Sequence[str]) -> list[Assessment]:
+        """Blocking: embed and read every text."""
+        embeddings = np.asarray(self.embedder.embed(list(texts)))
+        return [
+            Assessment(reading, domain.severity_from(text, learned), self.version)
+            for text, (reading, learned) in zip(texts, self.read(texts, embeddings), strict=True)
+        ]
+
+    def read(self, texts: Sequence[str], embeddings: np.ndarray) -> list[tuple[Reading, Priority | None]]:
+        """What the heads read in each text (given its embedding), and the priority they learned, if any."""
+        probabilities = self.heads.predict(list(texts), embeddings)
+        readings = []
+        for index in range(len(texts)):
+            category = probabilities["category"][index]
+            sentiment = probabilities["sentiment_label"][index]
+            priority = probabilities["priority"][index] if "priority" in probabilities else None
+            best_category = max(category, key=category.__getitem__)
+            best_sentiment = max(sentiment, key=sentiment.__getitem__)
+            reading = Reading(
+                category=Category(best_category),
+                category_confidence=category[best_category],
+                sentiment=SentimentLabel(best_sentiment),
+                sentiment_confidence=sentiment[best_sentiment],
+                positive=sentiment.get("positive", 0.0),
+                negative=sentiment.get("negative", 0.0),
+            )
+            readings.append((reading, Priority(max(priority, key=priority.__getitem__)) if priority else None))
+        return readings
+
+    async def assess(self, texts: Sequence[str]) -> list[Assessment]:
+        return await asyncio.to_thread(self.assess_now, texts)
+
+
+# --- Mistral --------------------------------------------------------------------------------------
+
+PROMPT = """You triage customer feedback for a software product team.
+Read the feedback and answer with one JSON object, and nothing else, with these keys:
+- "category": one of "bug", "feature_request", "improvement", "question", "complaint", "praise"
+- "sentiment_score": a number from -1 (very negative) to 1 (very positive); 0 is neutral
+- "severity": 1 (minor, cosmetic) to 4 (blocking: production down, data loss, security)
+- "confidence": a number from 0 to 1, how sure you are of the category
+- "reasoning": one sentence on why
+Sarcasm ("Great, another outage") is negative. A defect asked as a question is a bug."""
+
+
+class MistralReading(BaseModel):
+    category: Category
+    sentiment_score: float = Field(ge=-1, le=1)
+    severity: int = Field(ge=1, le=4)
+    confidence: float = Field(default=0.7, ge=0, le=1)
+    reasoning: str = ""
+
+
+class MistralMetrics:
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.tokens = Counter(
+            "prodops_ai_tokens_total", "Tokens used, by model and kind.", ["model", "kind"], registry=registry
+        )
+        self.cost = Counter(
+            "prodops_ai_cost_dollars_total", "Estimated spend on the AI API, by model.", ["model"], registry=registry
+        )
+        self.calls = Counter(
+            "prodops_ai_calls_total", "AI API calls, by model and outcome.", ["model", "outcome"], registry=registry
+        )
+        self.fallbacks = Counter(
+            "prodops_ai_fallbacks_total",
+            "Items triaged by the fallback engine, by reason.",
+            ["reason"],
+            registry=registry,
+        )
+        self.latency = Histogram(
+            "prodops_ai_latency_seconds", "AI API call latency, by model.", ["model"], registry=registry
+        )
+
+
+class MistralEngine:
+    """Mistral's chat API through the official SDK: JSON answers validated, retried once if invalid."""
+
+    def __init__(self, client: object, settings: TriageSettings, metrics: MistralMetrics) -> None:
+        self.client = client
+        self.settings = settings
+        self.metrics = metrics
+        self.limit = asyncio.Semaphore(settings.mistral_max_concurrency)
+
+    @classmethod
+    def create(cls, settings: TriageSettings, metrics: MistralMetrics) -> MistralEngine:
+        from mistralai.client import Mistral
+        from mistralai.client.utils.retries import BackoffStrategy, RetryConfig
+
+        assert settings.mistral_api_key is not None
+        retries = RetryConfig("backoff", BackoffStrategy(200, 5_000, 2.0, 20_000), retry_connection_errors=True)
+        client = Mistral(
+            api_key=settings.mistral_api_key.get_secret_value(),
+            server_url=settings.mistral_server_url,
+            retry_config=retries if settings.mistral_retries else None,
+            timeout_ms=int(settings.mistral_timeout_seconds * 1000),
+        )
+        return cls(client, settings, metrics)
+
+    def model_for(self, text: str) -> str:
+        """Small for ordinary feedback; large for long sales-call transcripts."""
+        if len(text) > self.settings.mistral_long_text_chars:
+            return self.settings.mistral_large_model
+        return self.settings.mistral_small_model
+
+    async def assess(self, texts: Sequence[str]) -> list[Assessment]:
+        return list(await asyncio.gather(*(self._assess_one(text) for text in texts)))
+
+    async def _assess_one(self, text: str) -> Assessment:
+        model = self.model_for(text)
+        for attempt in (1, 2):
+            content = await self._chat(model, text)
+            try:
+                answer = MistralReading.model_validate_json(_json_object(content))
+            except (ValidationError, ValueError) as error:
+                self.metrics.calls.labels(model, "invalid_output").inc()
+                log.warning("invalid AI output", model=model, attempt=attempt, error=str(error)[:200])
+                continue
+            return Assessment(_reading(answer), answer.severity, f"mistral:{model}")
+        raise EngineFailure(f"{model} gave invalid output twice")
+
+    async def _chat(self, model: str, text: str) -> str:
+        async with self.limit:
+            try:
+                with self.metrics.latency.labels(model).time():
+                    response = await self.client.chat.complete_async(  # type: ignore[attr-defined]
+                        model=model,
+                        messages=[{"role": "system", "content": PROMPT}, {"role": "user", "content": text[:30_000]}],
+                        response_format={"type": "json_object"},
+                        temperature=0.0,
+                    )
+            except Exception as error:  # the SDK's own errors, timeouts and refused connections alike
+                self.metrics.calls.labels(model, "error").inc()
+                raise EngineFailure(f"{model}: {type(error).__name__}: {str(error)[:200]}") from error
+        self.metrics.calls.labels(model, "ok").inc()
+        self._count(model, response.usage)
+        return response.choices[0].message.content or ""
+
+    def _count(self, model: str, usage: object) -> None:
+        prompt = getattr(usage, "prompt_tokens", 0) or 0
+        completion = getattr(usage, "completion_tokens", 0) or 0
+        self.metrics.tokens.labels(model, "prompt").inc(prompt)
+        self.metrics.tokens.labels(model, "completion").inc(completion)
+        price_in, price_out = self.settings.mistral_price_per_million.get(model, (0.0, 0.0))
+        self.metrics.cost.labels(model).inc((prompt * price_in + completion * price_out) / 1_000_000)
+
+
+def _json_object(content: str) -> str:
+    """The JSON object in an answer, also when the model wrapped it in a code fence."""
+    start, end = content.find("{"), content.rfind("}")
+    if start < 0 or end < start:
+        raise ValueError("no JSON object in the answer")
+    json.loads(content[start : end + 1])
+    return content[start : end + 1]
+
+
+def _reading(answer: MistralReading) -> Reading:
+    label = sentiment_label(answer.sentiment_score)
+    return Reading(
+        category=answer.category,
+        category_confidence=answer.confidence,
+        sentiment=label,
+        sentiment_confidence=min(1.0, abs(answer.sentiment_score) + 0.3),
+        positive=max(0.0, answer.sentiment_score),
+        negative=max(0.0, -answer.sentiment_score),
+    )
+
+
+class FallbackEngine:
+    """The primary engine, and the fallback for every item it cannot answer (degraded, and said so)."""
+
+    def __init__(self, primary: TriageEngine, fallback: TriageEngine, metrics: MistralMetrics) -> None:
+        self.primary = primary
+        self.fallback = fallback
+        self.metrics = metrics
+
+    async def assess(self, texts: Sequence[str]) -> list[Assessment]:
+        try:
+            return await self.primary.assess(texts)
+        except EngineFailure as error:
+            self.metrics.fallbacks.labels("primary_failed").inc(len(texts))
+            log.warning("falling back to the local engine", reason=str(error))
+            fallen = await self.fallback.assess(texts)
+            return [Assessment(a.reading, a.severity, a.model_version, degraded_reason=str(error)) for a in fallen]
