@@ -32,6 +32,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from libs.runtime.settings import SERVICES
 from libs.schemas.events import utcnow
 from services.ingest.tests.connectors.vendors import BY_SOURCE
 from tests.conftest import HubClient, start_hub
@@ -206,7 +207,8 @@ async def measure(arguments: argparse.Namespace) -> dict[str, Any]:
     secret = f"bench-{secrets.token_hex(16)}"
     with tempfile.TemporaryDirectory() as scratch:
         started = time.monotonic()
-        hub = await start_hub(Path(scratch) / "hub", arguments.database_url, {SECRET_VARIABLE: secret})
+        services = ("ingest",) if arguments.ingest_only else SERVICES
+        hub = await start_hub(Path(scratch) / "hub", arguments.database_url, {SECRET_VARIABLE: secret}, services)
         note(f"hub ready in {time.monotonic() - started:.1f}s", arguments)
         client = HubClient(hub)
         try:
@@ -216,8 +218,9 @@ async def measure(arguments: argparse.Namespace) -> dict[str, Any]:
             )
             answer = await client.http.post(warmup.url, content=warmup.body, headers=warmup.headers)
             assert answer.status_code == 202, answer.text
-            await client.processed([str(item) for item in answer.json()["ids"]])
-            listed_before = (await github_items(client, 1))["total"]
+            if not arguments.ingest_only:
+                await client.processed([str(item) for item in answer.json()["ids"]])
+            listed_before = 0 if arguments.ingest_only else (await github_items(client, 1))["total"]
 
             result = await run_generator(
                 hub.ingest_url, secret, arguments.requests, arguments.concurrency, arguments.timeout
@@ -225,7 +228,7 @@ async def measure(arguments: argparse.Namespace) -> dict[str, Any]:
             ids = result.pop("ids")
             if result["refused"]:
                 note(f"--- ingest log (tail) ---\n{hub.log_of('ingest').read_text()[-3000:]}", arguments)
-            if arguments.check_delivered and ids:
+            if arguments.check_delivered and ids and not arguments.ingest_only:
                 reached = await wait_delivered(client, ids, listed_before, arguments.drain_timeout)
                 for stage in ("listed", "processed"):
                     seconds = reached[f"{stage}_at"] - result["started_at"]
@@ -278,6 +281,9 @@ def main() -> None:
     parser.add_argument("--drain-timeout", type=float, default=1800.0, help="the wait for --check-delivered")
     parser.add_argument("--database-url", default=None, help="PostgreSQL instead of SQLite files")
     parser.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    parser.add_argument(
+        "--ingest-only", action="store_true", help="run ingest alone (and the broker): its own ceiling, no pipeline"
+    )
     parser.add_argument("--generate", action="store_true", help=argparse.SUPPRESS)  # the second process
     parser.add_argument("--url", help=argparse.SUPPRESS)
     arguments = parser.parse_args()

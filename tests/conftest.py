@@ -39,11 +39,14 @@ def hub_env(data_dir: Path, database_url: str | None, extra: Mapping[str, str] =
     return env
 
 
-async def start_hub(data_dir: Path, database_url: str | None, extra: Mapping[str, str] = {}) -> Hub:
+async def start_hub(
+    data_dir: Path, database_url: str | None, extra: Mapping[str, str] = {}, services: tuple[str, ...] = SERVICES
+) -> Hub:
     hub = Hub(
         data_dir=data_dir,
         base_port=free_port_block(len(SERVICES)),
         extra_env=hub_env(data_dir, database_url, extra),
+        services=services,
     )
     try:
         await hub.start()

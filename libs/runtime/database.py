@@ -52,7 +52,9 @@ def is_postgres(engine: AsyncEngine) -> bool:
 def make_engine(url: str, service: str) -> AsyncEngine:
     """An engine whose unqualified tables live in the service's own schema (Postgres) or file (SQLite)."""
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        # One connection per process: SQLite has one writer at a time, and queueing on the pool beats
+        # its busy handler, which sleeps up to 100 ms between retries.
+        engine = create_async_engine(url, connect_args={"timeout": 30}, pool_size=1, max_overflow=0)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
