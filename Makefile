@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup up test test-fast lint bench clean
+.PHONY: setup browser up test test-fast lint clean
 
 setup: $(STAMP)
 
@@ -15,10 +15,14 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e '.[dev]'
 	touch $(STAMP)
 
+# The browser tests drive Debian's chromium (Playwright never downloads one); installed when missing and we are root.
+browser:
+	test -x /usr/bin/chromium || test "$$(id -u)" != 0 || (apt-get update -qq && apt-get install -y -qq chromium)
+
 up: setup
 	$(VENV)/bin/prodops up
 
-test: setup
+test: setup browser
 	$(PY) -m pytest -q
 
 test-fast: setup

@@ -1,25 +1,40 @@
-"""The gateway: folds every event into read tables and serves them over the REST API."""
+"""The gateway: folds every event into read tables, serves them over the REST API, and serves the web UI."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
 
 from libs.runtime.service import ServiceRuntime, service_app
 from services.gateway import api, handlers, launches_api, overrides_api
 from services.gateway.settings import GatewaySettings
 
 NAME = "gateway"
+WEB = Path(__file__).parent / "web"
 
 
 def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     settings = settings or GatewaySettings()
     runtime = ServiceRuntime.create(NAME, settings, Path(__file__).parent / "migrations")
     handlers.register(runtime)
-    return service_app(
+    app = service_app(
         runtime,
         title="ProdOps gateway",
         routers=[api.router, launches_api.router, overrides_api.router],
         serves_without_broker=True,
     )
+    mount_web_ui(app)
+    return app
+
+
+def mount_web_ui(app: FastAPI) -> None:
+    """The web UI: index.html at /, its assets under /static; it signs in with a token, so it is public."""
+
+    @app.get("/", include_in_schema=False)
+    async def index() -> FileResponse:
+        return FileResponse(WEB / "index.html", headers={"Cache-Control": "no-cache"})
+
+    app.mount("/static", StaticFiles(directory=WEB), name="static")
