@@ -2,6 +2,7 @@
 
 - `kafka_bootstrap`: a tansu broker (the Kafka protocol, in memory) with the hub's topics.
 - `postgres_url`: a fresh PostgreSQL database on the local server, dropped at the end.
+- `database_url`: parametrizes a test over SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import asyncpg
 import pytest
 
 from libs.runtime.broker import EmbeddedBroker, create_topics, free_port
+from libs.runtime.testing import DATABASES, database_for
 from libs.schemas import topics
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -55,3 +57,9 @@ def postgres_url() -> Iterator[str]:
     host_part = POSTGRES_ADMIN_DSN.split("://", 1)[1].rsplit("/", 1)[0]
     yield f"postgresql+asyncpg://{host_part}/{name}"
     _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=DATABASES)
+def database_url(request: pytest.FixtureRequest) -> str | None:
+    """None (SQLite) or a PostgreSQL URL: a test that takes it runs on both."""
+    return database_for(request)

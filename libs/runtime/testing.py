@@ -6,18 +6,44 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import TypeVar
 
+import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from fastapi import FastAPI
 from pydantic import ValidationError
 
 from libs.runtime.broker import publish
+from libs.runtime.settings import ServiceSettings
 from libs.schemas.events import Envelope
 
-__all__ = ["collect", "publish", "publish_raw", "running"]
+__all__ = ["DATABASES", "collect", "database_for", "publish", "publish_raw", "quick_settings", "running"]
 
 E = TypeVar("E", bound=Envelope)
+S = TypeVar("S", bound=ServiceSettings)
+
+# Every service test runs on both databases: SQLite (a file under data_dir) and PostgreSQL.
+DATABASES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+def database_for(request: pytest.FixtureRequest) -> str | None:
+    """The database URL a fixture parametrized with DATABASES stands for; None means SQLite."""
+    return request.getfixturevalue("postgres_url") if request.param == "postgres" else None  # type: ignore[no-any-return]
+
+
+def quick_settings(
+    settings_type: type[S], kafka_bootstrap: str, data_dir: Path, database_url: str | None, **extra: object
+) -> S:
+    """A service's settings under test: its own data dir, the chosen database, consumer groups that join in a second."""
+    return settings_type(
+        kafka_bootstrap=kafka_bootstrap,
+        data_dir=data_dir,
+        database_url=database_url,
+        kafka_session_timeout_ms=2000,
+        kafka_heartbeat_interval_ms=500,
+        **extra,
+    )
 
 
 @asynccontextmanager

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 
 from libs.ml.embeddings import MINILM
 from libs.runtime.service import ServiceRuntime
-from libs.runtime.testing import collect, publish, running
+from libs.runtime.testing import collect, publish, quick_settings, running
 from libs.schemas.events import DedupeResult, FeedbackDeduped, FeedbackReceived, utcnow
 from libs.schemas.feedback import FeedbackItem
 from services.dedupe import storage
@@ -51,13 +51,7 @@ def received(text: tuple[str, str], days_ago: int = 0) -> FeedbackReceived:
 
 
 def settings_for(kafka_bootstrap: str, data_dir: Path, database_url: str | None = None) -> DedupeSettings:
-    return DedupeSettings(
-        kafka_bootstrap=kafka_bootstrap,
-        data_dir=data_dir,
-        database_url=database_url,
-        kafka_session_timeout_ms=2000,
-        kafka_heartbeat_interval_ms=500,
-    )
+    return quick_settings(DedupeSettings, kafka_bootstrap, data_dir, database_url)
 
 
 async def deduped(kafka_bootstrap: str, *events: FeedbackReceived) -> dict[UUID, DedupeResult]:
@@ -66,11 +60,6 @@ async def deduped(kafka_bootstrap: str, *events: FeedbackReceived) -> dict[UUID,
     wanted = {event.event_id for event in events}
     seen = await collect(kafka_bootstrap, FeedbackDeduped, lambda s: wanted <= {e.causation_id for e in s})
     return {event.event_id: next(e.payload for e in seen if e.causation_id == event.event_id) for event in events}
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest) -> str | None:
-    return request.getfixturevalue("postgres_url") if request.param == "postgres" else None
 
 
 async def test_a_paraphrase_is_flagged_as_a_duplicate_of_the_first_and_a_replay_keeps_the_decision(

@@ -34,11 +34,6 @@ def received(email: str | None, company: str | None = None) -> FeedbackReceived:
     return FeedbackReceived(producer="test", payload=item)
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str | None:
-    return request.getfixturevalue("postgres_url") if request.param == "postgres" else None
-
-
 async def test_feedback_is_enriched_with_the_crm_customer(
     kafka_bootstrap: str, database_url: str | None, tmp_path: Path
 ) -> None:

@@ -23,7 +23,7 @@ from sqlmodel import col, select
 
 from libs.runtime.auth import Role, create_token
 from libs.runtime.inbox import InboxEntry
-from libs.runtime.testing import publish, running
+from libs.runtime.testing import DATABASES, database_for, publish, quick_settings, running
 from libs.schemas.events import Envelope, Notification, NotificationSent, utcnow
 from libs.schemas.feedback import Category, Customer, FeedbackStatus, Priority, SimilarItem, Source, Tier
 from libs.schemas.launches import LaunchStatus, Team
@@ -75,18 +75,12 @@ def shuffled(events: list[Envelope], seed: int) -> list[Envelope]:
     return events
 
 
-@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(scope="module", params=DATABASES)
 async def scenario(
     request: pytest.FixtureRequest, kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[Scenario]:
-    database_url = request.getfixturevalue("postgres_url") if request.param == "postgres" else None
-    settings = GatewaySettings(
-        kafka_bootstrap=kafka_bootstrap,
-        data_dir=tmp_path_factory.mktemp(f"gateway-{request.param}"),
-        database_url=database_url,
-        kafka_session_timeout_ms=2000,
-        kafka_heartbeat_interval_ms=500,
-    )
+    data_dir = tmp_path_factory.mktemp(f"gateway-{request.param}")
+    settings = quick_settings(GatewaySettings, kafka_bootstrap, data_dir, database_for(request))
     app = create_app(settings)
     async with running(app):
         token = create_token(app.state.signing_key, Role.VIEWER, "test")

@@ -19,7 +19,7 @@ import pytest
 from fastapi import FastAPI
 
 from libs.runtime.auth import Role, create_token
-from libs.runtime.testing import collect, publish, running
+from libs.runtime.testing import DATABASES, collect, database_for, publish, quick_settings, running
 from libs.schemas.commands import CreateLaunch, LinkLaunch, TickChecklistItem, UpdateLaunch
 from libs.schemas.events import (
     LaunchChanged,
@@ -99,18 +99,12 @@ def notification(notification_id: UUID, launch_id: UUID, failed: bool) -> Notifi
     return NotificationSent(producer="test", payload=payload)
 
 
-@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(scope="module", params=DATABASES)
 async def scenario(
     request: pytest.FixtureRequest, kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[Scenario]:
-    database_url = request.getfixturevalue("postgres_url") if request.param == "postgres" else None
-    settings = GatewaySettings(
-        kafka_bootstrap=kafka_bootstrap,
-        data_dir=tmp_path_factory.mktemp(f"gateway-launches-{request.param}"),
-        database_url=database_url,
-        kafka_session_timeout_ms=2000,
-        kafka_heartbeat_interval_ms=500,
-    )
+    data_dir = tmp_path_factory.mktemp(f"gateway-launches-{request.param}")
+    settings = quick_settings(GatewaySettings, kafka_bootstrap, data_dir, database_for(request))
     app = create_app(settings)
     async with running(app):
         key = app.state.signing_key

@@ -20,11 +20,8 @@ from services.ingest.storage import RejectedPayload
 pytestmark = pytest.mark.kafka
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-async def ingest(
-    request: pytest.FixtureRequest, kafka_bootstrap: str, tmp_path: Path
-) -> AsyncIterator[httpx.AsyncClient]:
-    database_url = request.getfixturevalue("postgres_url") if request.param == "postgres" else None
+@pytest.fixture
+async def ingest(kafka_bootstrap: str, tmp_path: Path, database_url: str | None) -> AsyncIterator[httpx.AsyncClient]:
     settings = IngestSettings(kafka_bootstrap=kafka_bootstrap, data_dir=tmp_path, database_url=database_url)
     app = create_app(settings)
     async with running(app):

@@ -12,7 +12,7 @@ import pytest
 from pydantic import SecretStr
 from sqlmodel import func, select
 
-from libs.runtime.testing import collect, running
+from libs.runtime.testing import DATABASES, collect, database_for, running
 from libs.schemas.events import FeedbackReceived, utcnow
 from services.ingest.app import create_app
 from services.ingest.connectors import REGISTRY, Connector
@@ -29,11 +29,11 @@ def configured(source: str, secret: str | None = SECRET) -> Connector:
     return cls(cls.settings_type(webhook_secret=SecretStr(secret) if secret else None))
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)], scope="module")
+@pytest.fixture(params=DATABASES, scope="module")
 async def ingest(
     request: pytest.FixtureRequest, kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[httpx.AsyncClient]:
-    database_url = request.getfixturevalue("postgres_url") if request.param == "postgres" else None
+    database_url = database_for(request)
     data_dir = tmp_path_factory.mktemp("ingest-webhooks")
     settings = IngestSettings(kafka_bootstrap=kafka_bootstrap, data_dir=data_dir, database_url=database_url)
     connectors = {source: configured(source) for source in REGISTRY}

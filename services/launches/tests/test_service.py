@@ -9,7 +9,7 @@ from uuid import uuid4
 import pytest
 from pydantic import SecretStr
 
-from libs.runtime.testing import collect, publish, running
+from libs.runtime.testing import collect, publish, quick_settings, running
 from libs.schemas.commands import CreateLaunch, LinkLaunch, TickChecklistItem, UpdateLaunch
 from libs.schemas.events import DeadLettered, LaunchChanged, LaunchCommand, LaunchShipped, utcnow
 from libs.schemas.launches import Launch, LaunchChanges, LaunchStatus, LaunchType, Team, TrackerLink
@@ -20,19 +20,8 @@ from services.launches.tests.servers import tracker_server
 pytestmark = pytest.mark.kafka
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest) -> str | None:
-    return request.getfixturevalue("postgres_url") if request.param == "postgres" else None
-
-
 def settings_for(kafka_bootstrap: str, data_dir: Path, database_url: str | None = None) -> LaunchesSettings:
-    return LaunchesSettings(
-        kafka_bootstrap=kafka_bootstrap,
-        data_dir=data_dir,
-        database_url=database_url,
-        kafka_session_timeout_ms=2000,
-        kafka_heartbeat_interval_ms=500,
-    )
+    return quick_settings(LaunchesSettings, kafka_bootstrap, data_dir, database_url)
 
 
 def command(payload: object) -> LaunchCommand:

@@ -82,11 +82,6 @@ def deduped(item: FeedbackEnriched, duplicate_of: FeedbackEnriched) -> FeedbackD
     return FeedbackDeduped(producer="test", payload=result)
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest) -> str | None:
-    return request.getfixturevalue("postgres_url") if request.param == "postgres" else None
-
-
 async def test_everyone_who_asked_hears_once_per_channel_and_a_replay_sends_nothing(
     kafka_bootstrap: str, database_url: str | None, tmp_path: Path
 ) -> None:

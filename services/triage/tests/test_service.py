@@ -8,7 +8,7 @@ from uuid import uuid4
 import pytest
 from sqlmodel import select
 
-from libs.runtime.testing import collect, publish, running
+from libs.runtime.testing import collect, publish, quick_settings, running
 from libs.schemas.events import (
     CustomerMatch,
     EnrichedFeedback,
@@ -37,16 +37,9 @@ def enriched(title: str, customer: Customer) -> FeedbackEnriched:
     )
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def settings(request: pytest.FixtureRequest, kafka_bootstrap: str, tmp_path: Path) -> TriageSettings:
-    database_url = request.getfixturevalue("postgres_url") if request.param == "postgres" else None
-    return TriageSettings(
-        kafka_bootstrap=kafka_bootstrap,
-        data_dir=tmp_path,
-        database_url=database_url,
-        kafka_session_timeout_ms=2000,
-        kafka_heartbeat_interval_ms=500,
-    )
+@pytest.fixture
+def settings(kafka_bootstrap: str, tmp_path: Path, database_url: str | None) -> TriageSettings:
+    return quick_settings(TriageSettings, kafka_bootstrap, tmp_path, database_url)
 
 
 async def test_items_are_triaged_corrected_and_triaged_again(settings: TriageSettings, kafka_bootstrap: str) -> None:
