@@ -73,6 +73,4 @@ def require(role: Role):  # type: ignore[no-untyped-def]
     return dependency
 
 
-Viewer = Annotated[Principal, Depends(require(Role.VIEWER))]
 Editor = Annotated[Principal, Depends(require(Role.EDITOR))]
-Admin = Annotated[Principal, Depends(require(Role.ADMIN))]

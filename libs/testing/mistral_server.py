@@ -9,18 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
-from libs.runtime.broker import free_port
+from libs.testing.http import serving
 
 
 @dataclass(frozen=True)
@@ -39,11 +37,7 @@ class MistralServer:
     default_content: Callable[[list[dict[str, str]]], str] = lambda messages: "{}"
     script: deque[Reply] = field(default_factory=deque)
     requests: list[dict[str, object]] = field(default_factory=list)
-    port: int = 0
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+    url: str = ""  # set while running
 
     def then(self, *replies: Reply) -> MistralServer:
         """Answer the next requests with these, in order."""
@@ -114,18 +108,6 @@ def _pseudo_embedding(text: str, dimension: int = 16) -> list[float]:
 @contextmanager
 def running_mistral(server: MistralServer) -> Iterator[MistralServer]:
     """Serve `server` on a free local port in a background thread."""
-    server.port = free_port()
-    config = uvicorn.Config(server.app(), host="127.0.0.1", port=server.port, log_level="warning")
-    uvicorn_server = uvicorn.Server(config)
-    thread = threading.Thread(target=uvicorn_server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not uvicorn_server.started:
-        if time.monotonic() > deadline:
-            raise TimeoutError("the local Mistral server did not start")
-        time.sleep(0.02)
-    try:
+    with serving(server.app()) as url:
+        server.url = url
         yield server
-    finally:
-        uvicorn_server.should_exit = True
-        thread.join(timeout=10)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import Column, Text, func
+from sqlalchemy import Column, Text
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -119,13 +119,6 @@ async def training_rows(session: AsyncSession) -> list[tuple[str, str | None, st
         previous = latest.get(item.item_id, (text, None, None))
         latest[item.item_id] = (text, override.category or previous[1], override.priority or previous[2])
     return list(latest.values())
-
-
-async def override_counts(session: AsyncSession) -> tuple[int, int]:
-    """(items with a verdict, items a person corrected): the override rate's two sides."""
-    verdicts = (await session.exec(select(func.count()).select_from(TriageVerdict))).one()
-    corrected = (await session.exec(select(func.count(func.distinct(OverrideRecord.item_id))))).one()
-    return int(verdicts), int(corrected)
 
 
 async def verdicts_beside_human_triage(session: AsyncSession) -> list[tuple[EnrichedFeedback, AITriage]]:
