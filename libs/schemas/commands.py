@@ -81,3 +81,76 @@ class OptOut(BaseModel):
     channel: Channel | None = Field(default=None, description="None: every channel.")
     opted_out: bool = True
     actor: Actor
+
+
+# --- duplicates and themes (owned by the dedupe service) ------------------------------------------
+
+
+class _ItemCommand(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    item_id: UUID
+    actor: Actor
+    reason: str | None = Field(default=None, max_length=1000)
+
+    @property
+    def subject_id(self) -> UUID:
+        return self.item_id
+
+
+class _ThemeCommand(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    theme_id: UUID
+    actor: Actor
+    reason: str | None = Field(default=None, max_length=1000)
+
+    @property
+    def subject_id(self) -> UUID:
+        return self.theme_id
+
+
+class MergeItems(_ItemCommand):
+    """A person confirms that an item duplicates another: its votes and theme move to the parent."""
+
+    command: Literal["merge"] = "merge"
+    into_id: UUID
+
+
+class UnmergeItem(_ItemCommand):
+    """Undo a merge (a person's or the model's link): the item stands alone again, as before."""
+
+    command: Literal["unmerge"] = "unmerge"
+
+
+class MarkNotDuplicate(_ItemCommand):
+    """The model's duplicate link is wrong: break it, and never suggest that parent again."""
+
+    command: Literal["not_duplicate"] = "not_duplicate"
+
+
+class RenameTheme(_ThemeCommand):
+    command: Literal["rename_theme"] = "rename_theme"
+    name: str = Field(min_length=1, max_length=200)
+
+
+class MergeThemes(_ThemeCommand):
+    """Fold one theme into another: its items move, the merged theme is kept as a redirect."""
+
+    command: Literal["merge_themes"] = "merge_themes"
+    into_id: UUID
+
+
+class SplitTheme(_ThemeCommand):
+    """Move some items of a theme into a new theme (the id is chosen by the sender)."""
+
+    command: Literal["split_theme"] = "split_theme"
+    item_ids: list[UUID] = Field(min_length=1)
+    new_theme_id: UUID
+    name: str | None = Field(default=None, max_length=200)
+
+
+DedupeCommandPayload = Annotated[
+    MergeItems | UnmergeItem | MarkNotDuplicate | RenameTheme | MergeThemes | SplitTheme,
+    Field(discriminator="command"),
+]

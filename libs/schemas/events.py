@@ -14,7 +14,7 @@ from uuid import UUID, uuid4
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from libs.schemas import topics
-from libs.schemas.commands import Channel, LaunchCommandPayload, OptOut
+from libs.schemas.commands import Channel, DedupeCommandPayload, LaunchCommandPayload, OptOut
 from libs.schemas.feedback import AITriage, Customer, FeedbackItem, SimilarItem, Tier
 from libs.schemas.launches import Checklist, Launch
 
@@ -77,11 +77,26 @@ class CustomerMatch(BaseModel):
     known: bool
 
 
+class CustomerHistory(BaseModel):
+    """What the hub already heard from this customer before this item."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    previous_items: int = Field(default=0, ge=0)
+    # The most recent first, at most a page of them; previous_items counts them all.
+    previous_item_ids: list[UUID] = Field(default_factory=list)
+    negative_items_recent: int = Field(default=0, ge=0, description="Negative items within the churn window.")
+    churn_signals: list[str] = Field(
+        default_factory=list, description="Why the customer is at risk, in words (low health, a downgrade, ...)."
+    )
+
+
 class EnrichedFeedback(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     item: FeedbackItem
     match: CustomerMatch
+    history: CustomerHistory | None = None
 
     @property
     def item_id(self) -> UUID:
@@ -177,6 +192,85 @@ class RetriageFeedback(_FeedbackKeyed):
     TOPIC: ClassVar[str] = topics.TRIAGE_RETRIAGE
     type: Literal["triage.retriage"] = "triage.retriage"
     payload: RetriageRequest
+
+
+# --- duplicates and themes ---------------------------------------------------------------------
+
+
+class DedupeCommand(Envelope):
+    """Command to the dedupe service: merge, unmerge or unlink items; rename, merge or split themes."""
+
+    TOPIC: ClassVar[str] = topics.DEDUPE_COMMANDS
+    type: Literal["dedupe.command"] = "dedupe.command"
+    payload: DedupeCommandPayload
+
+    @property
+    def key(self) -> bytes:
+        return str(self.payload.subject_id).encode()
+
+
+class DuplicateLink(BaseModel):
+    """Where an item stands among duplicates, after the model's decision or a person's command."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    item_id: UUID
+    # The parent this item's votes count towards; None when it stands alone.
+    duplicate_of: UUID | None
+    state: Literal["suggested", "merged", "not_duplicate", "standalone"]
+    score: float | None = None
+    actor: str = Field(description="'dedupe' for the model, else the person who acted.")
+    changed_at: AwareDatetime
+
+
+class DuplicateLinkChanged(_FeedbackKeyed):
+    TOPIC: ClassVar[str] = topics.DUPLICATES_CHANGED
+    type: Literal["duplicates.changed"] = "duplicates.changed"
+    payload: DuplicateLink
+
+
+class ThemeMembership(BaseModel):
+    """An item joins a theme (first clustering, a merge, a split, or following its duplicate parent)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    item_id: UUID
+    theme_id: UUID
+    previous_theme_id: UUID | None = None
+    score: float | None = Field(default=None, description="Similarity to the theme's centroid, when clustered.")
+
+
+class FeedbackThemed(_FeedbackKeyed):
+    TOPIC: ClassVar[str] = topics.FEEDBACK_THEMED
+    type: Literal["feedback.themed"] = "feedback.themed"
+    payload: ThemeMembership
+
+
+class Theme(BaseModel):
+    """A theme as of its latest change; membership travels separately in feedback.themed."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: UUID
+    name: str
+    name_source: Literal["keywords", "mistral", "person"]
+    keywords: list[str] = Field(default_factory=list)
+    items: int = Field(ge=0, description="How many items the theme holds now.")
+    # Set when a person merged this theme into another: the id to follow.
+    merged_into: UUID | None = None
+    created_at: AwareDatetime
+    changed_at: AwareDatetime
+    changed_by: str
+
+
+class ThemeChanged(Envelope):
+    TOPIC: ClassVar[str] = topics.THEMES_CHANGED
+    type: Literal["themes.changed"] = "themes.changed"
+    payload: Theme
+
+    @property
+    def key(self) -> bytes:
+        return str(self.payload.id).encode()
 
 
 # --- launches and notifications -----------------------------------------------------------------
@@ -300,6 +394,10 @@ EVENT_TYPES: tuple[type[Envelope], ...] = (
     FeedbackOverridden,
     OverrideTriage,
     RetriageFeedback,
+    DedupeCommand,
+    DuplicateLinkChanged,
+    FeedbackThemed,
+    ThemeChanged,
     LaunchCommand,
     LaunchChanged,
     LaunchShipped,
@@ -311,10 +409,14 @@ EVENT_TYPES: tuple[type[Envelope], ...] = (
 __all__ = [
     "AITriage",
     "Customer",
+    "CustomerHistory",
     "CustomerMatch",
     "DeadLetterRecord",
     "DeadLettered",
+    "DedupeCommand",
     "DedupeResult",
+    "DuplicateLink",
+    "DuplicateLinkChanged",
     "EVENT_TYPES",
     "EnrichedFeedback",
     "Envelope",
@@ -323,6 +425,7 @@ __all__ = [
     "FeedbackItem",
     "FeedbackOverridden",
     "FeedbackReceived",
+    "FeedbackThemed",
     "FeedbackTriaged",
     "LaunchChanged",
     "LaunchCommand",
@@ -335,6 +438,9 @@ __all__ = [
     "RetriageRequest",
     "SetNotificationOptOut",
     "ShippedLaunch",
+    "Theme",
+    "ThemeChanged",
+    "ThemeMembership",
     "TriageOverride",
     "TriageResult",
     "utcnow",

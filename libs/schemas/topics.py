@@ -12,6 +12,10 @@ LAUNCH_CHANGED = "launch.changed.v1"
 LAUNCH_SHIPPED = "launch.shipped.v1"
 NOTIFICATION_SENT = "notification.sent.v1"
 NOTIFICATION_COMMANDS = "notification.commands.v1"
+DEDUPE_COMMANDS = "dedupe.commands.v1"
+DUPLICATES_CHANGED = "duplicates.changed.v1"
+FEEDBACK_THEMED = "feedback.themed.v1"
+THEMES_CHANGED = "themes.changed.v1"
 DEAD_LETTER = "dead-letter.v1"
 
 ALL = (
@@ -27,5 +31,9 @@ ALL = (
     LAUNCH_SHIPPED,
     NOTIFICATION_SENT,
     NOTIFICATION_COMMANDS,
+    DEDUPE_COMMANDS,
+    DUPLICATES_CHANGED,
+    FEEDBACK_THEMED,
+    THEMES_CHANGED,
     DEAD_LETTER,
 )
