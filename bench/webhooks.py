@@ -3,9 +3,9 @@
     .venv/bin/python -m bench.webhooks [--requests 2000] [--concurrency 16] [--check-delivered] [--json]
 
 Starts the whole hub (every service a process, tansu, SQLite) with a GitHub webhook secret, warms
-the pipeline up with one delivery, then runs this module again as a separate process
-(`--generate`) that signs N GitHub `issues.opened` deliveries (distinct issue and delivery ids,
-signed by the test helpers' GitHub signer), and posts them to ingest's `/webhooks/github` on
+the pipeline up with one delivery, then runs the load generator (bench/load.py) as a separate
+process that signs N GitHub `issues.opened` deliveries (distinct issue and delivery ids, signed by
+the test helpers' GitHub signer), and posts them to ingest's `/webhooks/github` on
 127.0.0.1 over C concurrent keep-alive connections, timing each request until its answer.
 Prints requests/s, p50/p95/p99/max acknowledgement latency and the status codes (all must be
 202). With --check-delivered it then waits until the gateway lists every accepted item, and
@@ -17,152 +17,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import copy
 import json
-import math
-import os
-import secrets
 import sys
 import tempfile
 import time
-from collections import Counter
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
-import httpx
-
+from bench.load import note, run_generator, start_signed_hub, warm_up
 from libs.runtime.settings import SERVICES
-from libs.schemas.events import utcnow
-from services.ingest.tests.connectors.vendors import BY_SOURCE
-from tests.conftest import HubClient, start_hub
-
-REPOSITORY = Path(__file__).resolve().parents[1]
-SECRET_VARIABLE = "PRODOPS_GITHUB_WEBHOOK_SECRET"
-FIRST_ISSUE_ID = 50_000_000  # issue n is FIRST_ISSUE_ID + n; the warm-up is issue N, after the measured ones
-REQUEST_TIMEOUT = 30.0
-
-
-# --- the load generator (its own process) -------------------------------------------------------
-
-
-def github_issue(number: int) -> dict[str, Any]:
-    """An `issues.opened` payload in GitHub's shape, distinct per number (issue id, title, dates)."""
-    payload = copy.deepcopy(BY_SOURCE["github"].feedback)
-    issue = payload["issue"]
-    stamp = f"2026-11-20T{10 + number // 3600 % 12:02d}:{number // 60 % 60:02d}:{number % 60:02d}Z"
-    issue.update(
-        id=FIRST_ISSUE_ID + number,
-        number=number,
-        title=f"Export #{number} to CSV drops unicode in column {number % 7}",
-        html_url=f"https://github.com/acme/app/issues/{number}",
-        created_at=stamp,
-        updated_at=stamp,
-    )
-    return payload
-
-
-def percentile(ordered: list[float], fraction: float) -> float:
-    """Nearest rank of a sorted list."""
-    return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
-
-
-async def generate(ingest_url: str, secret: str, requests: int, concurrency: int, timeout: float) -> dict[str, Any]:
-    """Post `requests` signed deliveries over `concurrency` connections; time each one until its answer."""
-    if urlsplit(ingest_url).hostname != "127.0.0.1":
-        raise SystemExit(f"refusing to send load anywhere but 127.0.0.1: {ingest_url}")
-    github = BY_SOURCE["github"]
-    # Signed before the clock starts: the bench measures ingest, not the signer.
-    deliveries = [
-        github.deliver(secret, github_issue(number), utcnow(), {"X-GitHub-Event": "issues"}, ingest_url)
-        for number in range(requests)
-    ]
-    assert len({delivery.headers["X-GitHub-Delivery"] for delivery in deliveries}) == requests
-
-    latencies: list[float] = []
-    statuses: Counter[str] = Counter()
-    refused: list[str] = []
-    ids: list[str] = []
-    pending = iter(deliveries)  # shared by the workers: next() never awaits
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-
-    async with httpx.AsyncClient(limits=limits, timeout=REQUEST_TIMEOUT) as client:
-
-        async def worker() -> None:
-            for delivery in pending:
-                if time.monotonic() > deadline:
-                    return
-                sent = time.perf_counter()
-                try:
-                    response = await client.post(delivery.url, content=delivery.body, headers=delivery.headers)
-                except httpx.HTTPError as error:
-                    statuses[type(error).__name__] += 1
-                    continue
-                latencies.append(time.perf_counter() - sent)
-                statuses[str(response.status_code)] += 1
-                if response.status_code == 202:
-                    ids.extend(response.json()["ids"])
-                elif len(refused) < 5:
-                    refused.append(f"{response.status_code}: {response.text[:300]}")
-
-        started_at = time.time()
-        started = time.perf_counter()
-        deadline = time.monotonic() + timeout
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-        elapsed = time.perf_counter() - started
-        finished_at = time.time()
-
-    ordered = sorted(latencies)
-    return {
-        "requests": requests,
-        "concurrency": concurrency,
-        "sent": sum(statuses.values()),
-        "unsent": requests - sum(statuses.values()),
-        "seconds": round(elapsed, 3),
-        "requests_per_s": round(len(latencies) / elapsed, 1) if elapsed else 0.0,
-        "latency_ms": {
-            name: round(percentile(ordered, fraction) * 1000, 1) if ordered else None
-            for name, fraction in (("p50", 0.50), ("p95", 0.95), ("p99", 0.99), ("max", 1.0))
-        },
-        "statuses": dict(sorted(statuses.items())),
-        "refused": refused,
-        "started_at": started_at,
-        "finished_at": finished_at,
-        "ids": ids,
-    }
-
-
-# --- the hub and the measurement (the first process) --------------------------------------------
-
-
-async def run_generator(ingest_url: str, secret: str, requests: int, concurrency: int, timeout: float) -> Any:
-    """This module again, as its own process; its one line of output is the result."""
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bench.webhooks",
-        "--generate",
-        "--url",
-        ingest_url,
-        "--requests",
-        str(requests),
-        "--concurrency",
-        str(concurrency),
-        "--timeout",
-        str(timeout),
-        cwd=REPOSITORY,
-        env={**os.environ, SECRET_VARIABLE: secret},
-        stdout=asyncio.subprocess.PIPE,
-    )
-    try:
-        output, _ = await asyncio.wait_for(process.communicate(), timeout + 120)
-    except TimeoutError:
-        process.kill()
-        await process.wait()
-        raise
-    if process.returncode != 0:
-        raise RuntimeError(f"the load generator exited with {process.returncode}")
-    return json.loads(output)
+from tests.conftest import HubClient
 
 
 async def github_items(client: HubClient, limit: int, offset: int = 0) -> dict[str, Any]:
@@ -204,30 +68,21 @@ async def wait_delivered(client: HubClient, ids: list[str], listed_before: int, 
 
 
 async def measure(arguments: argparse.Namespace) -> dict[str, Any]:
-    secret = f"bench-{secrets.token_hex(16)}"
     with tempfile.TemporaryDirectory() as scratch:
-        started = time.monotonic()
         services = ("ingest",) if arguments.ingest_only else SERVICES
-        hub = await start_hub(Path(scratch) / "hub", arguments.database_url, {SECRET_VARIABLE: secret}, services)
-        note(f"hub ready in {time.monotonic() - started:.1f}s", arguments)
+        hub, secret, ready_seconds = await start_signed_hub(Path(scratch) / "hub", arguments.database_url, services)
+        note(f"hub ready in {ready_seconds:.1f}s", arguments.json)
         client = HubClient(hub)
         try:
-            # One delivery through the whole pipeline first: connections, caches and models warm.
-            warmup = BY_SOURCE["github"].deliver(
-                secret, github_issue(arguments.requests), utcnow(), {"X-GitHub-Event": "issues"}, hub.ingest_url
-            )
-            answer = await client.http.post(warmup.url, content=warmup.body, headers=warmup.headers)
-            assert answer.status_code == 202, answer.text
-            if not arguments.ingest_only:
-                await client.processed([str(item) for item in answer.json()["ids"]])
+            await warm_up(client, secret, arguments.requests, through_pipeline=not arguments.ingest_only)
             listed_before = 0 if arguments.ingest_only else (await github_items(client, 1))["total"]
 
             result = await run_generator(
-                hub.ingest_url, secret, arguments.requests, arguments.concurrency, arguments.timeout
+                hub.ingest_url, secret, range(arguments.requests), arguments.concurrency, arguments.timeout
             )
-            ids = result.pop("ids")
+            ids = [item for _, items in result.pop("accepted") for item in items]
             if result["refused"]:
-                note(f"--- ingest log (tail) ---\n{hub.log_of('ingest').read_text()[-3000:]}", arguments)
+                note(f"--- ingest log (tail) ---\n{hub.log_of('ingest').read_text()[-3000:]}", arguments.json)
             if arguments.check_delivered and ids and not arguments.ingest_only:
                 reached = await wait_delivered(client, ids, listed_before, arguments.drain_timeout)
                 for stage in ("listed", "processed"):
@@ -242,11 +97,6 @@ async def measure(arguments: argparse.Namespace) -> dict[str, Any]:
         finally:
             await client.http.aclose()
             hub.stop()
-
-
-def note(text: str, arguments: argparse.Namespace) -> None:
-    """Progress and the human summary: on stderr when stdout is for the JSON object."""
-    print(text, file=sys.stderr if arguments.json else sys.stdout, flush=True)
 
 
 def summary(result: dict[str, Any]) -> str:
@@ -284,27 +134,12 @@ def main() -> None:
     parser.add_argument(
         "--ingest-only", action="store_true", help="run ingest alone (and the broker): its own ceiling, no pipeline"
     )
-    parser.add_argument("--generate", action="store_true", help=argparse.SUPPRESS)  # the second process
-    parser.add_argument("--url", help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     if arguments.requests < 1 or arguments.concurrency < 1:
         parser.error("--requests and --concurrency must be at least 1")
 
-    if arguments.generate:
-        result = asyncio.run(
-            generate(
-                arguments.url,
-                os.environ[SECRET_VARIABLE],
-                arguments.requests,
-                arguments.concurrency,
-                arguments.timeout,
-            )
-        )
-        print(json.dumps(result))
-        return
-
     result = asyncio.run(measure(arguments))
-    note(summary(result), arguments)
+    note(summary(result), arguments.json)
     if arguments.json:
         print(json.dumps({key: value for key, value in result.items() if not key.endswith("_at")}))
     if result["statuses"] != {"202": arguments.requests}:

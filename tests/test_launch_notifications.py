@@ -9,13 +9,14 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import timedelta
 from email.message import Message
 from typing import Any
+from uuid import UUID, uuid4
 
 import pytest
 
 from libs.cli.hub import Hub
 from libs.runtime.broker import publish
 from libs.runtime.testing import collect
-from libs.schemas.events import LaunchShipped, utcnow
+from libs.schemas.events import FeedbackThemed, LaunchShipped, ThemeMembership, utcnow
 from libs.testing.smtp import Mailbox, smtp_server
 from tests.conftest import HubClient, start_hub
 
@@ -167,3 +168,87 @@ async def test_every_customer_who_asked_hears_once_per_channel(client: HubClient
     assert sorted(message["To"] for message in received()) == ASKED
     final = await get("/api/v1/notifications", launch_id=launch_id, limit=200)
     assert final["total"] == 2 * len(ASKED)
+
+
+# (email, title, description): one theme, "audit log export", asked for by three customers (one of them
+# twice); another customer asks for something else.
+THEMED = [
+    ("sec@umbrella.io", "Export the audit log", "Our auditors need the audit log as CSV every month."),
+    ("sec@umbrella.io", "Audit trail download", "A download of who changed what, for compliance."),
+    ("it@initrode.com", "Audit log to our SIEM", "We want to pull the audit events into Splunk."),
+    ("admin@vandelay.com", "Who changed this setting?", "Show an audit history of configuration changes."),
+]
+UNTHEMED = ("ceo@vandelay.com", "Invoices in euros", "Please bill us in EUR.")
+
+
+async def test_a_launch_linked_to_a_theme_tells_each_customer_behind_it_once(
+    client: HubClient, mailbox: tuple[Mailbox, int]
+) -> None:
+    inbox, _ = mailbox
+    earlier = len(inbox.messages)
+    gateway, editor = client.hub.gateway_url, client.editor
+    assert client.hub.kafka_bootstrap is not None
+
+    async def submit(email: str, title: str, description: str) -> str:
+        return await client.submit({"title": title, "description": description, "customer": {"email": email}})
+
+    themed = [await submit(*request) for request in THEMED]
+    unthemed = await submit(*UNTHEMED)
+    await client.processed([*themed, unthemed])
+    # The theme the items were grouped into, as the dedupe service announces it.
+    theme_id = uuid4()
+    memberships = [
+        FeedbackThemed(producer="e2e", payload=ThemeMembership(item_id=UUID(item), theme_id=theme_id))
+        for item in themed
+    ]
+    await publish(client.hub.kafka_bootstrap, *memberships)
+
+    async def get(path: str, **params: Any) -> Any:
+        response = await client.http.get(f"{gateway}{path}", params=params, headers=client.viewer)
+        return response.json() if response.status_code == 200 else None
+
+    target = (utcnow() + timedelta(days=30)).date()
+    body = {
+        "name": "Audit log export",
+        "type": "enterprise_feature",
+        "team": "product",
+        "target_date": str(target),
+        "theme_ids": [str(theme_id)],
+    }
+    created = await client.http.post(f"{gateway}/api/v1/launches", json=body, headers=editor)
+    assert created.status_code == 202, created.text
+    launch_id = created.json()["id"]
+    await until(lambda: get(f"/api/v1/launches/{launch_id}"), "the launch in the read model")
+    shipped = await client.http.patch(
+        f"{gateway}/api/v1/launches/{launch_id}", json={"status": "shipped"}, headers=editor
+    )
+    assert shipped.status_code == 202, shipped.text
+
+    asked = sorted({email for email, _, _ in THEMED})
+
+    async def notified() -> Any:
+        found = await get("/api/v1/notifications", launch_id=launch_id, limit=200)
+        sent = found and [n for n in found["items"] if n["status"] == "sent"]
+        return len(sent) == 2 * len(asked) and len(inbox.messages) - earlier >= len(asked) and found
+
+    notifications = await until(notified, "a notification per customer of the theme and channel")
+    assert sorted((n["channel"], n["customer_email"]) for n in notifications["items"]) == sorted(
+        [("in_app", email) for email in asked] + [("email", email) for email in asked]
+    )
+    twice = next(n for n in notifications["items"] if n["customer_email"] == THEMED[0][0] and n["channel"] == "email")
+    assert len(twice["feedback_ids"]) == 2, "who asked twice hears once, about both requests"
+
+    [announcement] = [
+        event
+        for event in await collect(
+            client.hub.kafka_bootstrap,
+            LaunchShipped,
+            lambda seen: any(str(e.payload.launch.id) == launch_id for e in seen),
+        )
+        if str(event.payload.launch.id) == launch_id
+    ]
+    await publish(client.hub.kafka_bootstrap, LaunchShipped(producer="replay", payload=announcement.payload))
+    await asyncio.sleep(5)  # time for a double to arrive, were there one
+    assert sorted(message["To"] for message in inbox.messages[earlier:]) == asked, "nobody twice, nobody else"
+    final = await get("/api/v1/notifications", launch_id=launch_id, limit=200)
+    assert final["total"] == 2 * len(asked)

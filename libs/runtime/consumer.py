@@ -54,7 +54,7 @@ def consume(runtime: ServiceRuntime, event_type: type[E], handler: Handler[E]) -
     name = f"{runtime.name}.{event_type.TOPIC}"
     settings = runtime.settings
 
-    @runtime.broker.subscriber(
+    subscriber = runtime.broker.subscriber(
         event_type.TOPIC,
         group_id=name,
         ack_policy=AckPolicy.NACK_ON_ERROR,
@@ -64,6 +64,9 @@ def consume(runtime: ServiceRuntime, event_type: type[E], handler: Handler[E]) -
         title=name,
         description=(handler.__doc__ or "").strip() or None,
     )
+    runtime.subscribers[name] = subscriber  # its consumer's lag is sampled for /metrics
+
+    @subscriber
     async def on_message(message: KafkaMessage) -> None:
         await _deliver(runtime, name, event_type, handler, message)
 
@@ -83,28 +86,31 @@ async def _deliver(
     with structlog.contextvars.bound_contextvars(
         event_id=str(event.event_id), correlation_id=str(event.correlation_id)
     ):
-        async with runtime.sessions() as session:
-            seen = await inbox.find(session, event.event_id, name)
-        if seen is not None:
-            metrics.handled.labels(name, topic, "redelivered").inc()
-            await runtime.publish_all(seen.outgoing)
-            return
         try:
-            outgoing = await _handle_with_retries(runtime, name, event, handler)
+            # Inside the try: a database that is down already fails the inbox lookup, and is waited for.
+            async with runtime.sessions() as session:
+                seen = await inbox.find(session, event.event_id, name)
+            # Seen before: its stored replies again (their publish may be what failed last time).
+            outgoing = seen.outgoing if seen is not None else await _handle_with_retries(runtime, name, event, handler)
         except PoisonMessage as error:
             await _dead_letter(runtime, name, message, str(error), error, 1)
             return
         except Exception as error:
             if is_transient(error):
                 log.warning("dependency down; message will be redelivered", error=_short(error))
+                metrics.handled.labels(name, topic, "dependency_down").inc()
                 await asyncio.sleep(runtime.settings.handler_backoff_seconds * 4)
                 raise
             await _dead_letter(runtime, name, message, _short(error), error, runtime.settings.handler_attempts)
             return
         await runtime.publish_all(outgoing)
+        if seen is not None:
+            metrics.handled.labels(name, topic, "redelivered").inc()
+            return
         _maybe_crash(runtime, name)
         metrics.handled.labels(name, topic, "handled").inc()
         metrics.handle_seconds.labels(name, topic).observe(time.perf_counter() - started)
+        metrics.handled_event_of(name, topic, event.occurred_at)
 
 
 async def _handle_with_retries(

@@ -8,16 +8,20 @@ API the service adds).
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import structlog
-from fastapi import APIRouter, FastAPI, Response
+from aiokafka.errors import IllegalStateError
+from fastapi import APIRouter, FastAPI, Request, Response
 from faststream.kafka import KafkaBroker
 from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
+from faststream.kafka.subscriber.usecase import LogicSubscriber
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
@@ -26,12 +30,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from libs.runtime.database import database_url, make_engine, migrate, session_factory
 from libs.runtime.inbox import OutgoingMessage
 from libs.runtime.settings import ServiceSettings
-from libs.runtime.telemetry import ConsumerMetrics, configure_logging, tracer_provider
+from libs.runtime.telemetry import ConsumerMetrics, HttpMetrics, configure_logging, tracer_provider
 from libs.schemas.events import Envelope
 
 log = structlog.get_logger()
 
 Hook = Callable[[], Awaitable[None]]
+PROBES = ("/healthz", "/readyz", "/metrics")
 
 
 @dataclass
@@ -45,6 +50,8 @@ class ServiceRuntime:
     metrics: ConsumerMetrics
     migrations: Path
     ready_checks: list[Callable[[], Awaitable[str | None]]] = field(default_factory=list)
+    # Consumer group -> its subscriber, whose aiokafka consumer tells the lag.
+    subscribers: dict[str, LogicSubscriber[Any]] = field(default_factory=dict)
 
     @classmethod
     def create(cls, name: str, settings: ServiceSettings, migrations: Path) -> ServiceRuntime:
@@ -84,6 +91,29 @@ class ServiceRuntime:
                 headers={"content-type": "application/json", "producer": self.name},
             )
 
+    async def sample_lag(self) -> None:
+        """Set the lag gauge of every partition each consumer group holds now (and drop the ones it gave up)."""
+        lags: dict[tuple[str, str, str], int] = {}
+        for group, subscriber in self.subscribers.items():
+            consumer = subscriber.consumer
+            if consumer is None:
+                continue
+            for partition in consumer.assignment():
+                try:
+                    highwater = consumer.highwater(partition)
+                    # Known once fetched; bounded, so that a rebalance in progress does not stall the sampler.
+                    position = await asyncio.wait_for(consumer.position(partition), 2.0)
+                except (IllegalStateError, AssertionError, TimeoutError):
+                    continue  # taken away by a rebalance meanwhile
+                if highwater is not None:
+                    lags[group, partition.topic, str(partition.partition)] = max(0, highwater - position)
+        gauge = self.metrics.lag
+        held = {tuple(sample.labels.values()) for metric in gauge.collect() for sample in metric.samples}
+        for labels in held - set(lags):
+            gauge.remove(*labels)
+        for labels, lag in lags.items():
+            gauge.labels(*labels).set(lag)
+
     async def readiness(self) -> dict[str, str]:
         """Each dependency that is not fine, with what is wrong with it."""
         problems: dict[str, str] = {}
@@ -118,6 +148,14 @@ def service_app(
     settings = runtime.settings
     configure_logging(runtime.name, settings.log_level, settings.log_json)
 
+    async def sample_lag() -> None:
+        while True:
+            await asyncio.sleep(settings.lag_sample_seconds)
+            try:
+                await runtime.sample_lag()
+            except Exception as error:  # the gauge goes stale; the service goes on
+                log.warning("could not sample the consumer lag", error=f"{type(error).__name__}: {error}")
+
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         tasks: list[asyncio.Task[None]] = []
@@ -126,7 +164,7 @@ def service_app(
             for hook in on_start:
                 await hook()
             await runtime.broker.start()
-            tasks = [asyncio.create_task(loop(), name=loop.__name__) for loop in background]
+            tasks = [asyncio.create_task(loop(), name=loop.__name__) for loop in (*background, sample_lag)]
             log.info("service started")
             yield
         finally:
@@ -142,6 +180,24 @@ def service_app(
     app = FastAPI(title=title, version="1.0.0", lifespan=lifespan)
     app.state.runtime = runtime
     app.state.signing_key = settings.signing_key()
+
+    http_metrics = HttpMetrics(runtime.registry)
+
+    @app.middleware("http")
+    async def count_requests(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        started = time.perf_counter()
+        status = 500
+        try:
+            response = await call_next(request)
+            status = response.status_code
+            return response
+        finally:
+            # The route template, not the path: one series per endpoint, whatever the ids in it.
+            route = getattr(request.scope.get("route"), "path", "unmatched")
+            if route not in PROBES:
+                source = str(request.path_params.get("source", ""))
+                http_metrics.requests.labels(request.method, route, source, str(status)).inc()
+                http_metrics.seconds.labels(request.method, route).observe(time.perf_counter() - started)
 
     @app.get("/healthz", tags=["probes"])
     async def healthz() -> dict[str, str]:

@@ -38,6 +38,9 @@ class ServiceSettings(BaseSettings):
 
     secret_key: SecretStr | None = None
 
+    # How often each service samples its consumers' lag for /metrics.
+    lag_sample_seconds: float = Field(default=5.0, gt=0)
+
     handler_attempts: int = Field(default=4, ge=1)
     handler_backoff_seconds: float = Field(default=0.2, ge=0)
 

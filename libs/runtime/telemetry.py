@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
+from datetime import datetime
 
 import structlog
 from opentelemetry import trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 
 def configure_logging(service: str, level: str, json_logs: bool) -> None:
-    logging.basicConfig(level=level, format="%(message)s")
+    logging.basicConfig(level=level, format="%(message)s", stream=sys.stderr)
     renderer = structlog.processors.JSONRenderer() if json_logs else structlog.dev.ConsoleRenderer(colors=False)
     structlog.configure(
         processors=[
@@ -24,6 +26,8 @@ def configure_logging(service: str, level: str, json_logs: bool) -> None:
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level)),
+        # stdout belongs to what a command prints (`prodops dlq list --json | jq`); logs go beside it.
+        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
     )
     structlog.contextvars.bind_contextvars(service=service)
 
@@ -45,7 +49,7 @@ class ConsumerMetrics:
     def __init__(self, registry: CollectorRegistry) -> None:
         self.handled = Counter(
             "prodops_messages_handled_total",
-            "Messages handled by a consumer, by outcome (handled, redelivered, dead_lettered, retried).",
+            "Messages by outcome: handled, redelivered, dead_lettered, retried, dependency_down.",
             ["consumer", "topic", "outcome"],
             registry=registry,
         )
@@ -59,5 +63,42 @@ class ConsumerMetrics:
             "prodops_handle_seconds",
             "Time to handle one message, work and inbox commit included.",
             ["consumer", "topic"],
+            registry=registry,
+        )
+        self.lag = Gauge(
+            "prodops_consumer_lag",
+            "Messages on a partition that the consumer group has not taken yet (highwater - position).",
+            ["consumer", "topic", "partition"],
+            registry=registry,
+        )
+        self.newest_event = Gauge(
+            "prodops_newest_event_handled_timestamp_seconds",
+            "When the newest event a consumer handled happened; time() minus it is how stale its tables are.",
+            ["consumer", "topic"],
+            registry=registry,
+        )
+        self._newest: dict[tuple[str, str], float] = {}
+
+    def handled_event_of(self, consumer: str, topic: str, occurred_at: datetime) -> None:
+        """Keep the newest occurred_at handled (partitions interleave, so events come out of order)."""
+        stamp = max(occurred_at.timestamp(), self._newest.get((consumer, topic), 0.0))
+        self._newest[consumer, topic] = stamp
+        self.newest_event.labels(consumer, topic).set(stamp)
+
+
+class HttpMetrics:
+    """Requests to a service's API and webhooks, by route template and, for webhooks, by source."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.requests = Counter(
+            "prodops_http_requests_total",
+            "HTTP requests by method, route template, source (webhooks) and status (401 on a webhook: bad signature).",
+            ["method", "route", "source", "status"],
+            registry=registry,
+        )
+        self.seconds = Histogram(
+            "prodops_http_request_seconds",
+            "Time to answer an HTTP request, by method and route template.",
+            ["method", "route"],
             registry=registry,
         )

@@ -11,7 +11,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from libs.schemas.launches import Launch, LaunchChanges
+from libs.schemas.launches import Launch, LaunchChanges, TrackerRef
 
 Actor = Annotated[str, Field(min_length=1, max_length=200, description="Who asks: a user, or a service's own job.")]
 Channel = Literal["in_app", "email", "intercom", "slack"]
@@ -67,8 +67,16 @@ class ReassessLaunch(_LaunchCommand):
     command: Literal["reassess"] = "reassess"
 
 
+class RecordTrackerRef(_LaunchCommand):
+    """The service's own job reports how creating the launch's Linear project or Jira version went."""
+
+    command: Literal["tracker_ref"] = "tracker_ref"
+    ref: TrackerRef
+
+
 LaunchCommandPayload = Annotated[
-    CreateLaunch | UpdateLaunch | LinkLaunch | TickChecklistItem | ReassessLaunch, Field(discriminator="command")
+    CreateLaunch | UpdateLaunch | LinkLaunch | TickChecklistItem | ReassessLaunch | RecordTrackerRef,
+    Field(discriminator="command"),
 ]
 
 

@@ -194,6 +194,36 @@ class RetriageFeedback(_FeedbackKeyed):
     payload: RetriageRequest
 
 
+class VoicedRequest(BaseModel):
+    """One request, complaint, bug, praise or question a customer voiced in a call."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    title: str = Field(min_length=1, max_length=200)
+    description: str = Field(default="", max_length=5_000)
+    quote: str = Field(min_length=1, max_length=5_000, description="The customer's own words, verbatim.")
+    speaker: str = Field(min_length=1, max_length=200)
+    kind: Literal["request", "complaint", "bug", "praise", "question"]
+
+
+class TranscriptSplit(BaseModel):
+    """What triage read in a transcript item: the requests in it, in the order they were voiced."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    item_id: UUID = Field(description="The transcript item (the parent of the items made from the requests).")
+    requests: list[VoicedRequest]
+    model_version: str
+    degraded: bool = False
+    degraded_reason: str | None = None
+
+
+class FeedbackSplit(_FeedbackKeyed):
+    TOPIC: ClassVar[str] = topics.FEEDBACK_SPLIT
+    type: Literal["feedback.split"] = "feedback.split"
+    payload: TranscriptSplit
+
+
 # --- duplicates and themes ---------------------------------------------------------------------
 
 
@@ -210,12 +240,21 @@ class DedupeCommand(Envelope):
 
 
 class DuplicateLink(BaseModel):
-    """Where an item stands among duplicates, after the model's decision or a person's command."""
+    """Where an item stands among duplicates, after the model's decision or a person's command.
+
+    Votes: an item whose state is suggested or merged counts its votes towards its vote root, the
+    item reached by following duplicate_of until an item with none (a merge links to the root of the
+    item named, but the root may itself be linked later). Every item counts exactly once: in its
+    root's total, or in its own when it has no parent; the root's total includes its own votes.
+    Standalone and not_duplicate items have no parent. An unmerge restores the state before the
+    merge (a suggestion the model had made of another parent comes back; a merge confirming the
+    model's suggestion, undone, leaves the item standalone). Only the latest event per item counts.
+    """
 
     model_config = ConfigDict(extra="ignore")
 
     item_id: UUID
-    # The parent this item's votes count towards; None when it stands alone.
+    # The parent this item's votes count towards (through it, its root's); None when it stands alone.
     duplicate_of: UUID | None
     state: Literal["suggested", "merged", "not_duplicate", "standalone"]
     score: float | None = None
@@ -398,6 +437,7 @@ EVENT_TYPES: tuple[type[Envelope], ...] = (
     DuplicateLinkChanged,
     FeedbackThemed,
     ThemeChanged,
+    FeedbackSplit,
     LaunchCommand,
     LaunchChanged,
     LaunchShipped,
@@ -425,6 +465,7 @@ __all__ = [
     "FeedbackItem",
     "FeedbackOverridden",
     "FeedbackReceived",
+    "FeedbackSplit",
     "FeedbackThemed",
     "FeedbackTriaged",
     "LaunchChanged",
@@ -442,6 +483,8 @@ __all__ = [
     "ThemeChanged",
     "ThemeMembership",
     "TriageOverride",
+    "TranscriptSplit",
     "TriageResult",
+    "VoicedRequest",
     "utcnow",
 ]

@@ -148,6 +148,9 @@ class FeedbackInput(BaseModel):
     votes: int = Field(default=1, ge=0)
     created_at: AwareDatetime | None = None
     status: FeedbackStatus = FeedbackStatus.NEW
+    parent_id: UUID | None = Field(
+        default=None, description="The item this one was extracted from (a request voiced in a sales call)."
+    )
 
 
 class FeedbackItem(FeedbackInput):

@@ -58,6 +58,27 @@ class TrackerLink(BaseModel):
     url: str | None = None
 
 
+class TrackerRef(BaseModel):
+    """The Linear project or Jira fix version the hub creates for a new launch, and how far that has got.
+
+    Recorded (pending) with the launch before any call; linked once the object exists (the launch then
+    follows it as its `tracker`); failed when the tracker refused or every retry was spent.
+    """
+
+    model_config = ConfigDict(extra="ignore")
+
+    system: Literal["linear", "jira"]
+    status: Literal["pending", "linked", "failed"]
+    id: str | None = Field(
+        default=None, max_length=200, description="Linear: chosen before the call; Jira: once created."
+    )
+    url: str | None = None
+    reason: str | None = Field(default=None, description="Why the last attempt failed.")
+    attempts: int = Field(default=0, ge=0)
+    requested_at: AwareDatetime
+    retry_at: AwareDatetime | None = Field(default=None, description="When a pending request is tried again.")
+
+
 class LaunchFields(BaseModel):
     """What people (or a tracker) set on a launch; the launches service derives the rest."""
 
@@ -80,6 +101,9 @@ class Launch(LaunchFields):
     id: UUID
     complexity: Complexity | None = Field(default=None, description="Follows from the type (checklist templates).")
     risk_reason: str | None = Field(default=None, description="Why the launch is at risk, when it is.")
+    tracker_ref: TrackerRef | None = Field(
+        default=None, description="The tracker object the hub creates for the launch (when a tracker is set up for it)."
+    )
 
 
 class LaunchChanges(BaseModel):

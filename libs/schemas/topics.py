@@ -16,6 +16,7 @@ DEDUPE_COMMANDS = "dedupe.commands.v1"
 DUPLICATES_CHANGED = "duplicates.changed.v1"
 FEEDBACK_THEMED = "feedback.themed.v1"
 THEMES_CHANGED = "themes.changed.v1"
+FEEDBACK_SPLIT = "feedback.split.v1"
 DEAD_LETTER = "dead-letter.v1"
 
 ALL = (
@@ -35,5 +36,6 @@ ALL = (
     DUPLICATES_CHANGED,
     FEEDBACK_THEMED,
     THEMES_CHANGED,
+    FEEDBACK_SPLIT,
     DEAD_LETTER,
 )

@@ -1,4 +1,10 @@
-"""Subscribers: thin, decode (done by the runtime), embed once, search, decide, store, reply."""
+"""Subscribers: thin, decode (done by the runtime), embed once, search, decide, store, reply.
+
+Received items are decided, linked and placed in a theme; commands on dedupe.commands.v1 merge,
+unmerge and unlink items, and rename, merge and split themes. A command that can never apply
+(an item merged into itself or into its own duplicate, an unknown theme) is dead-lettered with
+its reason and changes nothing.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +13,13 @@ import asyncio
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from libs.ml.embeddings import Embedder
-from libs.runtime.consumer import consume
+from libs.runtime.consumer import PoisonMessage, consume
 from libs.runtime.service import ServiceRuntime
-from libs.schemas.events import FeedbackDeduped, FeedbackReceived
+from libs.schemas.commands import MarkNotDuplicate, MergeItems, MergeThemes, RenameTheme, SplitTheme, UnmergeItem
+from libs.schemas.events import DedupeCommand, Envelope, FeedbackDeduped, FeedbackReceived, utcnow
 from services.dedupe import domain, storage
 from services.dedupe.adapters import IndexedItem, VectorIndex
+from services.dedupe.changes import Changes, ThemeRules
 from services.dedupe.settings import DedupeSettings
 
 
@@ -23,8 +31,10 @@ class Engines:
 
 
 def register(runtime: ServiceRuntime, settings: DedupeSettings, engines: Engines) -> None:
-    async def on_received(event: FeedbackReceived, session: AsyncSession) -> list[FeedbackDeduped]:
-        """List the items most similar to a received one, and flag it when it duplicates a recent one."""
+    rules = ThemeRules(join_similarity=settings.theme_similarity, seed_similarity=settings.theme_seed_similarity)
+
+    async def on_received(event: FeedbackReceived, session: AsyncSession) -> list[Envelope]:
+        """List the items most similar to a received one, link it to a likely duplicate, and place it in a theme."""
         item = event.payload
         embedder, index = engines.embedder, engines.index
         # Embedding is the costliest step of the pipeline: once per item, off the event loop.
@@ -37,17 +47,87 @@ def register(runtime: ServiceRuntime, settings: DedupeSettings, engines: Engines
             in_window = await asyncio.to_thread(
                 index.search, vector, limit=settings.top_k, exclude=item.id, window=window
             )
+            # A pair a person called no duplicate is never suggested again, whichever item comes first.
+            rejected = await storage.rejected_partners(session, item.id)
             decision = domain.decide(
-                in_window,
+                [candidate for candidate in in_window if candidate.item_id not in rejected],
                 created_at=item.created_at,
                 threshold=settings.duplicate_threshold,
                 window_days=settings.window_days,
                 model=embedder.model_name,
             )
             storage.add_decision(session, item.id, decision)
-        indexed = IndexedItem(item_id=item.id, title=item.title, created_at=item.created_at, model=embedder.model_name)
+        indexed = IndexedItem(
+            item_id=item.id, title=item.title, created_at=item.created_at, model=embedder.model_name, text=item.text
+        )
         await asyncio.to_thread(index.upsert, indexed, vector)
-        result = domain.dedupe_result(item.id, similar, decision)
-        return [FeedbackDeduped.caused_by(event, producer=runtime.name, payload=result)]
+
+        changes = Changes(session, index, runtime.name, event, actor=domain.MODEL_ACTOR, now=utcnow())
+        link = await storage.get_link(session, item.id)
+        parent_root = await storage.vote_root(session, decision.duplicate_of) if decision.duplicate_of else None
+        if (new := domain.suggested(item.id, link, decision, parent_root=parent_root, now=changes.now)) is not None:
+            # A standalone item is no news: only a suggestion is announced.
+            await changes.set_link(new, announce=new.current.linked)
+            link = new
+        await changes.place(item.id, item.title, vector, similar, rules, embedder.model_name)
+        standing = domain.standing(decision, link.current) if link else decision
+        result = domain.dedupe_result(item.id, similar, standing)
+        return [FeedbackDeduped.caused_by(event, producer=runtime.name, payload=result), *await changes.replies()]
+
+    async def on_command(command: DedupeCommand, session: AsyncSession) -> list[Envelope]:
+        """Apply a person's merge, unmerge or unlinking of items, or renaming, merging or splitting of themes."""
+        payload = command.payload
+        # The command's own time: a change is recorded when the person made it, not when it was handled.
+        changes = Changes(session, engines.index, runtime.name, command, actor=payload.actor, now=command.occurred_at)
+        try:
+            match payload:
+                case MergeItems():
+                    await merge_items(session, changes, payload)
+                case UnmergeItem():
+                    await unmerge_item(session, changes, payload)
+                case MarkNotDuplicate():
+                    await mark_not_duplicate(session, changes, payload)
+                case RenameTheme():
+                    await changes.rename_theme(payload.theme_id, payload.name)
+                case MergeThemes():
+                    await changes.merge_themes(payload.theme_id, payload.into_id)
+                case SplitTheme():
+                    await changes.split_theme(payload.theme_id, payload.item_ids, payload.new_theme_id, payload.name)
+        except domain.Rejected as error:
+            raise PoisonMessage(str(error)) from error
+        return await changes.replies()
 
     consume(runtime, FeedbackReceived, on_received)
+    consume(runtime, DedupeCommand, on_command)
+
+
+async def merge_items(session: AsyncSession, changes: Changes, command: MergeItems) -> None:
+    """A person's merge: into the root of the item named, never into the item itself or its own duplicate."""
+    existing = await storage.get_link(session, command.item_id)
+    into_root = await storage.vote_root(session, command.into_id)
+    new = domain.merged(
+        command.item_id, existing, into_id=command.into_id, into_root=into_root, actor=command.actor, now=changes.now
+    )
+    if new is not None:
+        await changes.set_link(new, reason=command.reason)
+
+
+async def unmerge_item(session: AsyncSession, changes: Changes, command: UnmergeItem) -> None:
+    """Back to the link before the current one, unless its parent has come to count as this item's duplicate."""
+    existing = await storage.get_link(session, command.item_id)
+    if (new := domain.unmerged(existing, actor=command.actor, now=changes.now)) is None:
+        return
+    parent = new.current.duplicate_of
+    new = domain.without_cycle(new, await storage.vote_root(session, parent) if parent else None)
+    await changes.set_link(new, reason=command.reason)
+
+
+async def mark_not_duplicate(session: AsyncSession, changes: Changes, command: MarkNotDuplicate) -> None:
+    """Break the item's link, and remember the pair so that the model never links the two again."""
+    existing = await storage.get_link(session, command.item_id)
+    broken = domain.marked_not_duplicate(existing, command.item_id, actor=command.actor, now=changes.now)
+    if broken is None:
+        return
+    new, parent = broken
+    await storage.reject_pair(session, command.item_id, parent, command.actor)
+    await changes.set_link(new, reason=command.reason)

@@ -1,7 +1,9 @@
-"""The enrich service: feedback.received -> feedback.enriched, with the customer from the CRM."""
+"""The enrich service: feedback.received -> feedback.enriched, with the customer from the CRM and its history."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Sequence
 from pathlib import Path
 
 import structlog
@@ -9,16 +11,21 @@ from fastapi import FastAPI
 
 from libs.runtime.service import ServiceRuntime, service_app
 from services.enrich import handlers, storage
+from services.enrich.crm import CrmAdapter, configured_crms, crm_scheduler
 from services.enrich.settings import EnrichSettings
 
 NAME = "enrich"
+MIGRATIONS = Path(__file__).parent / "migrations"
 log = structlog.get_logger()
 
 
-def create_app(settings: EnrichSettings | None = None) -> FastAPI:
+def create_app(settings: EnrichSettings | None = None, crms: Sequence[CrmAdapter] | None = None) -> FastAPI:
+    """The service; `crms` defaults to every CRM configured in the environment (PRODOPS_CRM_<NAME>_*)."""
     settings = settings or EnrichSettings()
-    runtime = ServiceRuntime.create(NAME, settings, Path(__file__).parent / "migrations")
+    crms = configured_crms() if crms is None else crms
+    runtime = ServiceRuntime.create(NAME, settings, MIGRATIONS)
     handlers.register(runtime, settings)
+    schedules = crm_scheduler(runtime.sessions, crms if settings.crm_sync else [])
 
     async def load_customers() -> None:
         if settings.customers_file is None:
@@ -28,4 +35,17 @@ def create_app(settings: EnrichSettings | None = None) -> FastAPI:
             count = await storage.upsert_customers(session, rows)
         log.info("customers loaded", count=count, file=str(settings.customers_file))
 
-    return service_app(runtime, title="ProdOps enrich", on_start=[load_customers])
+    async def start_schedules() -> None:
+        schedules.start()
+
+    async def stop_schedules() -> None:
+        if schedules.running:
+            schedules.shutdown(wait=False)  # cancels a running sync; it resumes from its cursor
+            await asyncio.sleep(0)
+
+    return service_app(
+        runtime,
+        title="ProdOps enrich",
+        on_start=[load_customers, start_schedules],
+        on_stop=[stop_schedules],
+    )

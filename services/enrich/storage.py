@@ -1,70 +1,90 @@
-"""The customers table (this service's copy of the CRM) and its import from CSV or JSON."""
+"""Enrich's tables: the customers (its copy of the CRM), the items each customer sent, and which were negative."""
 
 from __future__ import annotations
 
 import csv
 import json
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
+from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import Column, func
-from sqlmodel import Field as SQLField
-from sqlmodel import SQLModel, select
+from sqlalchemy import Column, Index, and_, func, or_
+from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from libs.runtime.database import UTCDateTime, upsert_insert
 from libs.schemas.events import utcnow
-from libs.schemas.feedback import Customer, Tier
-from services.enrich.domain import Candidates, email_domain, normalize_company, normalize_email
+from libs.schemas.feedback import Customer, FeedbackItem, Tier
+from services.enrich.domain import (
+    HISTORY_PAGE,
+    Account,
+    Candidates,
+    Known,
+    PastItems,
+    TierChange,
+    email_domain,
+    normalize_company,
+    normalize_email,
+    tier_change,
+)
 
 
 class CustomerRecord(SQLModel, table=True):
     __tablename__ = "customers"
 
-    id: str = SQLField(primary_key=True, max_length=100)
-    company: str = SQLField(max_length=200)
-    company_key: str = SQLField(index=True, max_length=200)
-    domain: str | None = SQLField(default=None, index=True, max_length=200)
-    contact_email: str | None = SQLField(default=None, index=True, max_length=320)
-    tier: str = SQLField(max_length=20)
+    id: str = Field(primary_key=True, max_length=100)
+    company: str = Field(max_length=200)
+    company_key: str = Field(index=True, max_length=200)
+    domain: str | None = Field(default=None, index=True, max_length=200)
+    contact_email: str | None = Field(default=None, index=True, max_length=320)
+    tier: str = Field(max_length=20)
     arr: float = 0.0
     health_score: float | None = None
-    updated_at: datetime = SQLField(
-        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, server_default=func.now())
-    )
+    # The tier before the latest change of tier, kept so that a downgrade shows.
+    previous_tier: str | None = Field(default=None, max_length=20)
+    tier_changed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
 
-    def as_customer(self) -> Customer:
-        return Customer(
+    def as_known(self) -> Known:
+        customer = Customer(
             id=self.id, company=self.company, tier=Tier(self.tier), arr=self.arr, health_score=self.health_score
         )
+        previous = Tier(self.previous_tier) if self.previous_tier else None
+        return Known(customer, TierChange(previous, self.tier_changed_at))
 
 
-class CustomerImportRow(BaseModel):
-    """One account of a CRM export; columns: id, company, domain, email, tier, arr, health_score."""
+class CustomerItem(SQLModel, table=True):
+    """Every item enrich saw, once, with the customer it came from (the CRM id, and the author's email)."""
 
-    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+    __tablename__ = "customer_items"
+    __table_args__ = (
+        Index("ix_customer_items_customer_time", "customer_id", "created_at"),
+        Index("ix_customer_items_email_time", "email", "created_at"),
+    )
 
-    id: str = Field(min_length=1)
-    company: str = Field(min_length=1)
-    domain: str | None = None
-    email: str | None = None
-    tier: Tier
-    arr: float = Field(default=0.0, ge=0)
-    health_score: float | None = Field(default=None, ge=0, le=100)
-
-    @field_validator("tier", mode="before")
-    @classmethod
-    def _tier_any_case(cls, value: object) -> object:
-        return value.strip().lower() if isinstance(value, str) else value
-
-    @field_validator("domain", "email", "health_score", mode="before")
-    @classmethod
-    def _blank_is_none(cls, value: object) -> object:
-        return None if value == "" else value
+    item_id: UUID = Field(primary_key=True)
+    customer_id: str | None = Field(default=None, max_length=100)
+    email: str | None = Field(default=None, max_length=320)
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
-def read_customers_file(path: Path) -> list[CustomerImportRow]:
+class ItemSentiment(SQLModel, table=True):
+    """Triage's latest sentiment of an item (kept apart: it may arrive before enrich sees the item on a replay)."""
+
+    __tablename__ = "item_sentiments"
+
+    item_id: UUID = Field(primary_key=True)
+    negative: bool
+    sentiment_score: float
+    processed_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+# --- customers ---------------------------------------------------------------------------------------
+
+
+def read_customers_file(path: Path) -> list[Account]:
     """Parse a CSV (with a header) or a JSON array of accounts; a bad row names its line."""
     if path.suffix.lower() == ".json":
         rows = json.loads(path.read_text())
@@ -74,29 +94,43 @@ def read_customers_file(path: Path) -> list[CustomerImportRow]:
     parsed = []
     for number, row in enumerate(rows, start=1):
         try:
-            parsed.append(CustomerImportRow.model_validate(row))
+            parsed.append(Account.model_validate(row))
         except ValueError as error:
             raise ValueError(f"{path}: customer row {number}: {error}") from error
     return parsed
 
 
-async def upsert_customers(session: AsyncSession, rows: list[CustomerImportRow]) -> int:
-    if not rows:
+async def upsert_customers(session: AsyncSession, accounts: Sequence[Account]) -> int:
+    """Insert or update accounts by id, keeping the tier each had before a change of tier."""
+    latest = {account.id: account for account in accounts}  # one row per id: the last one wins
+    if not latest:
         return 0
-    values = [
-        {
-            "id": row.id,
-            "company": row.company,
-            "company_key": normalize_company(row.company) or row.company.lower(),
-            "domain": (row.domain or email_domain(row.email) or "").lower() or None,
-            "contact_email": normalize_email(row.email),
-            "tier": row.tier.value,
-            "arr": row.arr,
-            "health_score": row.health_score,
-            "updated_at": utcnow(),
-        }
-        for row in rows
-    ]
+    stored = {
+        row.id: row
+        for row in (await session.exec(select(CustomerRecord).where(col(CustomerRecord.id).in_(latest)))).all()
+    }
+    now = utcnow()
+    values: list[dict[str, Any]] = []
+    for account in latest.values():
+        before = stored.get(account.id)
+        change = (
+            tier_change(Tier(before.tier), before.as_known().tier_change, account.tier, now) if before else TierChange()
+        )
+        values.append(
+            {
+                "id": account.id,
+                "company": account.company,
+                "company_key": normalize_company(account.company) or account.company.lower(),
+                "domain": account.match_domain,
+                "contact_email": normalize_email(account.email),
+                "tier": account.tier.value,
+                "arr": account.arr,
+                "health_score": account.health_score,
+                "previous_tier": change.previous_tier.value if change.previous_tier else None,
+                "tier_changed_at": change.changed_at,
+                "updated_at": now,
+            }
+        )
     statement = upsert_insert(session)(CustomerRecord).values(values)
     updated = {name: statement.excluded[name] for name in values[0] if name != "id"}
     await session.exec(statement.on_conflict_do_update(index_elements=["id"], set_=updated))  # type: ignore[call-overload]
@@ -104,9 +138,10 @@ async def upsert_customers(session: AsyncSession, rows: list[CustomerImportRow])
 
 
 async def find_candidates(session: AsyncSession, submitted: Customer) -> Candidates:
-    async def first(condition) -> Customer | None:  # type: ignore[no-untyped-def]
-        record = (await session.exec(select(CustomerRecord).where(condition).limit(1))).first()
-        return record.as_customer() if record else None
+    async def first(condition: Any) -> Known | None:
+        query = select(CustomerRecord).where(condition).order_by(col(CustomerRecord.id)).limit(1)
+        record = (await session.exec(query)).first()
+        return record.as_known() if record else None
 
     email = normalize_email(submitted.email)
     domain = email_domain(submitted.email)
@@ -116,3 +151,73 @@ async def find_candidates(session: AsyncSession, submitted: Customer) -> Candida
         by_domain=await first(CustomerRecord.domain == domain) if domain else None,
         by_company=await first(CustomerRecord.company_key == company) if company else None,
     )
+
+
+# --- history -----------------------------------------------------------------------------------------
+
+
+async def record_item(session: AsyncSession, item: FeedbackItem, customer_id: str | None, email: str | None) -> None:
+    """Remember who sent an item; seeing it again (a replay) changes nothing but a better match."""
+    statement = upsert_insert(session)(CustomerItem).values(
+        item_id=item.id, customer_id=customer_id, email=email, created_at=item.created_at
+    )
+    statement = statement.on_conflict_do_update(
+        index_elements=["item_id"],
+        set_={"customer_id": statement.excluded.customer_id, "email": statement.excluded.email},
+    )
+    await session.exec(statement)  # type: ignore[call-overload]
+
+
+async def past_items(
+    session: AsyncSession, item: FeedbackItem, customer_id: str | None, email: str | None, window: timedelta
+) -> PastItems:
+    """The customer's items created before this one (by CRM id, or by the author's email), and the negative ones
+    among those created within `window` before it."""
+    ways = [
+        *([col(CustomerItem.customer_id) == customer_id] if customer_id else []),
+        *([col(CustomerItem.email) == email] if email else []),
+    ]
+    if not ways:
+        raise ValueError("a customer's history needs its CRM id or its email")
+    same_customer = or_(*ways)
+    # Before this item in a total order, so that a replay gives the same history.
+    earlier = or_(
+        col(CustomerItem.created_at) < item.created_at,
+        and_(col(CustomerItem.created_at) == item.created_at, col(CustomerItem.item_id) < item.id),
+    )
+    mine = and_(same_customer, earlier)
+    count = (await session.exec(select(func.count()).select_from(CustomerItem).where(mine))).one()
+    recent = await session.exec(
+        select(CustomerItem.item_id)
+        .where(mine)
+        .order_by(col(CustomerItem.created_at).desc(), col(CustomerItem.item_id).desc())
+        .limit(HISTORY_PAGE)
+    )
+    negative = (
+        await session.exec(
+            select(func.count())
+            .select_from(CustomerItem)
+            .join(ItemSentiment, col(ItemSentiment.item_id) == col(CustomerItem.item_id))
+            .where(mine, col(ItemSentiment.negative), col(CustomerItem.created_at) >= item.created_at - window)
+        )
+    ).one()
+    return PastItems(count=count, recent_ids=list(recent.all()), negative_recent=negative)
+
+
+async def record_sentiment(
+    session: AsyncSession, item_id: UUID, score: float, negative: bool, processed_at: datetime
+) -> None:
+    """Keep triage's latest verdict on an item; an older one arriving late changes nothing."""
+    statement = upsert_insert(session)(ItemSentiment).values(
+        item_id=item_id, negative=negative, sentiment_score=score, processed_at=processed_at
+    )
+    statement = statement.on_conflict_do_update(
+        index_elements=["item_id"],
+        set_={
+            "negative": statement.excluded.negative,
+            "sentiment_score": statement.excluded.sentiment_score,
+            "processed_at": statement.excluded.processed_at,
+        },
+        where=col(ItemSentiment.processed_at) <= statement.excluded.processed_at,
+    )
+    await session.exec(statement)  # type: ignore[call-overload]

@@ -1,4 +1,8 @@
-"""The read API under /api/v1: feedback and overview; every route needs a viewer (launches: launches_api.py)."""
+"""The read API under /api/v1: feedback, themes and overview; every route needs a viewer.
+
+Launches are in launches_api.py; the writes (corrections, merges, theme edits) in overrides_api.py
+and dedupe_api.py.
+"""
 
 from __future__ import annotations
 
@@ -6,19 +10,22 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, HTTPException, Query, status
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from libs.runtime.auth import Role, require
-from libs.schemas.events import utcnow
+from libs.schemas.events import DuplicateLink, utcnow
 from libs.schemas.feedback import AITriage, Customer, FeedbackStatus, SimilarItem, Source, Tier
 from services.gateway import domain, storage
-from services.gateway.deps import SessionDep
+from services.gateway.deps import SessionDep, ThemeStatsCache, ThemeStatsDep
 from services.gateway.launches_api import LaunchPublic, launch_public
-from services.gateway.storage import FeedbackQuery, FeedbackView
+from services.gateway.storage import FeedbackQuery, FeedbackView, ThemeView
 
 RECENT_DAYS = 7
 TOP_PRODUCT_AREAS = 5
 UPCOMING_LAUNCHES = 5
+TOP_THEMES = 5
+THEME_PRODUCT_AREAS = 3
 
 
 router = APIRouter(prefix="/api/v1", dependencies=[Depends(require(Role.VIEWER))])
@@ -58,6 +65,12 @@ class _FeedbackBase(BaseModel):
 
 class FeedbackSummaryPublic(_FeedbackBase):
     customer: CustomerSummaryPublic
+    votes: int = Field(description="The item's own votes.")
+    vote_total: int | None = Field(
+        description="Its own votes and those of the items merged into it; null when it is merged into another."
+    )
+    duplicate_of: UUID | None
+    theme_id: UUID | None
 
 
 class FeedbackPagePublic(BaseModel):
@@ -81,6 +94,40 @@ class OverridePublic(domain.OverrideEntry):
     """A person's correction of the AI."""
 
 
+class ThemeRefPublic(BaseModel):
+    id: UUID
+    name: str | None = Field(description="Null until dedupe names the theme.")
+
+
+class DuplicatePublic(BaseModel):
+    """An item merged into this one (directly, or through another duplicate): its votes count here."""
+
+    id: UUID
+    title: str
+    votes: int
+    created_at: AwareDatetime
+    customer: CustomerSummaryPublic
+    duplicate_of: UUID | None = Field(description="Its direct parent (this item, or another duplicate of it).")
+    state: str | None
+    link: DuplicateLink | None = Field(description="Dedupe's link: state, score, who and when.")
+
+
+class HistoryItemPublic(BaseModel):
+    id: UUID
+    title: str | None = Field(description="Null when the item is not in the read model (yet).")
+    created_at: AwareDatetime | None
+    category: str | None
+
+
+class CustomerHistoryPublic(BaseModel):
+    """What the hub had heard from the customer before this item, as enrich found it."""
+
+    previous_items: int
+    items: list[HistoryItemPublic] = Field(description="The most recent previous items, newest first.")
+    negative_items_recent: int
+    churn_signals: list[str]
+
+
 class FeedbackPublic(_FeedbackBase):
     source_id: str | None
     description: str
@@ -96,6 +143,15 @@ class FeedbackPublic(_FeedbackBase):
     similar_items: list[SimilarItem]
     duplicate_of: UUID | None
     duplicate_score: float | None
+    duplicate_state: str | None = Field(description="suggested, merged, not_duplicate, standalone (null: not known).")
+    duplicate_root: UUID | None = Field(description="The top of its duplicate chain, where its votes count.")
+    duplicate_link: DuplicateLink | None = Field(description="Dedupe's newest link: state, score, who and when.")
+    vote_total: int | None = Field(
+        description="Its own votes and those of the items merged into it; null when it is merged into another."
+    )
+    duplicates: list[DuplicatePublic] = Field(description="The items merged into it, most votes first.")
+    theme: ThemeRefPublic | None
+    customer_history: CustomerHistoryPublic | None
     overrides: list[OverridePublic]
     updated_at: AwareDatetime
 
@@ -121,6 +177,64 @@ class CustomersAskingPublic(BaseModel):
     customers: int
 
 
+class TrendWeekPublic(domain.WeekCount):
+    """Items (duplicates included) received in one ISO week."""
+
+
+class ThemeSummaryPublic(BaseModel):
+    """A theme and its numbers, computed from its items as they are now."""
+
+    id: UUID
+    name: str | None = Field(description="Null until dedupe names the theme.")
+    name_source: str | None
+    keywords: list[str]
+    items: int = Field(description="Requests: its items not merged into another.")
+    mentions: int = Field(description="Its items, merged duplicates included.")
+    customers: int = Field(description="Distinct customers asking (CRM id, else email).")
+    votes: int = Field(description="Votes of all its items; a merged duplicate's count once, in its parent.")
+    arr: float = Field(description="Sum of the ARR of the distinct known customers asking.")
+    at_risk_customers: int
+    top_product_areas: list[ProductAreaCountPublic]
+    trend: list[TrendWeekPublic] = Field(description="Items received per ISO week, oldest first, y from 0.")
+    trend_sample: int = Field(description="Items received over the weeks of the trend.")
+    trend_change: int = Field(description="Items in the newer half of the weeks minus those in the older half.")
+    merged_into: UUID | None = Field(description="Set when a person merged it into another theme: follow that one.")
+    changed_at: AwareDatetime | None
+    changed_by: str | None
+
+
+class ThemeQuery(BaseModel):
+    """Sort, filters and page of the themes list."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    sort: domain.ThemeSort = Field(default="arr", description="Largest first; trend: fastest growing first.")
+    product_area: list[str] = Field(default_factory=list, description="Themes with items in any of these areas.")
+    min_items: int = Field(default=0, ge=0)
+    weeks: int = Field(default=8, ge=2, le=52, description="Weeks of the trend.")
+    limit: int = Field(default=50, ge=1, le=200)
+    offset: int = Field(default=0, ge=0)
+
+
+class ThemePagePublic(BaseModel):
+    items: list[ThemeSummaryPublic]
+    total: int = Field(description="How many themes match the filters, over all pages.")
+    limit: int
+    offset: int
+    computed_at: AwareDatetime = Field(
+        description="When the numbers were computed (reused for PRODOPS_THEMES_CACHE_SECONDS, 10 s by default)."
+    )
+
+
+class ThemeRequestPublic(FeedbackSummaryPublic):
+    merged: int = Field(description="How many items are merged into it.")
+
+
+class ThemeDetailPublic(ThemeSummaryPublic):
+    requests: list[ThemeRequestPublic] = Field(description="Its requests, most votes first.")
+    requests_total: int
+
+
 class OverviewPublic(BaseModel):
     total: int = Field(description="Items shown; the sample behind the counts by category, priority and source.")
     volume: VolumePublic
@@ -131,6 +245,7 @@ class OverviewPublic(BaseModel):
     top_product_areas: list[ProductAreaCountPublic]
     critical_high_open: int = Field(description="Critical or high priority items not shipped or closed.")
     customers_asking: CustomersAskingPublic
+    top_themes: list[ThemeSummaryPublic] = Field(description="The themes with the most ARR asking.")
     upcoming_launches: list[LaunchPublic] = Field(description="Not shipped yet, soonest target first.")
     last_updated: AwareDatetime | None = Field(description="When the newest event folded in happened.")
 
@@ -142,22 +257,61 @@ class OverviewPublic(BaseModel):
 async def list_feedback(session: SessionDep, query: Annotated[FeedbackQuery, Query()]) -> FeedbackPagePublic:
     """Feedback items that match the filters, one page of them, with the total."""
     rows, total = await storage.list_feedback(session, query)
+    merged = await storage.merged_votes(session, [row.item_id for row in rows])
     return FeedbackPagePublic(
-        items=[_summary(row) for row in rows], total=total, limit=query.limit, offset=query.offset
+        items=[_summary(row, merged.get(row.item_id, (0, 0))[0]) for row in rows],
+        total=total,
+        limit=query.limit,
+        offset=query.offset,
     )
 
 
 @router.get("/feedback/{item_id}", responses={404: {"description": "No such feedback item (yet)."}})
 async def get_feedback(session: SessionDep, item_id: UUID) -> FeedbackPublic:
-    """One feedback item with its customer, AI triage, similar items, overrides and processing."""
+    """One feedback item with its customer and history, AI triage, duplicates, theme, overrides and processing."""
     row = await storage.get_feedback(session, item_id)
     if row is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"feedback item {item_id} not found")
-    return _detail(row)
+    return await _detail(session, row)
+
+
+@router.get("/themes")
+async def list_themes(
+    session: SessionDep, themes: ThemeStatsDep, query: Annotated[ThemeQuery, Query()]
+) -> ThemePagePublic:
+    """Themes ranked by ARR, votes, items or trend, with their numbers; one page of them, with the total."""
+    page, total, computed_at = await ranked_themes(session, themes, query)
+    return ThemePagePublic(items=page, total=total, limit=query.limit, offset=query.offset, computed_at=computed_at)
+
+
+@router.get("/themes/{theme_id}", responses={404: {"description": "No such theme (yet)."}})
+async def get_theme(
+    session: SessionDep,
+    theme_id: UUID,
+    weeks: Annotated[int, Query(ge=2, le=52)] = 8,
+    limit: Annotated[int, Query(ge=1, le=500, description="How many of its requests.")] = 50,
+) -> ThemeDetailPublic:
+    """One theme: its numbers and its requests, each with its votes and those merged into it."""
+    stats = (await storage.theme_stats(session, utcnow(), weeks, [theme_id])).get(theme_id)
+    row = (await storage.get_themes(session, [theme_id])).get(theme_id)
+    if stats is None and row is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"theme {theme_id} not found")
+    empty = domain.ThemeStats(theme_id=theme_id, weekly=domain.weekly(utcnow(), weeks, {}))
+    requests, total = await storage.theme_requests(session, theme_id, limit)
+    return ThemeDetailPublic.model_validate(
+        theme_summary(stats or empty, row).model_dump()
+        | {
+            "requests": [
+                ThemeRequestPublic.model_validate(_summary(item, votes).model_dump() | {"merged": merged})
+                for item, votes, merged in requests
+            ],
+            "requests_total": total,
+        }
+    )
 
 
 @router.get("/overview")
-async def overview(session: SessionDep) -> OverviewPublic:
+async def overview(session: SessionDep, themes: ThemeStatsDep) -> OverviewPublic:
     """The key numbers of the hub, each with its sample size."""
     last_days, previous_days = await storage.created_since(session, utcnow(), RECENT_DAYS)
     average, negative, scored = await storage.sentiment_stats(session)
@@ -175,12 +329,59 @@ async def overview(session: SessionDep) -> OverviewPublic:
         top_product_areas=[ProductAreaCountPublic(product_area=area, count=count) for area, count in areas.items()],
         critical_high_open=await storage.count_urgent_open(session),
         customers_asking=CustomersAskingPublic(arr=arr, customers=customers),
+        top_themes=(await ranked_themes(session, themes, ThemeQuery(sort="arr", limit=TOP_THEMES)))[0],
         upcoming_launches=[launch_public(row) for row in await storage.upcoming_launches(session, UPCOMING_LAUNCHES)],
         last_updated=await storage.last_updated(session),
     )
 
 
+async def ranked_themes(
+    session: AsyncSession, themes: ThemeStatsCache, query: ThemeQuery
+) -> tuple[list[ThemeSummaryPublic], int, AwareDatetime]:
+    """The page of the themes not merged away that pass the filters, ranked; how many pass; when they were counted.
+
+    Themes dedupe named but with no items yet count as empty.
+    """
+    numbers, rows = await themes.get(session, query.weeks), await storage.get_themes(session)
+    empty = domain.weekly(numbers.computed_at, query.weeks, {})
+    stats = numbers.stats | {
+        theme_id: domain.ThemeStats(theme_id=theme_id, weekly=empty) for theme_id in rows.keys() - numbers.stats.keys()
+    }
+    chosen = [
+        theme
+        for theme in stats.values()
+        if (row := rows.get(theme.theme_id)) is None or row.merged_into is None
+        if theme.items >= query.min_items
+        if not query.product_area or theme.product_areas.keys() & set(query.product_area)
+    ]
+    ranked = domain.rank_themes(chosen, query.sort)[query.offset : query.offset + query.limit]
+    return [theme_summary(theme, rows.get(theme.theme_id)) for theme in ranked], len(chosen), numbers.computed_at
+
+
 # --- rows to public models ----------------------------------------------------------------------
+
+
+def theme_summary(stats: domain.ThemeStats, row: ThemeView | None) -> ThemeSummaryPublic:
+    areas = domain.top_product_areas(stats.product_areas, THEME_PRODUCT_AREAS)
+    return ThemeSummaryPublic(
+        id=stats.theme_id,
+        name=row.name if row else None,
+        name_source=row.name_source if row else None,
+        keywords=row.keywords if row else [],
+        items=stats.items,
+        mentions=stats.mentions,
+        customers=stats.customers,
+        votes=stats.votes,
+        arr=stats.arr,
+        at_risk_customers=stats.at_risk_customers,
+        top_product_areas=[ProductAreaCountPublic(product_area=area, count=count) for area, count in areas],
+        trend=[TrendWeekPublic.model_validate(week.model_dump()) for week in stats.weekly],
+        trend_sample=sum(week.count for week in stats.weekly),
+        trend_change=stats.trend,
+        merged_into=row.merged_into if row else None,
+        changed_at=row.changed_at if row else None,
+        changed_by=row.changed_by if row else None,
+    )
 
 
 def _processing(row: FeedbackView) -> ProcessingPublic:
@@ -207,13 +408,68 @@ def _base(row: FeedbackView) -> dict[str, object]:
     }
 
 
-def _summary(row: FeedbackView) -> FeedbackSummaryPublic:
-    customer = {"company": row.customer_company, "tier": row.customer_tier, "arr": row.customer_arr}
-    return FeedbackSummaryPublic.model_validate(_base(row) | {"customer": customer})
+def _customer_summary(row: FeedbackView) -> CustomerSummaryPublic:
+    return CustomerSummaryPublic(company=row.customer_company, tier=row.customer_tier, arr=row.customer_arr)
 
 
-def _detail(row: FeedbackView) -> FeedbackPublic:
+def _vote_total(row: FeedbackView, merged_votes: int) -> int | None:
+    return None if row.duplicate_root is not None else (row.votes or 0) + merged_votes
+
+
+def _summary(row: FeedbackView, merged_votes: int) -> FeedbackSummaryPublic:
+    return FeedbackSummaryPublic.model_validate(
+        _base(row)
+        | {
+            "customer": _customer_summary(row),
+            "votes": row.votes or 0,
+            "vote_total": _vote_total(row, merged_votes),
+            "duplicate_of": row.duplicate_of,
+            "theme_id": row.theme_id,
+        }
+    )
+
+
+def _duplicate(row: FeedbackView) -> DuplicatePublic:
+    return DuplicatePublic(
+        id=row.item_id,
+        title=row.title or "",
+        votes=row.votes or 0,
+        created_at=row.created_at,
+        customer=_customer_summary(row),
+        duplicate_of=row.duplicate_of,
+        state=row.duplicate_state,
+        link=domain.duplicate_link(row.model_dump()),
+    )
+
+
+async def _history(session: AsyncSession, row: FeedbackView) -> CustomerHistoryPublic | None:
+    history = domain.customer_history(row.model_dump())
+    if history is None:
+        return None
+    known = await storage.get_feedback_many(session, history.previous_item_ids)
+    items = [
+        HistoryItemPublic(id=item_id, title=None, created_at=None, category=None)
+        if (previous := known.get(item_id)) is None
+        else HistoryItemPublic(
+            id=item_id, title=previous.title, created_at=previous.created_at, category=previous.category
+        )
+        for item_id in history.previous_item_ids
+    ]
+    return CustomerHistoryPublic(
+        previous_items=history.previous_items,
+        items=items,
+        negative_items_recent=history.negative_items_recent,
+        churn_signals=history.churn_signals,
+    )
+
+
+async def _detail(session: AsyncSession, row: FeedbackView) -> FeedbackPublic:
     stored = row.model_dump()
+    duplicates = [] if row.duplicate_root is not None else await storage.merged_below(session, row.item_id)
+    theme = None
+    if row.theme_id is not None:
+        named = (await storage.get_themes(session, [row.theme_id])).get(row.theme_id)
+        theme = ThemeRefPublic(id=row.theme_id, name=named.name if named else None)
     customer = Customer.model_validate(
         {
             "id": row.customer_id,
@@ -250,6 +506,13 @@ def _detail(row: FeedbackView) -> FeedbackPublic:
             "similar_items": row.similar_items or [],
             "duplicate_of": row.duplicate_of,
             "duplicate_score": row.duplicate_score,
+            "duplicate_state": row.duplicate_state,
+            "duplicate_root": row.duplicate_root,
+            "duplicate_link": domain.duplicate_link(stored),
+            "vote_total": _vote_total(row, sum(child.votes or 0 for child in duplicates)),
+            "duplicates": [_duplicate(child) for child in duplicates],
+            "theme": theme,
+            "customer_history": await _history(session, row),
             "overrides": [entry.model_dump() for entry in domain.override_entries(stored)],
             "updated_at": row.updated_at,
         }

@@ -9,7 +9,8 @@ from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
 from libs.runtime.service import ServiceRuntime, service_app
-from services.gateway import api, handlers, launches_api, overrides_api
+from services.gateway import api, dedupe_api, handlers, launches_api, overrides_api
+from services.gateway.deps import ThemeStatsCache
 from services.gateway.settings import GatewaySettings
 
 NAME = "gateway"
@@ -23,9 +24,10 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app = service_app(
         runtime,
         title="ProdOps gateway",
-        routers=[api.router, launches_api.router, overrides_api.router],
+        routers=[api.router, launches_api.router, overrides_api.router, dedupe_api.router],
         serves_without_broker=True,
     )
+    app.state.theme_stats = ThemeStatsCache(settings.themes_cache_seconds)
     mount_web_ui(app)
     return app
 

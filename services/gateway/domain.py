@@ -7,29 +7,42 @@ any order gives the same row, and folding an event again changes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from datetime import date, datetime, timedelta
-from typing import Any, Protocol, TypeVar
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, Literal, Protocol, TypeVar
 from uuid import UUID
 
-from pydantic import AwareDatetime
+from pydantic import AwareDatetime, BaseModel, Field
 
 from libs.schemas.events import (
+    CustomerHistory,
+    DuplicateLink,
+    DuplicateLinkChanged,
     FeedbackDeduped,
     FeedbackEnriched,
     FeedbackOverridden,
     FeedbackReceived,
+    FeedbackThemed,
     FeedbackTriaged,
     LaunchChanged,
     LaunchPayload,
     LaunchShipped,
+    ThemeChanged,
     TriageOverride,
 )
 from libs.schemas.feedback import AITriage, Customer, FeedbackItem, sentiment_label
 
 Row = Mapping[str, Any]
 Columns = dict[str, Any]
-FeedbackEvent = FeedbackReceived | FeedbackEnriched | FeedbackTriaged | FeedbackDeduped | FeedbackOverridden
+FeedbackEvent = (
+    FeedbackReceived
+    | FeedbackEnriched
+    | FeedbackTriaged
+    | FeedbackDeduped
+    | FeedbackOverridden
+    | DuplicateLinkChanged
+    | FeedbackThemed
+)
 LaunchEvent = LaunchChanged | LaunchShipped
 
 
@@ -58,6 +71,10 @@ def fold_feedback(row: Row, event: FeedbackEvent) -> Columns:
             changes = _deduped(row, event)
         case FeedbackOverridden():
             changes = _overridden(row, event)
+        case DuplicateLinkChanged():
+            changes = _linked(row, event)
+        case FeedbackThemed():
+            changes = _themed(row, event)
     if not changes:
         return {}
     derived = effective_columns({**row, **changes})
@@ -104,8 +121,21 @@ def effective_columns(row: Row) -> Columns:
         "tags": _first(_overridden_value(entries, "tags"), ai_tags or None, row.get("submitted_tags"), []),
         "sentiment_score": score,
         "sentiment_label": label.value if label else None,
-        "duplicate_of": None if _overridden_value(entries, "not_duplicate") else row.get("suggested_duplicate_of"),
-    }
+    } | _duplicate_columns(row, entries)
+
+
+def _duplicate_columns(row: Row, entries: list[OverrideEntry]) -> Columns:
+    """The parent the item's votes count towards: dedupe's link (it owns links), else the model's suggestion.
+
+    A person's "not a duplicate" made after the newest link wins until dedupe confirms it with a link.
+    """
+    link, person = duplicate_link(row), _newest_override(entries, "not_duplicate")
+    if person is not None and person.not_duplicate and (link is None or person.occurred_at > row["linked_at"]):
+        return {"duplicate_of": None, "duplicate_state": "not_duplicate"}
+    if link is not None:
+        return {"duplicate_of": link.duplicate_of, "duplicate_state": link.state}
+    suggested = row.get("suggested_duplicate_of")
+    return {"duplicate_of": suggested, "duplicate_state": "suggested" if suggested else None}
 
 
 def ai_triage(row: Row) -> AITriage | None:
@@ -122,6 +152,18 @@ def is_shadow(row: Row) -> bool:
 def override_entries(row: Row) -> list[OverrideEntry]:
     """Every override the row holds, oldest first."""
     return [OverrideEntry.model_validate(entry) for entry in row.get("overrides") or []]
+
+
+def duplicate_link(row: Row) -> DuplicateLink | None:
+    """Dedupe's newest word on where the item stands among duplicates, if any."""
+    stored = row.get("duplicate_link")
+    return DuplicateLink.model_validate(stored) if stored else None
+
+
+def customer_history(row: Row) -> CustomerHistory | None:
+    """What enrich knew of the customer's earlier feedback when it matched this item."""
+    stored = row.get("customer_history")
+    return CustomerHistory.model_validate(stored) if stored else None
 
 
 def _received(row: Row, event: FeedbackReceived) -> Columns:
@@ -141,7 +183,8 @@ def _enriched(row: Row, event: FeedbackEnriched) -> Columns:
     at, enriched = event.occurred_at, event.payload
     if not is_newer(at, row.get("enriched_at")):
         return {}
-    changes = {"enriched_at": at} | _customer_columns(enriched.item.customer, known=enriched.match.known)
+    changes: Columns = {"enriched_at": at} | _customer_columns(enriched.item.customer, known=enriched.match.known)
+    changes["customer_history"] = enriched.history.model_dump(mode="json") if enriched.history else None
     # The enriched event carries the whole item, so it fills the base when received is late.
     if is_newer(at, _base_at(row)):
         changes |= _item_columns(enriched.item)
@@ -177,12 +220,26 @@ def _overridden(row: Row, event: FeedbackOverridden) -> Columns:
     return {"overrides": [e.model_dump(mode="json") for e in ordered]}
 
 
-def _overridden_value(entries: list[OverrideEntry], field: str) -> Any:
+def _linked(row: Row, event: DuplicateLinkChanged) -> Columns:
+    if not is_newer(event.occurred_at, row.get("linked_at")):
+        return {}
+    return {"linked_at": event.occurred_at, "duplicate_link": event.payload.model_dump(mode="json")}
+
+
+def _themed(row: Row, event: FeedbackThemed) -> Columns:
+    if not is_newer(event.occurred_at, row.get("themed_at")):
+        return {}
+    return {"themed_at": event.occurred_at, "theme_id": event.payload.theme_id, "theme_score": event.payload.score}
+
+
+def _newest_override(entries: list[OverrideEntry], field: str) -> OverrideEntry | None:
     """The newest override that sets `field`, or None when no person has touched it."""
-    for entry in reversed(entries):
-        if (value := getattr(entry, field)) is not None:
-            return value
-    return None
+    return next((entry for entry in reversed(entries) if getattr(entry, field) is not None), None)
+
+
+def _overridden_value(entries: list[OverrideEntry], field: str) -> Any:
+    entry = _newest_override(entries, field)
+    return getattr(entry, field) if entry else None
 
 
 def _base_at(row: Row) -> datetime | None:
@@ -245,6 +302,96 @@ def _first(*values: Any) -> Any:
 
 def _latest(current: datetime | None, incoming: datetime) -> datetime:
     return incoming if current is None else max(current, incoming)
+
+
+# --- themes -------------------------------------------------------------------------------------
+
+ThemeSort = Literal["arr", "votes", "items", "trend"]
+
+
+def fold_theme(row: Row, event: ThemeChanged) -> Columns:
+    """The columns a theme change sets: the theme as of its newest event."""
+    if not is_newer(event.occurred_at, row.get("changed_event_at")):
+        return {}
+    theme = event.payload
+    return {
+        "changed_event_at": event.occurred_at,
+        "name": theme.name,
+        "name_source": theme.name_source,
+        "keywords": list(theme.keywords),
+        "merged_into": theme.merged_into,
+        "created_at": theme.created_at,
+        "changed_at": theme.changed_at,
+        "changed_by": theme.changed_by,
+        "updated_at": _latest(row.get("updated_at"), event.occurred_at),
+    }
+
+
+class WeekCount(BaseModel):
+    """Items received in one ISO week (Monday to Sunday, UTC)."""
+
+    week: str
+    start: date
+    count: int
+
+
+class ThemeStats(BaseModel):
+    """A theme's numbers, computed from its items' rows; a merged duplicate counts once, in its parent."""
+
+    theme_id: UUID
+    items: int = 0
+    mentions: int = 0
+    votes: int = 0
+    customers: int = 0
+    at_risk_customers: int = 0
+    arr: float = 0.0
+    product_areas: dict[str, int] = Field(default_factory=dict)
+    weekly: list[WeekCount] = Field(default_factory=list)
+
+    @property
+    def trend(self) -> int:
+        return trend_change([week.count for week in self.weekly])
+
+
+def week_starts(now: datetime, weeks: int) -> list[date]:
+    """The Mondays of the last `weeks` ISO weeks, the current one included, oldest first."""
+    monday = now.astimezone(UTC).date() - timedelta(days=now.astimezone(UTC).weekday())
+    return [monday - timedelta(weeks=back) for back in range(weeks - 1, -1, -1)]
+
+
+def week_bounds(now: datetime, weeks: int) -> list[datetime]:
+    """Where each of the last `weeks` ISO weeks begins: Monday 00:00 UTC, oldest first."""
+    return [datetime.combine(start, time.min, tzinfo=UTC) for start in week_starts(now, weeks)]
+
+
+def weekly(now: datetime, weeks: int, counts: Mapping[int, int]) -> list[WeekCount]:
+    """The last `weeks` ISO weeks, oldest first, with the counts given by week index (0: the oldest), else 0."""
+    starts = week_starts(now, weeks)
+    labels = [f"{start.isocalendar().year}-W{start.isocalendar().week:02d}" for start in starts]
+    return [
+        WeekCount(week=label, start=start, count=counts.get(i, 0))
+        for i, (label, start) in enumerate(zip(labels, starts, strict=True))
+    ]
+
+
+def trend_change(counts: Sequence[int]) -> int:
+    """Growth: items in the newer half of the weeks minus items in the older half (a middle week sits out)."""
+    half = len(counts) // 2
+    return sum(counts[len(counts) - half :]) - sum(counts[:half])
+
+
+def top_product_areas(counts: Mapping[str, int], limit: int) -> list[tuple[str, int]]:
+    """The most common product areas, most items first, then by name."""
+    return sorted(counts.items(), key=lambda pair: (-pair[1], pair[0]))[:limit]
+
+
+def theme_key(stats: ThemeStats, sort: ThemeSort) -> float:
+    return {"arr": stats.arr, "votes": stats.votes, "items": stats.items, "trend": stats.trend}[sort]
+
+
+def rank_themes(themes: Iterable[ThemeStats], sort: ThemeSort) -> list[ThemeStats]:
+    """Largest first by the chosen measure, then by items, then by id, so pages never overlap."""
+    return sorted(themes, key=lambda stats: (-theme_key(stats, sort), -stats.items, str(stats.theme_id)))
 
 
 # --- launch calendar ----------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from libs.schemas.commands import (
     TickChecklistItem,
     UpdateLaunch,
 )
-from libs.schemas.events import Envelope, LaunchCommand, Notification, SetNotificationOptOut, utcnow
+from libs.schemas.events import LaunchCommand, Notification, SetNotificationOptOut, utcnow
 from libs.schemas.launches import (
     Checklist,
     Launch,
@@ -35,7 +35,7 @@ from libs.schemas.launches import (
     Team,
 )
 from services.gateway import domain, storage
-from services.gateway.deps import SessionDep
+from services.gateway.deps import SessionDep, publish_command
 from services.gateway.storage import LaunchView, NotificationQuery, NotificationView
 
 PRODUCER = "gateway"
@@ -277,7 +277,7 @@ async def list_notifications(session: SessionDep, query: Annotated[NotificationQ
 async def set_opt_out(request: Request, principal: Editor, body: OptOutCreate) -> AcceptedPublic:
     """Stop (or, with opted_out false, resume) telling a customer about launches, on a channel or on all."""
     command = SetNotificationOptOut(producer=PRODUCER, payload=OptOut(**body.model_dump(), actor=principal.subject))
-    await _publish(request, command)
+    await publish_command(request, command)
     return AcceptedPublic(id=command.event_id, command_id=command.event_id)
 
 
@@ -308,14 +308,5 @@ def _notification(row: NotificationView) -> NotificationPublic:
 
 async def _send(request: Request, payload: LaunchCommandPayload) -> AcceptedPublic:
     command = LaunchCommand(producer=PRODUCER, payload=payload)
-    await _publish(request, command)
+    await publish_command(request, command)
     return AcceptedPublic(id=payload.launch_id, command_id=command.event_id)
-
-
-async def _publish(request: Request, command: Envelope) -> None:
-    try:
-        await request.app.state.runtime.publish(command)
-    except Exception as error:  # whatever the Kafka client raises, the caller may simply try again
-        raise HTTPException(
-            status.HTTP_503_SERVICE_UNAVAILABLE, f"broker unavailable: {type(error).__name__}"
-        ) from error

@@ -1,20 +1,22 @@
 """People correct the AI: overrides and re-triage go to the triage service as commands.
 
 The gateway answers 202 once the command is in the broker; the correction shows in the read
-model when triage's feedback.overridden (or feedback.triaged) is folded.
+model when triage's feedback.overridden (or feedback.triaged) is folded. "Not a duplicate" also
+goes to dedupe, which owns the links, as MarkNotDuplicate; triage keeps it as training data.
 """
 
 from __future__ import annotations
 
 from uuid import UUID
 
-from fastapi import APIRouter, HTTPException, Request, status
+from fastapi import APIRouter, Request, status
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from libs.runtime.auth import Editor
-from libs.runtime.service import ServiceRuntime
-from libs.schemas.events import OverrideTriage, RetriageFeedback, RetriageRequest, TriageOverride
+from libs.schemas.commands import MarkNotDuplicate
+from libs.schemas.events import DedupeCommand, OverrideTriage, RetriageFeedback, RetriageRequest, TriageOverride
 from libs.schemas.feedback import Category, Priority
+from services.gateway.deps import BROKER_AWAY, publish_command
 
 router = APIRouter(prefix="/api/v1", tags=["corrections"])
 
@@ -60,34 +62,48 @@ class CommandAccepted(BaseModel):
     command_id: UUID
 
 
-def _runtime(request: Request) -> ServiceRuntime:
-    return request.app.state.runtime  # type: ignore[no-any-return]
+class NotDuplicateCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str | None = Field(default=None, max_length=1000)
 
 
-@router.post("/feedback/{item_id}/overrides", status_code=status.HTTP_202_ACCEPTED)
+@router.post("/feedback/{item_id}/overrides", status_code=status.HTTP_202_ACCEPTED, responses=BROKER_AWAY)
 async def override_triage(item_id: UUID, body: OverrideCreate, request: Request, editor: Editor) -> CommandAccepted:
     """Correct the AI's triage of one item; kept with who and when, and used as training data."""
     correction = TriageOverride(item_id=item_id, actor=editor.subject, **body.model_dump())
+    if body.not_duplicate:
+        await _mark_not_duplicate(request, item_id, editor.subject, body.reason)
     command = OverrideTriage(producer="gateway", payload=correction)
-    await _publish(request, command)
+    await publish_command(request, command)
     return CommandAccepted(command_id=command.event_id)
 
 
-@router.post("/feedback/retriage", status_code=status.HTTP_202_ACCEPTED)
+@router.post("/feedback/{item_id}/not-duplicate", status_code=status.HTTP_202_ACCEPTED, responses=BROKER_AWAY)
+async def not_duplicate(
+    item_id: UUID, request: Request, editor: Editor, body: NotDuplicateCreate | None = None
+) -> CommandAccepted:
+    """The model's duplicate link is wrong: dedupe breaks it and never suggests that parent again."""
+    reason = body.reason if body else None
+    command_id = await _mark_not_duplicate(request, item_id, editor.subject, reason)
+    correction = TriageOverride(item_id=item_id, actor=editor.subject, not_duplicate=True, reason=reason)
+    await publish_command(request, OverrideTriage(producer="gateway", payload=correction))
+    return CommandAccepted(command_id=command_id)
+
+
+async def _mark_not_duplicate(request: Request, item_id: UUID, actor: str, reason: str | None) -> UUID:
+    """Tell dedupe, which owns the links; the id of the command sent."""
+    command = DedupeCommand(producer="gateway", payload=MarkNotDuplicate(item_id=item_id, actor=actor, reason=reason))
+    await publish_command(request, command)
+    return command.event_id
+
+
+@router.post("/feedback/retriage", status_code=status.HTTP_202_ACCEPTED, responses=BROKER_AWAY)
 async def retriage(body: RetriageCreate, request: Request, editor: Editor) -> CommandAccepted:
     """Triage items again with the current engine: some, or all."""
     payload = RetriageRequest(
         item_ids=body.item_ids, everything=body.all, requested_by=editor.subject, reason=body.reason
     )
     command = RetriageFeedback(producer="gateway", payload=payload)
-    await _publish(request, command)
+    await publish_command(request, command)
     return CommandAccepted(command_id=command.event_id)
-
-
-async def _publish(request: Request, command: OverrideTriage | RetriageFeedback) -> None:
-    try:
-        await _runtime(request).publish(command)
-    except Exception as error:  # the broker is away: the person must know the correction did not go through
-        raise HTTPException(
-            status.HTTP_503_SERVICE_UNAVAILABLE, f"the broker is unavailable: {type(error).__name__}"
-        ) from error

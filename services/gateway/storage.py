@@ -18,17 +18,20 @@ from sqlalchemy import (
     case,
     func,
     inspect,
+    literal_column,
     or_,
+    union_all,
     update,
 )
 from sqlalchemy import select as sa_select
+from sqlalchemy.orm import aliased
 from sqlmodel import Field as SQLField
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from libs.runtime.database import UTCDateTime, upsert_insert
 from libs.schemas.commands import Channel
-from libs.schemas.events import NotificationSent
+from libs.schemas.events import NotificationSent, ThemeChanged
 from libs.schemas.feedback import Category, FeedbackStatus, Priority, SentimentLabel, Source, Tier
 from libs.schemas.launches import LaunchStatus, Team
 from services.gateway import domain
@@ -86,12 +89,39 @@ class FeedbackView(SQLModel, table=True):
     tags: list[str] | None = _json()
     sentiment_score: float | None = None
     sentiment_label: str | None = SQLField(default=None, index=True)
-    duplicate_of: UUID | None = None
+    duplicate_of: UUID | None = SQLField(default=None, index=True)
+    duplicate_state: str | None = None
+    # The top of the item's duplicate chain (None when the item stands alone): its votes count there.
+    duplicate_root: UUID | None = SQLField(default=None, index=True)
+    # Dedupe's newest link (state, who, when), the item's theme, and what enrich knew of the customer.
+    duplicate_link: dict[str, Any] | None = _json()
+    theme_id: UUID | None = SQLField(default=None, index=True)
+    theme_score: float | None = None
+    customer_history: dict[str, Any] | None = _json()
     # Version stamps: the occurred_at of the newest event of each kind folded in.
     received_event_at: datetime | None = _timestamp()
     enriched_at: datetime | None = _timestamp()
     triaged_at: datetime | None = _timestamp()
     deduped_at: datetime | None = _timestamp()
+    linked_at: datetime | None = _timestamp()
+    themed_at: datetime | None = _timestamp()
+    updated_at: datetime = _timestamp(nullable=False)
+
+
+class ThemeView(SQLModel, table=True):
+    """A theme's name and history as of its newest themes.changed; its numbers are computed from the items."""
+
+    __tablename__ = "themes_view"
+
+    theme_id: UUID = SQLField(primary_key=True)
+    name: str
+    name_source: str
+    keywords: list[str] = _json(nullable=False)
+    merged_into: UUID | None = None
+    created_at: datetime = _timestamp(nullable=False)
+    changed_at: datetime = _timestamp(nullable=False)
+    changed_by: str
+    changed_event_at: datetime = _timestamp(nullable=False)
     updated_at: datetime = _timestamp(nullable=False)
 
 
@@ -141,8 +171,44 @@ class NotificationView(SQLModel, table=True):
 
 
 async def fold_feedback(session: AsyncSession, event: domain.FeedbackEvent) -> None:
-    """Fold a feedback event into its item's row."""
-    await _fold(session, _table(FeedbackView), event.payload.item_id, lambda row: domain.fold_feedback(row, event))
+    """Fold a feedback event into its item's row; a changed parent re-roots the item and what hangs below it."""
+    item_id = event.payload.item_id
+    changes = await _fold(session, _table(FeedbackView), item_id, lambda row: domain.fold_feedback(row, event))
+    if "duplicate_of" in changes:
+        await _reroot(session, item_id)
+
+
+async def fold_theme(session: AsyncSession, event: ThemeChanged) -> None:
+    """Fold a theme change into the theme's row."""
+    await _fold(session, _table(ThemeView), event.payload.id, lambda row: domain.fold_theme(row, event))
+
+
+async def _reroot(session: AsyncSession, item_id: UUID) -> None:
+    """Point the item and every item merged below it at the top of its chain (votes count there, once)."""
+    parent_of = select(FeedbackView.duplicate_of).where(FeedbackView.item_id == item_id)
+    chain, top = [item_id], (await session.exec(parent_of)).first()
+    while top is not None and top not in chain:
+        chain.append(top)
+        top = (await session.exec(select(FeedbackView.duplicate_of).where(FeedbackView.item_id == top))).first()
+    # A cycle (never made by dedupe, but a row may be mid-update) leaves the item standing alone.
+    root = item_id if top is not None else chain[-1]
+    connection = await session.connection()
+    await connection.execute(
+        update(FeedbackView)
+        .where(col(FeedbackView.item_id) == item_id)
+        .values(duplicate_root=None if root == item_id else root)
+    )
+    seen, frontier = {item_id, root}, [item_id]
+    while frontier:
+        children = (
+            await session.exec(select(FeedbackView.item_id).where(col(FeedbackView.duplicate_of).in_(frontier)))
+        ).all()
+        frontier = [child for child in children if child not in seen]
+        seen.update(frontier)
+        if frontier:
+            await connection.execute(
+                update(FeedbackView).where(col(FeedbackView.item_id).in_(frontier)).values(duplicate_root=root)
+            )
 
 
 async def fold_launch(session: AsyncSession, event: domain.LaunchEvent) -> None:
@@ -161,23 +227,27 @@ async def add_notification(session: AsyncSession, event: NotificationSent) -> No
     await session.exec(upsert_insert(session)(NotificationView).values(values).on_conflict_do_nothing())
 
 
-async def _fold(session: AsyncSession, table: Table, key: UUID, fold: Callable[[domain.Row], domain.Columns]) -> None:
-    """Upsert one row: insert what the event makes of nothing, or else fold it into the locked row."""
+async def _fold(
+    session: AsyncSession, table: Table, key: UUID, fold: Callable[[domain.Row], domain.Columns]
+) -> domain.Columns:
+    """Upsert one row: insert what the event makes of nothing, or else fold it into the locked row; the changes."""
     (key_column,) = table.primary_key.columns
     connection = await session.connection()
+    created = fold({})
     inserted = await connection.execute(
         upsert_insert(session)(table)
-        .values({key_column.name: key, **fold({})})
+        .values({key_column.name: key, **created})
         .on_conflict_do_nothing(index_elements=[key_column])
         .returning(key_column)
     )
     if inserted.first() is not None:
-        return
+        return created
     # The row lock (Postgres; SQLite's single writer already serialises) makes events about one item,
     # consumed from different topics at the same moment, fold one after the other.
     current = (await connection.execute(sa_select(table).where(key_column == key).with_for_update())).mappings().one()
     if changes := fold(dict(current)):
         await connection.execute(update(table).where(key_column == key).values(changes))
+    return changes
 
 
 def _table(model: type[SQLModel]) -> Table:
@@ -199,6 +269,7 @@ class FeedbackQuery(BaseModel):
     tier: list[Tier] = Field(default_factory=list)
     status: list[FeedbackStatus] = Field(default_factory=list)
     sentiment: list[SentimentLabel] = Field(default_factory=list)
+    theme: list[UUID] = Field(default_factory=list, description="Items in any of these themes.")
     q: str | None = Field(default=None, min_length=1, max_length=200, description="Text in title or description.")
     created_from: datetime | None = Field(default=None, description="Created at or after (no offset: UTC).")
     created_to: datetime | None = Field(default=None, description="Created before (no offset: UTC).")
@@ -244,6 +315,8 @@ def _conditions(query: FeedbackQuery) -> list[ColumnElement[bool]]:
     ):
         if values:
             conditions.append(col(column).in_([str(value) for value in values]))
+    if query.theme:
+        conditions.append(col(FeedbackView.theme_id).in_(query.theme))
     if query.q:
         conditions.append(
             or_(
@@ -329,6 +402,184 @@ async def customers_asking(session: AsyncSession) -> tuple[float, int]:
     return float(arr), customers
 
 
+# --- duplicates and themes ------------------------------------------------------------------------
+
+# An item and the root of its duplicate chain: a theme's numbers follow the root's theme, so a merged
+# duplicate counts once, in its parent's theme, whatever theme it sat in before.
+MEMBER = aliased(FeedbackView, name="member")
+ROOT = aliased(FeedbackView, name="root")
+
+
+def _merged_votes() -> Any:
+    """Per root: the votes of the shown items merged below it, and how many they are."""
+    return (
+        select(
+            col(FeedbackView.duplicate_root).label("root_id"),
+            func.coalesce(func.sum(FeedbackView.votes), 0).label("votes"),
+            func.count().label("merged"),
+        )
+        .where(BASED, col(FeedbackView.duplicate_root).is_not(None))
+        .group_by(col(FeedbackView.duplicate_root))
+    )
+
+
+async def merged_votes(session: AsyncSession, root_ids: Sequence[UUID]) -> dict[UUID, tuple[int, int]]:
+    """For each of these items, the votes merged into it and how many items carried them."""
+    statement = _merged_votes().where(col(FeedbackView.duplicate_root).in_(root_ids))
+    return {root: (votes, merged) for root, votes, merged in (await session.exec(statement)).all()}
+
+
+async def merged_below(session: AsyncSession, root_id: UUID) -> Sequence[FeedbackView]:
+    """The shown items merged into this one, directly or through another, most votes first."""
+    statement = (
+        select(FeedbackView)
+        .where(BASED, col(FeedbackView.duplicate_root) == root_id)
+        .order_by(col(FeedbackView.votes).desc().nulls_last(), col(FeedbackView.created_at), col(FeedbackView.item_id))
+    )
+    return (await session.exec(statement)).all()
+
+
+async def get_feedback_many(session: AsyncSession, item_ids: Sequence[UUID]) -> dict[UUID, FeedbackView]:
+    """The shown items among these ids."""
+    rows = await session.exec(select(FeedbackView).where(BASED, col(FeedbackView.item_id).in_(item_ids)))
+    return {row.item_id: row for row in rows.all()}
+
+
+def _theme_members(session: AsyncSession, theme_ids: Sequence[UUID] | None) -> Any:
+    """Each shown item with the theme it counts in: its own when it is a request, else its root's.
+
+    Two index-friendly halves (requests by theme; duplicates by their root's primary key) rather than
+    one join on a computed root id, which no index serves.
+    """
+
+    def columns(theme: Any, is_request: int) -> list[Any]:
+        return [
+            theme.label("theme_id"),
+            literal_column(str(is_request)).label("is_request"),
+            col(MEMBER.votes).label("votes"),
+            func.coalesce(MEMBER.customer_id, func.lower(MEMBER.customer_email)).label("customer_key"),
+            col(MEMBER.customer_id).label("customer_id"),
+            col(MEMBER.customer_arr).label("customer_arr"),
+            col(MEMBER.customer_at_risk).label("customer_at_risk"),
+            col(MEMBER.product_area).label("product_area"),
+            col(MEMBER.created_at).label("created_at"),
+        ]
+
+    shown = col(MEMBER.title).is_not(None)
+    requests = sa_select(*columns(col(MEMBER.theme_id), 1)).where(
+        shown, col(MEMBER.duplicate_root).is_(None), col(MEMBER.theme_id).is_not(None)
+    )
+    if theme_ids is None and session.bind.dialect.name == "sqlite":  # type: ignore[union-attr]
+        # SQLite joins from every themed root to its duplicates (4x slower than this lookup per duplicate);
+        # PostgreSQL hashes the join, and this form's estimated cost would make it JIT-compile (+1 s).
+        theme = sa_select(col(ROOT.theme_id)).where(col(ROOT.item_id) == col(MEMBER.duplicate_root)).scalar_subquery()
+        merged = sa_select(*columns(theme, 0)).where(shown, col(MEMBER.duplicate_root).is_not(None), theme.is_not(None))
+    else:
+        merged = (
+            sa_select(*columns(col(ROOT.theme_id), 0))
+            .select_from(MEMBER)
+            .join(ROOT, col(ROOT.item_id) == col(MEMBER.duplicate_root))
+            .where(shown, col(ROOT.theme_id).is_not(None))
+        )
+    if theme_ids is not None:
+        requests = requests.where(col(MEMBER.theme_id).in_(theme_ids))
+        merged = merged.where(col(ROOT.theme_id).in_(theme_ids))
+    return union_all(requests, merged).subquery("members")
+
+
+async def _all(session: AsyncSession, statement: Any) -> Sequence[Any]:
+    """The rows of a core select (sqlmodel's exec is typed for its own selects only)."""
+    return (await session.exec(statement)).all()
+
+
+async def theme_stats(
+    session: AsyncSession, now: datetime, weeks: int, theme_ids: Sequence[UUID] | None = None
+) -> dict[UUID, domain.ThemeStats]:
+    """Every theme's numbers (or these themes'), computed from the items' rows as they are now."""
+    m = _theme_members(session, theme_ids).c
+    # One row per theme and customer first: each customer counts once, at their largest known ARR.
+    per_customer = (
+        sa_select(
+            m.theme_id,
+            m.customer_key,
+            func.sum(m.is_request).label("requests"),
+            func.count().label("mentions"),
+            func.coalesce(func.sum(m.votes), 0).label("votes"),
+            func.max(case((m.customer_id.is_not(None), m.customer_arr))).label("arr"),
+            func.max(case((m.customer_at_risk.is_(True), 1), else_=0)).label("at_risk"),
+        )
+        .group_by(m.theme_id, m.customer_key)
+        .subquery()
+    ).c
+    counts = sa_select(
+        per_customer.theme_id,
+        func.sum(per_customer.requests),
+        func.sum(per_customer.mentions),
+        func.sum(per_customer.votes),
+        func.count(per_customer.customer_key),
+        func.sum(case((per_customer.customer_key.is_not(None), per_customer.at_risk), else_=0)),
+        func.coalesce(func.sum(per_customer.arr), 0.0),
+    ).group_by(per_customer.theme_id)
+    stats = {
+        theme_id: domain.ThemeStats(
+            theme_id=theme_id,
+            items=items,
+            mentions=mentions,
+            votes=votes,
+            customers=customers,
+            at_risk_customers=at_risk,
+            arr=float(arr),
+        )
+        for theme_id, items, mentions, votes, customers, at_risk, arr in await _all(session, counts)
+    }
+    areas = sa_select(m.theme_id, m.product_area, func.count())
+    areas = areas.where(m.product_area.is_not(None)).group_by(m.theme_id, m.product_area)
+    for theme_id, area, count in await _all(session, areas):
+        stats[theme_id].product_areas[area] = count
+    # Items per ISO week, bucketed by the database against the weeks' UTC Monday midnights.
+    bounds = domain.week_bounds(now, weeks)
+    week = case(*[(m.created_at >= bound, index) for index, bound in reversed(list(enumerate(bounds)))])
+    in_window = (m.created_at >= bounds[0]) & (m.created_at < bounds[-1] + timedelta(weeks=1))
+    per_week = sa_select(m.theme_id, week, func.count()).where(in_window).group_by(m.theme_id, week)
+    counted: dict[UUID, dict[int, int]] = {theme_id: {} for theme_id in stats}
+    for theme_id, index, count in await _all(session, per_week):
+        counted[theme_id][index] = count
+    for theme_id, by_week in counted.items():
+        stats[theme_id].weekly = domain.weekly(now, weeks, by_week)
+    return stats
+
+
+async def get_themes(session: AsyncSession, theme_ids: Sequence[UUID] | None = None) -> dict[UUID, ThemeView]:
+    """The themes dedupe has named (or these of them), merged ones included."""
+    statement = select(ThemeView)
+    if theme_ids is not None:
+        statement = statement.where(col(ThemeView.theme_id).in_(theme_ids))
+    return {row.theme_id: row for row in (await session.exec(statement)).all()}
+
+
+async def theme_requests(
+    session: AsyncSession, theme_id: UUID, limit: int
+) -> tuple[list[tuple[FeedbackView, int, int]], int]:
+    """A theme's requests (items not merged into another), most votes (their own and merged) first, and how many.
+
+    Each comes with the votes merged into it and how many items carried them.
+    """
+    merged = _merged_votes().subquery()
+    merged_votes = func.coalesce(merged.c.votes, 0)
+    total_votes = func.coalesce(FeedbackView.votes, 0) + merged_votes
+    conditions = [BASED, col(FeedbackView.theme_id) == theme_id, col(FeedbackView.duplicate_root).is_(None)]
+    statement = (
+        select(FeedbackView, merged_votes, func.coalesce(merged.c.merged, 0))
+        .outerjoin(merged, merged.c.root_id == FeedbackView.item_id)
+        .where(*conditions)
+        .order_by(total_votes.desc(), col(FeedbackView.created_at).desc(), col(FeedbackView.item_id))
+        .limit(limit)
+    )
+    rows = [(row, votes, count) for row, votes, count in (await session.exec(statement)).all()]
+    total = (await session.exec(select(func.count()).select_from(FeedbackView).where(*conditions))).one()
+    return rows, total
+
+
 async def list_launches(
     session: AsyncSession, status: Sequence[LaunchStatus] = (), team: Sequence[Team] = (), year: int | None = None
 ) -> Sequence[LaunchView]:
@@ -401,6 +652,6 @@ async def last_updated(session: AsyncSession) -> datetime | None:
     """When the newest event folded into any read table happened."""
     stamps = [
         (await session.exec(select(func.max(model.updated_at)))).one()
-        for model in (FeedbackView, LaunchView, NotificationView)
+        for model in (FeedbackView, LaunchView, NotificationView, ThemeView)
     ]
     return max((stamp for stamp in stamps if stamp is not None), default=None)

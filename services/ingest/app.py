@@ -1,4 +1,5 @@
-"""The ingest service: feedback in over HTTP and from every source, durable first, then feedback.received."""
+"""The ingest service: feedback in over HTTP and from every source, durable first, then feedback.received;
+and the requests voiced in a call transcript (feedback.split) as items of their own."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from libs.runtime.service import ServiceRuntime, service_app
-from services.ingest import api, storage, webhooks
+from services.ingest import api, handlers, storage, webhooks
 from services.ingest.connectors import Connector, load_connectors
 from services.ingest.relay import relay_loop
 from services.ingest.schedules import sync_scheduler
@@ -26,6 +27,7 @@ def create_app(settings: IngestSettings | None = None, connectors: Mapping[str, 
     connectors = connectors if connectors is not None else load_connectors()
     runtime = ServiceRuntime.create(NAME, settings, Path(__file__).parent / "migrations")
     wake_relay = asyncio.Event()
+    handlers.register(runtime, wake_relay)
     schedules = sync_scheduler(
         runtime.sessions, connectors if settings.sync_schedules else {}, lambda _: wake_relay.set()
     )

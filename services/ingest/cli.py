@@ -11,11 +11,12 @@ import httpx
 import typer
 from rich.console import Console
 
+from libs.connectors.http import VendorError
 from libs.runtime.database import database_url, make_engine, migrate, session_factory
 from libs.runtime.telemetry import configure_logging
 from services.ingest.connectors import REGISTRY, Connector
 from services.ingest.settings import IngestSettings
-from services.ingest.sync import SyncReport, VendorError, run_sync
+from services.ingest.sync import SyncReport, run_sync
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 console = Console()

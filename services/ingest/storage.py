@@ -1,5 +1,6 @@
 """Ingest's durable store: every accepted item, kept as the event to publish (an outbox),
-every rejected payload with its reason, and the connectors' deliveries, raw records and cursors."""
+every rejected payload with its reason, and the connectors' deliveries and raw records (the sync cursors are
+libs/connectors/cursors.py's table)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from libs.runtime.database import UTCDateTime, upsert_insert
 from libs.schemas.events import FeedbackReceived, utcnow
 from libs.schemas.feedback import FeedbackItem
-from services.ingest.connectors.requests import Cursor
 
 
 class StoredItem(SQLModel, table=True):
@@ -122,17 +122,6 @@ class SourceRecord(SQLModel, table=True):
     received_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
-class SyncCursor(SQLModel, table=True):
-    """Where a source's incremental sync (or its backfill) stands; saved with each page it stored."""
-
-    __tablename__ = "sync_cursors"
-
-    source: str = Field(primary_key=True, max_length=40)
-    kind: str = Field(primary_key=True, max_length=20)
-    cursor: str = Field(sa_column=Column(Text, nullable=False))
-    updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
-
-
 async def record_delivery(
     session: AsyncSession, source: str, delivery_id: str, event: str, item_ids: Sequence[UUID], body: bytes
 ) -> bool:
@@ -183,21 +172,5 @@ async def keep_records(
             "origin": statement.excluded.origin,
             "received_at": statement.excluded.received_at,
         },
-    )
-    await session.exec(statement)  # type: ignore[call-overload]
-
-
-async def load_cursor(session: AsyncSession, source: str, kind: str) -> Cursor | None:
-    row = await session.get(SyncCursor, (source, kind))
-    return Cursor.model_validate_json(row.cursor) if row else None
-
-
-async def save_cursor(session: AsyncSession, source: str, kind: str, cursor: Cursor) -> None:
-    statement = upsert_insert(session)(SyncCursor).values(
-        source=source, kind=kind, cursor=cursor.model_dump_json(), updated_at=utcnow()
-    )
-    statement = statement.on_conflict_do_update(
-        index_elements=["source", "kind"],
-        set_={"cursor": statement.excluded.cursor, "updated_at": statement.excluded.updated_at},
     )
     await session.exec(statement)  # type: ignore[call-overload]

@@ -10,11 +10,11 @@ import structlog
 from fastapi import APIRouter, HTTPException, Request, Response, status
 from pydantic import BaseModel
 
+from libs.connectors.records import problem_of
 from libs.runtime.service import ServiceRuntime
 from libs.schemas.events import utcnow
 from services.ingest import intake, storage
 from services.ingest.connectors import Connector
-from services.ingest.connectors.base import problem_of
 from services.ingest.connectors.requests import WebhookRequest
 from services.ingest.settings import IngestSettings
 

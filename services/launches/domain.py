@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
-from uuid import UUID
+from datetime import date, datetime, timedelta
+from typing import Literal
+from uuid import NAMESPACE_URL, UUID, uuid5
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from libs.schemas.commands import CreateLaunch, LaunchCommandPayload, LinkLaunch, ReassessLaunch, TickChecklistItem
+from libs.schemas.commands import (
+    CreateLaunch,
+    LaunchCommandPayload,
+    LinkLaunch,
+    ReassessLaunch,
+    RecordTrackerRef,
+    TickChecklistItem,
+)
 from libs.schemas.launches import (
     Checklist,
     ChecklistItem,
@@ -19,6 +27,8 @@ from libs.schemas.launches import (
     LaunchStatus,
     LaunchType,
     Readiness,
+    TrackerLink,
+    TrackerRef,
 )
 
 RANK = {Complexity.LOW: 0, Complexity.MEDIUM: 1, Complexity.HIGH: 2}
@@ -173,6 +183,8 @@ class Context:
     now: datetime
     templates: Templates
     rules: RiskRules
+    # The tracker a new launch creates its object in (None: none is set up for it).
+    creates_in: Literal["linear", "jira"] | None = None
 
 
 def apply(state: LaunchState | None, command: LaunchCommandPayload, context: Context) -> LaunchState:
@@ -199,11 +211,16 @@ def apply(state: LaunchState | None, command: LaunchCommandPayload, context: Con
             return _settled(state.model_copy(update={"ticks": state.ticks | {command.item_id: tick}}), context)
         case ReassessLaunch():
             return _settled(state, context)
+        case RecordTrackerRef():
+            return _settled(_with_tracker_ref(state, command.ref), context)
     return _updated(state, command.changes.model_dump(), command.actor, context)
 
 
 def _created(command: CreateLaunch, context: Context) -> LaunchState:
     launch = command.launch
+    if context.creates_in and launch.tracker is None:
+        # Recorded with the launch, before any call: the job that creates the object works from it.
+        launch = launch.model_copy(update={"tracker_ref": tracker_request(launch.id, context.creates_in, context.now)})
     state = LaunchState(
         launch=launch,
         declared_status=launch.status,
@@ -275,3 +292,59 @@ def tracker_update(state: LaunchState, changes: LaunchChanges) -> LaunchChanges 
     incoming = changes.model_dump(mode="json")
     differing = {name: value for name, value in incoming.items() if current.get(name) != value}
     return LaunchChanges.model_validate(differing) if differing else None
+
+
+# --- creating the launch's tracker object -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often a tracker object is tried before the request is recorded as failed, and the backoff between."""
+
+    attempts: int
+    backoff_seconds: float
+    max_backoff_seconds: float = 3600.0
+
+
+def linear_project_id(launch_id: UUID) -> str:
+    """The id the launch's Linear project gets: chosen by us (Linear takes any UUID v4), so a retry finds it."""
+    return str(UUID(bytes=uuid5(NAMESPACE_URL, f"prodops:linear-project/{launch_id}").bytes, version=4))
+
+
+def tracker_request(launch_id: UUID, system: Literal["linear", "jira"], now: datetime) -> TrackerRef:
+    """A request, not yet tried, to create the launch's object in a tracker."""
+    project_id = linear_project_id(launch_id) if system == "linear" else None
+    return TrackerRef(system=system, status="pending", id=project_id, requested_at=now)
+
+
+def tracker_linked(ref: TrackerRef, link: TrackerLink) -> TrackerRef:
+    """The request done: the object exists, and the launch follows it."""
+    done = {"status": "linked", "id": link.id, "url": link.url, "reason": None, "retry_at": None}
+    return ref.model_copy(update=done | {"attempts": ref.attempts + 1})
+
+
+def tracker_attempt_failed(
+    ref: TrackerRef, reason: str, retryable: bool, now: datetime, policy: RetryPolicy
+) -> TrackerRef:
+    """Pending again, later (with exponential backoff), or failed: refused, or out of attempts."""
+    attempts = ref.attempts + 1
+    if not retryable or attempts >= policy.attempts:
+        return ref.model_copy(update={"status": "failed", "reason": reason, "attempts": attempts, "retry_at": None})
+    wait = min(policy.backoff_seconds * 2 ** (attempts - 1), policy.max_backoff_seconds)
+    return ref.model_copy(update={"reason": reason, "attempts": attempts, "retry_at": now + timedelta(seconds=wait)})
+
+
+def tracker_due(ref: TrackerRef | None, now: datetime) -> bool:
+    """Whether a creation request waits to be tried now."""
+    return ref is not None and ref.status == "pending" and (ref.retry_at is None or ref.retry_at <= now)
+
+
+def _with_tracker_ref(state: LaunchState, ref: TrackerRef) -> LaunchState:
+    current = state.launch.tracker_ref
+    if current is not None and current.status == "linked" and ref.status != "linked":
+        return state  # a late report of an earlier attempt does not undo the link
+    updates: dict[str, object] = {"tracker_ref": ref}
+    # Once the object exists the launch follows it, unless a person linked another one meanwhile.
+    if ref.status == "linked" and ref.id and state.launch.tracker is None:
+        updates["tracker"] = TrackerLink(system=ref.system, id=ref.id, url=ref.url)
+    return state.model_copy(update={"launch": state.launch.model_copy(update=updates)})

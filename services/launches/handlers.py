@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from libs.runtime.consumer import PoisonMessage, consume
@@ -10,12 +12,13 @@ from libs.schemas.events import Envelope, LaunchChanged, LaunchCommand, LaunchPa
 from services.launches import domain, storage
 
 
-def register(runtime: ServiceRuntime, rules: domain.RiskRules) -> None:
+def register(runtime: ServiceRuntime, rules: domain.RiskRules, creates_in: Literal["linear", "jira"] | None) -> None:
     async def on_command(command: LaunchCommand, session: AsyncSession) -> list[Envelope]:
         """Apply a command to its launch; announce every change, and the shipping once."""
         before = await storage.get(session, command.payload.launch_id)
         # The command's own time: a tick is recorded when the person made it, not when it was handled.
-        context = domain.Context(now=command.occurred_at, templates=await storage.templates(session), rules=rules)
+        templates = await storage.templates(session)
+        context = domain.Context(now=command.occurred_at, templates=templates, rules=rules, creates_in=creates_in)
         try:
             after = domain.apply(before, command.payload, context)
         except domain.Rejected as error:

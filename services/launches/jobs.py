@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable, Mapping
 import structlog
 
 from libs.runtime.service import ServiceRuntime
-from libs.schemas.commands import ReassessLaunch, UpdateLaunch
+from libs.schemas.commands import ReassessLaunch, RecordTrackerRef, UpdateLaunch
 from libs.schemas.events import LaunchCommand, utcnow
 from services.launches import domain, storage, trackers
 from services.launches.adapters import Tracker, TrackerError
@@ -66,3 +66,24 @@ async def sync_trackers(
             await runtime.publish(LaunchCommand(producer=runtime.name, payload=command))
             asked += 1
     return asked
+
+
+async def link_trackers(runtime: ServiceRuntime, found_in: Mapping[str, Tracker], policy: domain.RetryPolicy) -> int:
+    """Find or create the tracker object of each launch waiting for one, and report how it went; how many were tried."""
+    async with runtime.sessions() as session:
+        launches = await storage.awaiting_tracker(session)
+    now, tried = utcnow(), 0
+    for state in launches:
+        ref = state.launch.tracker_ref
+        if ref is None or not domain.tracker_due(ref, now) or ref.system not in found_in:
+            continue
+        try:
+            found = await found_in[ref.system].find_or_create(state.launch, ref)
+            outcome = domain.tracker_linked(ref, trackers.link(found))
+        except TrackerError as error:
+            log.warning("tracker object not created yet", launch_id=str(state.launch.id), error=str(error))
+            outcome = domain.tracker_attempt_failed(ref, str(error), error.retryable, now, policy)
+        command = RecordTrackerRef(launch_id=state.launch.id, actor=f"sync:{ref.system}", ref=outcome)
+        await runtime.publish(LaunchCommand(producer=runtime.name, payload=command))
+        tried += 1
+    return tried

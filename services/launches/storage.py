@@ -31,6 +31,8 @@ class LaunchRecord(SQLModel, table=True):
     lines: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
     ticks: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     shipped_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    # The launch's tracker_ref.status, queryable: the job creating tracker objects looks for "pending".
+    tracker_ref_status: str | None = Field(default=None, max_length=10, index=True)
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
 
     def as_state(self) -> LaunchState:
@@ -87,6 +89,7 @@ async def save(session: AsyncSession, state: LaunchState) -> None:
             lines=[line.model_dump(mode="json") for line in state.lines],
             ticks={item_id: tick.model_dump(mode="json") for item_id, tick in state.ticks.items()},
             shipped_at=state.shipped_at,
+            tracker_ref_status=launch.tracker_ref.status if launch.tracker_ref else None,
             updated_at=utcnow(),
         )
     )
@@ -95,6 +98,12 @@ async def save(session: AsyncSession, state: LaunchState) -> None:
 async def not_shipped(session: AsyncSession) -> Sequence[LaunchState]:
     """Every launch that has not shipped yet."""
     rows = await session.exec(select(LaunchRecord).where(col(LaunchRecord.status) != LaunchStatus.SHIPPED.value))
+    return [row.as_state() for row in rows.all()]
+
+
+async def awaiting_tracker(session: AsyncSession) -> Sequence[LaunchState]:
+    """Every launch whose tracker object is still to be created."""
+    rows = await session.exec(select(LaunchRecord).where(col(LaunchRecord.tracker_ref_status) == "pending"))
     return [row.as_state() for row in rows.all()]
 
 

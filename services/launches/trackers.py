@@ -94,7 +94,7 @@ def linear_changes(project: LinearProject, mapping: StatusMapping, today: date) 
         linear_status(project, mapping, today),
         project.start_date,
         project.target_date,
-        TrackerLink(system="linear", id=project.id, url=project.url),
+        link(project),
     )
 
 
@@ -133,7 +133,7 @@ def jira_changes(version: JiraVersion, mapping: StatusMapping, today: date) -> L
         jira_status(version, mapping, today),
         version.start_date,
         version.release_date,
-        TrackerLink(system="jira", id=version.id, url=version.self_url),
+        link(version),
     )
 
 
@@ -145,6 +145,13 @@ def changes(found: LinearProject | JiraVersion, mapping: StatusMapping, today: d
     if isinstance(found, LinearProject):
         return linear_changes(found, mapping, today)
     return jira_changes(found, mapping, today)
+
+
+def link(found: LinearProject | JiraVersion) -> TrackerLink:
+    """The link a launch keeps to the tracker object it follows."""
+    if isinstance(found, LinearProject):
+        return TrackerLink(system="linear", id=found.id, url=found.url)
+    return TrackerLink(system="jira", id=found.id, url=found.self_url)
 
 
 def _overdue(target: date | None, mapping: StatusMapping, today: date) -> bool:

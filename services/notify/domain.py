@@ -55,8 +55,12 @@ class Planned:
     subject: str
 
 
-def duplicate_cluster(linked: Iterable[UUID], edges: Iterable[tuple[UUID, UUID]]) -> set[UUID]:
-    """The linked items with every item that duplicates one of them, or that one of them duplicates, transitively."""
+def cluster(linked: Iterable[UUID], edges: Iterable[tuple[UUID, UUID]]) -> set[UUID]:
+    """The linked ids with every id an edge joins to one of them, either way, transitively.
+
+    Edges are duplicate links (an item and the one it duplicates) or theme merges (a theme and the one
+    it was merged into): a customer who asked through any of them asked for the same thing.
+    """
     neighbours: dict[UUID, set[UUID]] = {}
     for item, parent in edges:
         neighbours.setdefault(item, set()).add(parent)

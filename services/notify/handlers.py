@@ -1,5 +1,5 @@
-"""Subscribers: remember who asked, which items duplicate which, and opt-outs; when a launch ships,
-plan one message per customer and channel (sent by delivery.py)."""
+"""Subscribers: remember who asked, which items duplicate which, which theme holds each item, and
+opt-outs; when a launch ships, plan one message per customer and channel (sent by delivery.py)."""
 
 from __future__ import annotations
 
@@ -15,9 +15,11 @@ from libs.schemas.events import (
     FeedbackDeduped,
     FeedbackEnriched,
     FeedbackOverridden,
+    FeedbackThemed,
     LaunchChanged,
     LaunchShipped,
     SetNotificationOptOut,
+    ThemeChanged,
 )
 from libs.schemas.launches import Launch, LaunchStatus
 from services.notify import domain, storage
@@ -57,13 +59,26 @@ def register(runtime: ServiceRuntime, settings: NotifySettings, channels: Sequen
             )
         return []
 
+    async def on_themed(event: FeedbackThemed, session: AsyncSession) -> list[Envelope]:
+        """Remember the theme an item is in (its customer asked for what the theme stands for)."""
+        await storage.remember_membership(session, event.payload.item_id, event.payload.theme_id, event.occurred_at)
+        return []
+
+    async def on_theme_changed(event: ThemeChanged, session: AsyncSession) -> list[Envelope]:
+        """Remember a theme merged into another: a launch linked to either is about both."""
+        theme = event.payload
+        await storage.remember_theme(session, theme.id, theme.merged_into, theme.changed_at)
+        return []
+
     async def on_opt_out(command: SetNotificationOptOut, session: AsyncSession) -> list[Envelope]:
         """Record that a customer opted out of launch notifications (or back in)."""
         await storage.set_opt_out(session, command.payload, command.occurred_at)
         return []
 
     async def plan_for(launch: Launch, event: Envelope, session: AsyncSession) -> None:
-        asked = await storage.duplicate_cluster(session, launch.feedback_ids)
+        themes = await storage.theme_cluster(session, launch.theme_ids)
+        linked = {*launch.feedback_ids, *await storage.items_in_themes(session, themes)}
+        asked = await storage.duplicate_cluster(session, linked)
         requesters = await storage.requesters_of(session, asked)
         opt_outs = await storage.opt_outs(session, domain.opt_out_names(requesters, channels))
         planned = domain.plan(launch, requesters, channels, opt_outs, slack, event.occurred_at, settings.excerpt_chars)
@@ -83,6 +98,8 @@ def register(runtime: ServiceRuntime, settings: NotifySettings, channels: Sequen
     consume(runtime, FeedbackEnriched, on_enriched)
     consume(runtime, FeedbackDeduped, on_deduped)
     consume(runtime, FeedbackOverridden, on_overridden)
+    consume(runtime, FeedbackThemed, on_themed)
+    consume(runtime, ThemeChanged, on_theme_changed)
     consume(runtime, SetNotificationOptOut, on_opt_out)
     consume(runtime, LaunchShipped, on_shipped)
     consume(runtime, LaunchChanged, on_changed)

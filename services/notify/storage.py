@@ -1,5 +1,6 @@
-"""Who asked for what and which items duplicate which (folded from feedback events), opt-outs, and
-every notification: planned (pending), being sent, then sent or failed, then announced."""
+"""Who asked for what, which items duplicate which, and which theme holds each item (folded from
+feedback and theme events), opt-outs, and every notification: planned (pending), being sent, then
+sent or failed, then announced."""
 
 from __future__ import annotations
 
@@ -57,6 +58,26 @@ class DuplicateRecord(SQLModel, table=True):
     deduped_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     not_duplicate: bool = False
     overridden_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+
+
+class ThemeMemberRecord(SQLModel, table=True):
+    """The theme an item is in, as of the newest feedback.themed about it."""
+
+    __tablename__ = "theme_members"
+
+    item_id: UUID = Field(primary_key=True)
+    theme_id: UUID = Field(index=True)
+    themed_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class ThemeRecord(SQLModel, table=True):
+    """The theme a theme was merged into (None: it stands), as of its newest themes.changed."""
+
+    __tablename__ = "themes"
+
+    id: UUID = Field(primary_key=True)
+    merged_into: UUID | None = Field(default=None, index=True)
+    changed_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
 class OptOutRecord(SQLModel, table=True):
@@ -130,42 +151,72 @@ async def remember_requester(session: AsyncSession, requester: Requester) -> Non
 async def remember_duplicate(session: AsyncSession, item_id: UUID, duplicate_of: UUID | None, at: datetime) -> None:
     """Record dedupe's decision about an item, unless a newer one is already recorded."""
     values: dict[str, object] = {"duplicate_of": duplicate_of, "deduped_at": at}
-    await _upsert_newer(session, item_id, values, col(DuplicateRecord.deduped_at), at)
+    await _upsert_newer(session, DuplicateRecord, {"item_id": item_id}, values, col(DuplicateRecord.deduped_at), at)
 
 
 async def remember_not_duplicate(session: AsyncSession, item_id: UUID, not_duplicate: bool, at: datetime) -> None:
     """Record a person's word on whether the item is a duplicate, unless a newer one is already recorded."""
     values: dict[str, object] = {"not_duplicate": not_duplicate, "overridden_at": at}
-    await _upsert_newer(session, item_id, values, col(DuplicateRecord.overridden_at), at)
+    await _upsert_newer(session, DuplicateRecord, {"item_id": item_id}, values, col(DuplicateRecord.overridden_at), at)
+
+
+async def remember_membership(session: AsyncSession, item_id: UUID, theme_id: UUID, at: datetime) -> None:
+    """Record the theme an item joined, unless a newer move of the item is already recorded."""
+    values: dict[str, object] = {"theme_id": theme_id, "themed_at": at}
+    await _upsert_newer(session, ThemeMemberRecord, {"item_id": item_id}, values, col(ThemeMemberRecord.themed_at), at)
+
+
+async def remember_theme(session: AsyncSession, theme_id: UUID, merged_into: UUID | None, at: datetime) -> None:
+    """Record where a theme was merged into (or that it stands), unless a newer change is already recorded."""
+    values: dict[str, object] = {"merged_into": merged_into, "changed_at": at}
+    await _upsert_newer(session, ThemeRecord, {"id": theme_id}, values, col(ThemeRecord.changed_at), at)
 
 
 async def _upsert_newer(
-    session: AsyncSession, item_id: UUID, values: dict[str, object], stamp: Any, at: datetime
+    session: AsyncSession,
+    table: type[SQLModel],
+    key: dict[str, UUID],
+    values: dict[str, object],
+    stamp: Any,
+    at: datetime,
 ) -> None:
-    statement = upsert_insert(session)(DuplicateRecord).values(item_id=item_id, **values)
+    statement = upsert_insert(session)(table).values(**key, **values)
     statement = statement.on_conflict_do_update(
-        index_elements=[col(DuplicateRecord.item_id)],
-        set_=values,
-        where=or_(stamp.is_(None), stamp < at),
+        index_elements=list(key), set_=values, where=or_(stamp.is_(None), stamp < at)
     )
     await session.exec(statement)
 
 
 async def duplicate_cluster(session: AsyncSession, linked: Collection[UUID]) -> set[UUID]:
     """The linked items and their duplicates, either way, transitively; a person's 'not a duplicate' cuts a link."""
-    cluster = set(linked)
+    not_cut = col(DuplicateRecord.not_duplicate).is_(False)
+    return await _cluster(session, linked, col(DuplicateRecord.item_id), col(DuplicateRecord.duplicate_of), not_cut)
+
+
+async def theme_cluster(session: AsyncSession, theme_ids: Collection[UUID]) -> set[UUID]:
+    """The linked themes, those they were merged into, and those merged into them, transitively."""
+    return await _cluster(session, theme_ids, col(ThemeRecord.id), col(ThemeRecord.merged_into))
+
+
+async def _cluster(session: AsyncSession, start: Collection[UUID], child: Any, parent: Any, *only: Any) -> set[UUID]:
+    """Grow `start` along the (child, parent) links of one table until nothing joins."""
+    cluster = set(start)
     while True:
         rows = await session.exec(
-            select(DuplicateRecord.item_id, DuplicateRecord.duplicate_of).where(
-                col(DuplicateRecord.duplicate_of).is_not(None),
-                col(DuplicateRecord.not_duplicate).is_(False),
-                or_(col(DuplicateRecord.item_id).in_(cluster), col(DuplicateRecord.duplicate_of).in_(cluster)),
-            )
+            select(child, parent).where(parent.is_not(None), *only, or_(child.in_(cluster), parent.in_(cluster)))
         )
-        grown = domain.duplicate_cluster(linked, [(item, parent) for item, parent in rows.all() if parent])
+        grown = domain.cluster(start, [(item, linked) for item, linked in rows.all() if linked])
         if grown == cluster:
             return cluster
         cluster = grown
+
+
+async def items_in_themes(session: AsyncSession, theme_ids: Collection[UUID]) -> set[UUID]:
+    """The items these themes hold now."""
+    if not theme_ids:
+        return set()
+    rows = await session.exec(select(ThemeMemberRecord.item_id).where(col(ThemeMemberRecord.theme_id).in_(theme_ids)))
+    return set(rows.all())
 
 
 async def requesters_of(session: AsyncSession, item_ids: Collection[UUID]) -> list[Requester]:

@@ -19,10 +19,12 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from pydantic import BaseModel, Field, ValidationError
 
 from libs.ml.embeddings import Embedder
+from libs.schemas.events import VoicedRequest
 from libs.schemas.feedback import Category, Priority, SentimentLabel, sentiment_label
-from services.triage import domain, evaluation, training
+from services.triage import domain, evaluation, splitting, training
 from services.triage.domain import Reading
 from services.triage.settings import TriageSettings
+from services.triage.splitting import SplitPolicy
 
 log = structlog.get_logger()
 
@@ -37,9 +39,22 @@ class Assessment:
     degraded_reason: str | None = None
 
 
+@dataclass(frozen=True)
+class Split:
+    """The requests an engine found in a transcript, and which engine found them."""
+
+    requests: list[VoicedRequest]
+    model_version: str
+    degraded_reason: str | None = None
+
+
 class TriageEngine(Protocol):
     async def assess(self, texts: Sequence[str]) -> list[Assessment]:
         """One assessment per text, in order."""
+        ...
+
+    async def split(self, transcript: str, policy: SplitPolicy) -> Split:
+        """The requests voiced in a call transcript (the long-context path)."""
         ...
 
 
@@ -101,6 +116,18 @@ class LocalEngine:
     async def assess(self, texts: Sequence[str]) -> list[Assessment]:
         return await asyncio.to_thread(self.assess_now, texts)
 
+    def split_now(self, transcript: str, policy: SplitPolicy) -> Split:
+        """Blocking: the local extractor, with these heads reading each sentence."""
+
+        def read(sentences: list[str]) -> list[Reading]:
+            embeddings = np.asarray(self.embedder.embed(sentences))
+            return [reading for reading, _ in self.read(sentences, embeddings)]
+
+        return Split(splitting.extract(transcript, read, policy), f"{self.version}+split")
+
+    async def split(self, transcript: str, policy: SplitPolicy) -> Split:
+        return await asyncio.to_thread(self.split_now, transcript, policy)
+
 
 # --- Mistral --------------------------------------------------------------------------------------
 
@@ -112,6 +139,23 @@ Read the feedback and answer with one JSON object, and nothing else, with these 
 - "confidence": a number from 0 to 1, how sure you are of the category
 - "reasoning": one sentence on why
 Sarcasm ("Great, another outage") is negative. A defect asked as a question is a bug."""
+
+SPLIT_PROMPT = """You read the transcript of a sales call for a software product team.
+Each line is one turn: `Speaker [customer]: words` or `Speaker [internal]: words` (our own staff).
+List every distinct thing the customer asked for or raised about the product: feature requests,
+complaints, bugs, praise, questions. One entry per distinct thing; small talk and our staff's words
+are not entries. Answer with one JSON object, and nothing else:
+{"requests": [{"title": "...", "description": "...", "quote": "...", "speaker": "...", "kind": "..."}]}
+- "title": a short title for the product team, at most 12 words
+- "description": one or two sentences: what they want or what is wrong, and why it matters to them
+- "quote": the customer's own words, copied exactly from the transcript (use ... to skip words)
+- "speaker": the name of the customer who said it
+- "kind": one of "request", "complaint", "bug", "praise", "question"
+Answer {"requests": []} when the customer raised nothing."""
+
+
+class SplitAnswer(BaseModel):
+    requests: list[VoicedRequest]
 
 
 class MistralReading(BaseModel):
@@ -180,7 +224,7 @@ class MistralEngine:
     async def _assess_one(self, text: str) -> Assessment:
         model = self.model_for(text)
         for attempt in (1, 2):
-            content = await self._chat(model, text)
+            content = await self._chat(model, PROMPT, text[:30_000])
             try:
                 answer = MistralReading.model_validate_json(_json_object(content))
             except (ValidationError, ValueError) as error:
@@ -190,13 +234,30 @@ class MistralEngine:
             return Assessment(_reading(answer), answer.severity, f"mistral:{model}")
         raise EngineFailure(f"{model} gave invalid output twice")
 
-    async def _chat(self, model: str, text: str) -> str:
+    async def split(self, transcript: str, policy: SplitPolicy) -> Split:
+        """The large model reads the whole transcript; an answer that is not valid, or quotes words
+        nobody said, is asked again once, then the caller falls back."""
+        model = self.settings.mistral_large_model
+        for attempt in (1, 2):
+            content = await self._chat(model, SPLIT_PROMPT, transcript[: self.settings.mistral_split_max_chars])
+            try:
+                answer = SplitAnswer.model_validate_json(_json_object(content))
+                if invented := splitting.unquoted(answer.requests, transcript):
+                    raise ValueError(f"quotes not in the transcript: {invented[0][:80]!r}")
+            except (ValidationError, ValueError) as error:
+                self.metrics.calls.labels(model, "invalid_output").inc()
+                log.warning("invalid AI split", model=model, attempt=attempt, error=str(error)[:200])
+                continue
+            return Split(answer.requests[: policy.max_requests], f"mistral:{model}")
+        raise EngineFailure(f"{model} gave an invalid split twice")
+
+    async def _chat(self, model: str, system: str, text: str) -> str:
         async with self.limit:
             try:
                 with self.metrics.latency.labels(model).time():
                     response = await self.client.chat.complete_async(  # type: ignore[attr-defined]
                         model=model,
-                        messages=[{"role": "system", "content": PROMPT}, {"role": "user", "content": text[:30_000]}],
+                        messages=[{"role": "system", "content": system}, {"role": "user", "content": text}],
                         response_format={"type": "json_object"},
                         temperature=0.0,
                     )
@@ -253,3 +314,12 @@ class FallbackEngine:
             log.warning("falling back to the local engine", reason=str(error))
             fallen = await self.fallback.assess(texts)
             return [Assessment(a.reading, a.severity, a.model_version, degraded_reason=str(error)) for a in fallen]
+
+    async def split(self, transcript: str, policy: SplitPolicy) -> Split:
+        try:
+            return await self.primary.split(transcript, policy)
+        except EngineFailure as error:
+            self.metrics.fallbacks.labels("primary_failed").inc()
+            log.warning("splitting with the local extractor", reason=str(error))
+            fallen = await self.fallback.split(transcript, policy)
+            return Split(fallen.requests, fallen.model_version, degraded_reason=str(error))

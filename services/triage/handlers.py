@@ -16,15 +16,19 @@ from libs.schemas.events import (
     Envelope,
     FeedbackEnriched,
     FeedbackOverridden,
+    FeedbackSplit,
     FeedbackTriaged,
     OverrideTriage,
     RetriageFeedback,
+    TranscriptSplit,
     TriageResult,
     utcnow,
 )
+from libs.schemas.transcripts import is_transcript
 from services.triage import domain, storage
 from services.triage.engines import LocalEngine, TriageEngine
 from services.triage.settings import TriageSettings
+from services.triage.splitting import SplitPolicy
 
 
 @dataclass
@@ -43,6 +47,7 @@ def register(runtime: ServiceRuntime, settings: TriageSettings, engine: Engine) 
         medium_from=settings.medium_from,
         at_risk_boost=settings.at_risk_boost,
     )
+    policy = SplitPolicy(min_confidence=settings.split_min_confidence, max_requests=settings.split_max_requests)
     overrides = Counter(
         "prodops_triage_overrides_total", "Human corrections of the AI, by field.", ["field"], registry=runtime.registry
     )
@@ -63,10 +68,28 @@ def register(runtime: ServiceRuntime, settings: TriageSettings, engine: Engine) 
         )
         return FeedbackTriaged.caused_by(cause, producer=runtime.name, payload=result)
 
-    async def on_enriched(event: FeedbackEnriched, session: AsyncSession) -> list[FeedbackTriaged]:
-        """Classify an enriched item and weigh its priority by the customer's tier, ARR and health."""
+    async def split(cause: FeedbackEnriched) -> list[FeedbackSplit]:
+        """A call transcript's requests, each to become an item of its own (ingest makes them)."""
+        item = cause.payload.item
+        # Items made from a split are never split again; re-triage does not split either (ingest
+        # keeps the first split of a transcript), so only a transcript's first arrival is read.
+        if item.parent_id is not None or not is_transcript(item.description, settings.split_min_chars):
+            return []
+        assert engine.current is not None, "the engine is loaded before the broker starts"
+        found = await engine.current.split(item.description, policy)
+        result = TranscriptSplit(
+            item_id=item.id,
+            requests=found.requests,
+            model_version=found.model_version,
+            degraded=found.degraded_reason is not None,
+            degraded_reason=found.degraded_reason,
+        )
+        return [FeedbackSplit.caused_by(cause, producer=runtime.name, payload=result)]
+
+    async def on_enriched(event: FeedbackEnriched, session: AsyncSession) -> list[FeedbackTriaged | FeedbackSplit]:
+        """Classify an enriched item and weigh its priority; split a call transcript into its requests."""
         await storage.remember_item(session, event.payload)
-        return [await triaged(event, event.payload, session)]
+        return [await triaged(event, event.payload, session), *await split(event)]
 
     async def on_override(command: OverrideTriage, session: AsyncSession) -> list[FeedbackOverridden]:
         """Keep a person's correction (who, when, what the AI had said) and announce it."""

@@ -30,6 +30,8 @@ class TriageSettings(ServiceSettings):
     mistral_large_model: str = "mistral-large-latest"
     # Texts longer than this (sales-call transcripts) go to the large model.
     mistral_long_text_chars: int = 6000
+    # How much of a transcript the large model reads when splitting it (about 4 characters a token).
+    mistral_split_max_chars: int = Field(default=200_000, ge=1000)
     mistral_timeout_seconds: float = 20.0
     mistral_max_concurrency: int = Field(default=4, ge=1)
     mistral_retries: int = Field(default=3, ge=0)
@@ -39,6 +41,12 @@ class TriageSettings(ServiceSettings):
         "mistral-medium-latest": (0.4, 2.0),
         "mistral-large-latest": (2.0, 6.0),
     }
+
+    # A multi-speaker transcript at least this long is split into one item per request voiced in it.
+    split_min_chars: int = Field(default=300, ge=1)
+    # How sure the local heads must be that a sentence is a request, bug, complaint or improvement.
+    split_min_confidence: float = Field(default=0.45, ge=0, le=1)
+    split_max_requests: int = Field(default=25, ge=1)
 
     def model_directory(self) -> Path:
         return self.models_dir or self.data_dir / "triage-models"

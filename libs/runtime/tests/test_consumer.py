@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
 from uuid import uuid4
 
 import pytest
@@ -12,51 +9,21 @@ from aiokafka import AIOKafkaConsumer
 from sqlalchemy.exc import OperationalError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from libs.runtime import inbox
 from libs.runtime.consumer import consume
 from libs.runtime.service import ServiceRuntime, service_app
-from libs.runtime.settings import ServiceSettings
 from libs.runtime.testing import collect, publish, running
+from libs.runtime.tests.probe import handled, overridden
 from libs.schemas.events import (
     CustomerMatch,
     DeadLettered,
     EnrichedFeedback,
     FeedbackEnriched,
     FeedbackOverridden,
-    TriageOverride,
     utcnow,
 )
 from libs.schemas.feedback import FeedbackItem
 
 pytestmark = pytest.mark.kafka
-
-
-def overridden(reason: str) -> FeedbackOverridden:
-    return FeedbackOverridden(producer="test", payload=TriageOverride(item_id=uuid4(), actor="pm", reason=reason))
-
-
-async def handled(runtime: ServiceRuntime, event: FeedbackOverridden, timeout: float = 20.0) -> None:
-    """Wait until the inbox says the event was handled."""
-    async with asyncio.timeout(timeout):
-        while True:
-            async with runtime.sessions() as session:
-                if await inbox.find(session, event.event_id, f"{runtime.name}.{event.TOPIC}"):
-                    return
-            await asyncio.sleep(0.1)
-
-
-@pytest.fixture
-async def runtime(kafka_bootstrap: str, tmp_path: Path) -> AsyncIterator[ServiceRuntime]:
-    settings = ServiceSettings(
-        kafka_bootstrap=kafka_bootstrap,
-        data_dir=tmp_path,
-        handler_backoff_seconds=0.01,
-        kafka_session_timeout_ms=2000,
-        kafka_heartbeat_interval_ms=500,
-    )
-    migrations = tmp_path / "no-migrations-of-its-own"
-    migrations.mkdir()
-    yield ServiceRuntime.create(f"probe-{uuid4().hex[:6]}", settings, migrations)
 
 
 async def test_a_handler_that_keeps_failing_sends_the_message_to_the_dead_letters_with_its_reason(

@@ -3,22 +3,29 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 from libs.schemas.events import (
+    CustomerHistory,
     CustomerMatch,
     DedupeResult,
+    DuplicateLink,
+    DuplicateLinkChanged,
     EnrichedFeedback,
     FeedbackDeduped,
     FeedbackEnriched,
     FeedbackOverridden,
     FeedbackReceived,
+    FeedbackThemed,
     FeedbackTriaged,
     LaunchChanged,
     LaunchPayload,
     LaunchShipped,
     ShippedLaunch,
+    Theme,
+    ThemeChanged,
+    ThemeMembership,
     TriageOverride,
     TriageResult,
 )
@@ -55,9 +62,12 @@ def received(item_id: UUID, at: datetime, **changes: Any) -> FeedbackReceived:
     return FeedbackReceived(producer="test", occurred_at=at, payload=feedback_item(item_id, at, **changes))
 
 
-def enriched(item_id: UUID, at: datetime, customer: Customer, **changes: Any) -> FeedbackEnriched:
+def enriched(
+    item_id: UUID, at: datetime, customer: Customer, history: CustomerHistory | None = None, **changes: Any
+) -> FeedbackEnriched:
     item = feedback_item(item_id, at, customer=customer, **changes)
-    payload = EnrichedFeedback(item=item, match=CustomerMatch(matched_by="email", known=customer.id is not None))
+    match = CustomerMatch(matched_by="email", known=customer.id is not None)
+    payload = EnrichedFeedback(item=item, match=match, history=history)
     return FeedbackEnriched(producer="test", occurred_at=at, payload=payload)
 
 
@@ -128,3 +138,39 @@ def launch_changed(
 def launch_shipped(launch_id: UUID, at: datetime, target_date: date) -> LaunchShipped:
     payload = ShippedLaunch(launch=launch(launch_id, LaunchStatus.SHIPPED, target_date), shipped_at=at)
     return LaunchShipped(producer="test", occurred_at=at, payload=payload)
+
+
+def linked(
+    item_id: UUID,
+    at: datetime,
+    duplicate_of: UUID | None,
+    state: Literal["suggested", "merged", "not_duplicate", "standalone"] = "merged",
+    actor: str = "pm@hub",
+    score: float | None = None,
+) -> DuplicateLinkChanged:
+    link = DuplicateLink(
+        item_id=item_id, duplicate_of=duplicate_of, state=state, score=score, actor=actor, changed_at=at
+    )
+    return DuplicateLinkChanged(producer="test", occurred_at=at, payload=link)
+
+
+def themed(item_id: UUID, at: datetime, theme_id: UUID, score: float | None = 0.8) -> FeedbackThemed:
+    membership = ThemeMembership(item_id=item_id, theme_id=theme_id, score=score)
+    return FeedbackThemed(producer="test", occurred_at=at, payload=membership)
+
+
+def theme_changed(
+    theme_id: UUID, at: datetime, name: str, merged_into: UUID | None = None, by: str = "dedupe"
+) -> ThemeChanged:
+    theme = Theme(
+        id=theme_id,
+        name=name,
+        name_source="keywords" if by == "dedupe" else "person",
+        keywords=name.lower().split()[:3],
+        items=0,
+        merged_into=merged_into,
+        created_at=at,
+        changed_at=at,
+        changed_by=by,
+    )
+    return ThemeChanged(producer="test", occurred_at=at, payload=theme)

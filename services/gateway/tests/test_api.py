@@ -244,6 +244,10 @@ async def test_a_list_item_carries_its_customer_and_processing(scenario: Scenari
         "product_area": "billing",
         "processing": {"received": True, "enriched": True, "triaged": True, "deduped": True},
         "customer": {"company": f"Acme {s.marker}", "tier": "enterprise", "arr": 480_000.0},
+        "votes": 1,
+        "vote_total": 1,
+        "duplicate_of": None,
+        "theme_id": None,
     }
     assert datetime.fromisoformat(outage["created_at"]) == s.now
 

@@ -1,7 +1,8 @@
-// ProdOps Hub in the browser: sign-in, then four tabs over the gateway's /api/v1. No framework.
+// ProdOps Hub in the browser: sign-in, then five tabs over the gateway's /api/v1. No framework.
 
 const API = "/api/v1";
 const PAGE_SIZE = 20;
+const THEME_PAGE_SIZE = 20;
 const SOURCES = ["intercom", "zendesk", "helpscout", "linear", "github", "canny", "jira", "gong", "chorus",
   "hubspot", "salesforce", "api", "import"];
 const CATEGORIES = ["bug", "feature_request", "improvement", "question", "complaint", "praise"];
@@ -10,7 +11,9 @@ const TIERS = ["free", "pro", "enterprise"];
 const LAUNCH_STATUSES = ["in_dev", "beta", "at_risk", "shipped"];
 const TEAMS = ["engineering", "ml", "product"];
 
-const state = { token: null, role: "viewer", subject: "", tab: "overview", offset: 0, year: new Date().getFullYear() };
+const state = {
+  token: null, role: "viewer", subject: "", tab: "overview", offset: 0, themeOffset: 0, year: new Date().getFullYear(),
+};
 const $ = (selector) => document.querySelector(selector);
 
 // --- small helpers ------------------------------------------------------------------------------
@@ -69,6 +72,27 @@ async function waitFor(read, done, timeoutMs = 20000) {
   }
 }
 
+/**
+ * A write the owning service applies later: post it, wait until the read model shows it (`read` until
+ * `done`), then `after(result)`; `message` tells the person where it stands.
+ */
+async function send(message, owner, path, body, { read, done, after }) {
+  message.textContent = `Sent; waiting for ${owner} to confirm…`;
+  try {
+    await api(path, { method: "POST", body: JSON.stringify(body) });
+  } catch (error) {
+    message.textContent = `Not saved: ${error.message}`;
+    return;
+  }
+  const safeRead = () => read().catch(() => null);  // a theme a split creates is a 404 until it is folded
+  const result = await waitFor(safeRead, (fresh) => fresh !== null && done(fresh));
+  if (result === null || !done(result)) {
+    message.textContent = `Sent; ${owner} has not applied it yet. Look again in a moment.`;
+    return;
+  }
+  await after(result);
+}
+
 // --- sign-in ------------------------------------------------------------------------------------
 
 /** The token's claims (the JWT's middle part); only to shape the UI, the server enforces roles. */
@@ -104,13 +128,16 @@ function signIn(token) {
   $("#signin").hidden = true;
   $("#hub").hidden = false;
   showTab(location.hash.slice(1) || "overview");
+  loadThemeOptions().catch(showError);
 }
 
 const canEdit = () => state.role === "editor" || state.role === "admin";
 
 // --- tabs ---------------------------------------------------------------------------------------
 
-const loaders = { overview: loadOverview, feedback: loadFeedback, calendar: loadCalendar, checklists: loadChecklists };
+const loaders = {
+  overview: loadOverview, feedback: loadFeedback, themes: loadThemes, calendar: loadCalendar, checklists: loadChecklists,
+};
 
 function showTab(name) {
   if (!loaders[name]) name = "overview";
@@ -144,7 +171,18 @@ async function loadOverview() {
       `n = ${number(data.sentiment.sample_size)} scored items`),
     metric("ARR asking", money(data.customers_asking.arr), `${number(data.customers_asking.customers)} known customers`),
   );
-  $("#by-category").replaceChildren(barChart(CATEGORIES.map((name) => [name, data.by_category[name] || 0]), data.total));
+  $("#by-category").replaceChildren(barChart(
+    CATEGORIES.map((name) => [name, data.by_category[name] || 0, label(name)]),
+    { title: "Feedback by category", sample: `n = ${number(data.total)} items`, onBar: (name) => openFeedback({ category: name }) },
+  ));
+  $("#top-themes").replaceChildren(
+    ...(data.top_themes.length
+      ? data.top_themes.map((theme) => h("li", {},
+        h("a", { href: "#themes", onclick: (event) => { event.preventDefault(); openTheme(theme.id); } }, themeName(theme)),
+        h("span", { class: "muted" },
+          `${money(theme.arr)} · ${count(theme.customers, "customer", "customers")} · ${count(theme.items, "item", "items")}`)))
+      : [h("li", { class: "muted" }, "No themes yet")]),
+  );
   $("#top-areas").replaceChildren(
     ...(data.top_product_areas.length
       ? data.top_product_areas.map((area) => h("li", {}, h("span", {}, area.product_area), h("strong", {}, number(area.count))))
@@ -165,9 +203,12 @@ function metric(title, value, sample) {
     h("span", { class: "label" }, title), h("span", { class: "value" }, value), h("span", { class: "sample" }, sample));
 }
 
-/** Vertical bars in SVG, the y-axis from 0; a bar opens its items. */
-function barChart(rows, total) {
-  const width = 560, height = 220, left = 36, bottom = 40, top = 14;
+/**
+ * Vertical bars in SVG, the y-axis from 0, with the sample size. Rows are [key, count, caption];
+ * `onBar(key)` makes a bar open its items; `compact` leaves out the captions and the counts.
+ */
+function barChart(rows, { title, sample, onBar = null, compact = false }) {
+  const [width, height, left, bottom, top] = compact ? [240, 72, 24, 16, 8] : [560, 220, 36, 40, 14];
   const max = Math.max(1, ...rows.map(([, count]) => count));
   const step = (width - left) / rows.length;
   const y = (count) => height - bottom - (count / max) * (height - bottom - top);
@@ -178,22 +219,26 @@ function barChart(rows, total) {
     if (text !== undefined) node.textContent = text;
     return node;
   };
-  const chart = svg("svg", { viewBox: `0 0 ${width} ${height}`, class: "chart", role: "img",
-    "aria-label": `Feedback by category, n = ${total}` });
+  const chart = svg("svg", { viewBox: `0 0 ${width} ${height}`, class: compact ? "chart compact" : "chart", role: "img",
+    "aria-label": `${title}, ${sample}` });
   for (const tick of [0, max]) {
     chart.append(svg("line", { x1: left, x2: width, y1: y(tick), y2: y(tick), class: "axis" }));
     chart.append(svg("text", { x: left - 6, y: y(tick) + 4, "text-anchor": "end" }, number(tick)));
   }
-  rows.forEach(([name, count], index) => {
+  rows.forEach(([key, count, caption], index) => {
     const x = left + index * step + step * 0.2;
     const bar = svg("rect", { x, y: y(count), width: step * 0.6, height: height - bottom - y(count), class: "bar" });
-    bar.append(svg("title", {}, `${label(name)}: ${count}`));
-    bar.style.cursor = "pointer";
-    bar.addEventListener("click", () => openFeedback({ category: name }));
-    chart.append(bar, svg("text", { x: x + step * 0.3, y: y(count) - 4, "text-anchor": "middle", class: "count" }, count));
-    chart.append(svg("text", { x: x + step * 0.3, y: height - bottom + 16, "text-anchor": "middle" }, label(name)));
+    bar.append(svg("title", {}, `${caption}: ${count}`));
+    if (onBar) {
+      bar.style.cursor = "pointer";
+      bar.addEventListener("click", () => onBar(key));
+    }
+    chart.append(bar);
+    if (compact) return;
+    chart.append(svg("text", { x: x + step * 0.3, y: y(count) - 4, "text-anchor": "middle", class: "count" }, count));
+    chart.append(svg("text", { x: x + step * 0.3, y: height - bottom + 16, "text-anchor": "middle" }, caption));
   });
-  chart.append(svg("text", { x: width, y: height - 4, "text-anchor": "end" }, `n = ${number(total)} items`));
+  chart.append(svg("text", { x: width, y: height - 4, "text-anchor": "end" }, sample));
   return chart;
 }
 
@@ -202,7 +247,14 @@ function barChart(rows, total) {
 function openFeedback(filters) {
   const form = $("#filters");
   form.reset();
-  for (const [name, value] of Object.entries(filters)) form.elements[name].value = value;
+  for (const [name, value] of Object.entries(filters)) {
+    const field = form.elements[name];
+    // A theme picked elsewhere may not be among the options loaded at sign-in.
+    if (field.tagName === "SELECT" && ![...field.options].some((option) => option.value === value)) {
+      field.append(h("option", { value }, value));
+    }
+    field.value = value;
+  }
   state.offset = 0;
   showTab("feedback");
 }
@@ -228,6 +280,8 @@ function feedbackRow(item) {
   h("span", { class: "title" }, item.title),
   h("span", { class: "meta" }, `${label(item.source)} · ${customer}${tier} · ${new Date(item.created_at).toLocaleDateString()}`),
   h("span", { class: "badges" },
+    item.duplicate_of ? h("span", { class: "badge", title: "Its votes count in the item it duplicates" }, "Duplicate")
+      : h("span", { class: "badge votes", title: "Votes, with those of its merged duplicates" }, `▲ ${number(item.vote_total)}`),
     h("span", { class: "badge" }, label(item.category)),
     h("span", { class: `badge ${item.priority || ""}` }, label(item.priority))));
 }
@@ -239,6 +293,9 @@ async function openDetail(id) {
   fill($("#drawer-body"),
     h("h2", {}, item.title),
     h("p", { class: "muted" }, `${label(item.source)} · ${when(item.created_at)} · ${label(item.status)}`),
+    item.theme ? h("p", { class: "theme-of" }, "Theme: ",
+      h("a", { href: "#themes", onclick: (event) => { event.preventDefault(); openTheme(item.theme.id); } },
+        item.theme.name || "Unnamed theme")) : null,
     item.description ? h("p", {}, item.description) : null,
     h("h3", {}, "Customer"),
     h("dl", {},
@@ -247,6 +304,8 @@ async function openDetail(id) {
       h("dt", {}, "Tier"), h("dd", {}, label(c.tier)),
       h("dt", {}, "ARR"), h("dd", {}, c.arr === null ? "—" : money(c.arr)),
       h("dt", {}, "Health"), h("dd", {}, c.health_score === null ? "—" : `${c.health_score}${c.at_risk ? " · at risk" : ""}`)),
+    historySection(item.customer_history),
+    await duplicatesSection(item),
     h("h3", {}, "AI triage"),
     triage
       ? [h("dl", {},
@@ -299,14 +358,251 @@ async function submitCorrection(item, fields, message) {
   if (fields.priority.value !== item.priority) body.priority = fields.priority.value;
   if (!Object.keys(body).length) return (message.textContent = "Pick a value that differs from the current one.");
   if (fields.reason.value.trim()) body.reason = fields.reason.value.trim();
-  message.textContent = "Sent; waiting for triage to confirm…";
-  try {
-    await api(`/feedback/${item.id}/overrides`, { method: "POST", body: JSON.stringify(body) });
-    await waitFor(() => api(`/feedback/${item.id}`), (fresh) => fresh.overrides.length > item.overrides.length);
-    await Promise.all([openDetail(item.id), loadFeedback()]);
-  } catch (error) {
-    message.textContent = `Not saved: ${error.message}`;
+  await send(message, "triage", `/feedback/${item.id}/overrides`, body, {
+    read: () => api(`/feedback/${item.id}`),
+    done: (fresh) => fresh.overrides.length > item.overrides.length,
+    after: () => Promise.all([openDetail(item.id), loadFeedback()]),
+  });
+}
+
+/** What the hub had heard from this customer before: previous items, negative ones lately, churn signals. */
+function historySection(history) {
+  if (!history) return null;
+  return h("div", { class: "history" },
+    h("h3", {}, "Customer history"),
+    h("p", {}, `${count(history.previous_items, "previous item", "previous items")} · ` +
+      `${number(history.negative_items_recent)} negative lately`),
+    history.churn_signals.length ? h("p", { class: "error" }, `Churn signals: ${history.churn_signals.join("; ")}`) : null,
+    history.items.length
+      ? h("ul", { class: "plain" }, history.items.map((previous) => h("li", {},
+        previous.title
+          ? h("a", { href: "#feedback", onclick: (event) => { event.preventDefault(); openDetail(previous.id).catch(showError); } },
+            previous.title)
+          : h("span", { class: "muted" }, "Not in the hub yet"),
+        h("span", { class: "muted" }, previous.created_at ? new Date(previous.created_at).toLocaleDateString() : ""))))
+      : null);
+}
+
+const itemLink = (id, text) => h("a", { href: "#feedback",
+  onclick: (event) => { event.preventDefault(); openDetail(id).catch(showError); } }, text);
+
+/** Where the item stands among duplicates: its parent, or its votes and the items merged into it. */
+async function duplicatesSection(item) {
+  const message = h("span", { class: "muted", role: "status" });
+  const parts = [h("h3", {}, "Votes and duplicates")];
+  if (item.duplicate_of) {
+    const parent = await api(`/feedback/${item.duplicate_of}`).catch(() => null);
+    const link = item.duplicate_link;
+    parts.push(
+      h("p", { class: "duplicate-of" }, item.duplicate_state === "suggested" ? "Looks like a duplicate of " : "Merged into ",
+        itemLink(item.duplicate_of, parent?.title || item.duplicate_of),
+        link ? h("span", { class: "muted" }, ` · ${label(link.state)} by ${link.actor}, ${when(link.changed_at)}` +
+          (link.score === null ? "" : ` · similarity ${link.score.toFixed(2)}`)) : null),
+      h("p", { class: "muted" }, `Its ${count(item.votes, "vote counts", "votes count")} there.`));
+    if (canEdit()) {
+      parts.push(h("div", { class: "row" },
+        h("button", { type: "button", class: "ghost", onclick: () => unmerge(item, message) }, "Unmerge"),
+        item.duplicate_state === "suggested"
+          ? h("button", { type: "button", class: "ghost", onclick: () => notDuplicate(item, message) }, "Not a duplicate")
+          : null));
+    }
+  } else {
+    const merged = item.vote_total - item.votes;
+    parts.push(h("p", { class: "votes" }, count(item.vote_total, "vote", "votes"),
+      item.duplicates.length ? h("span", { class: "muted" },
+        ` (${number(item.votes)} its own, ${number(merged)} from ${count(item.duplicates.length, "merged item", "merged items")})`) : null));
+    if (canEdit()) parts.push(mergeControl(item, message));
   }
+  if (item.duplicates.length) {
+    parts.push(h("h3", {}, "Merged into this"), h("ul", { class: "plain duplicates" }, item.duplicates.map((child) => h("li", {},
+      itemLink(child.id, child.title),
+      h("span", { class: "muted" },
+        `${count(child.votes, "vote", "votes")} · ${child.customer.company || "Unknown customer"} · ${label(child.state)}`)))));
+  }
+  parts.push(message);
+  return h("div", { class: "duplicates-section" }, parts);
+}
+
+/** "Merge into…": pick one of the similar items (or give an id), then Merge (editors only). */
+function mergeControl(item, message) {
+  const target = h("select", { name: "into", "aria-label": "Merge into item" },
+    h("option", { value: "" }, "Pick the item it duplicates…"),
+    item.similar_items.map((similar) => h("option", { value: similar.id },
+      `${similar.title || similar.id} (similarity ${similar.score.toFixed(2)})`)),
+    h("option", { value: "other" }, "Another item, by id…"));
+  const other = h("input", { name: "into_id", placeholder: "Item id", "aria-label": "Id of the item to merge into", hidden: true });
+  target.addEventListener("change", () => { other.hidden = target.value !== "other"; });
+  const reason = h("input", { name: "merge_reason", placeholder: "Why (optional)", "aria-label": "Why merge" });
+  const go = () => merge(item, target.value === "other" ? other.value.trim() : target.value, reason.value.trim(), message);
+  const controls = h("div", { class: "row", hidden: true }, target, other, reason, h("button", { type: "button", onclick: go }, "Merge"));
+  return h("div", { class: "curation merge" },
+    h("button", { type: "button", class: "ghost", onclick: () => { controls.hidden = !controls.hidden; } }, "Merge into…"),
+    controls);
+}
+
+const refreshTab = () => loaders[state.tab]().catch(showError);
+
+async function merge(item, intoId, reason, message) {
+  if (!intoId) return (message.textContent = "Pick the item it duplicates.");
+  await send(message, "dedupe", `/feedback/${item.id}/merge`, reason ? { into_id: intoId, reason } : { into_id: intoId }, {
+    read: () => api(`/feedback/${item.id}`),
+    done: (fresh) => fresh.duplicate_of === intoId,
+    after: () => Promise.all([openDetail(item.id), refreshTab()]),
+  });
+}
+
+async function unmerge(item, message) {
+  await send(message, "dedupe", `/feedback/${item.id}/unmerge`, {}, {
+    read: () => api(`/feedback/${item.id}`),
+    done: (fresh) => fresh.duplicate_of === null,
+    after: () => Promise.all([openDetail(item.id), refreshTab()]),
+  });
+}
+
+async function notDuplicate(item, message) {
+  await send(message, "dedupe", `/feedback/${item.id}/not-duplicate`, {}, {
+    read: () => api(`/feedback/${item.id}`),
+    done: (fresh) => fresh.duplicate_of === null,
+    after: () => Promise.all([openDetail(item.id), refreshTab()]),
+  });
+}
+
+// --- themes -------------------------------------------------------------------------------------
+
+const themeName = (theme) => theme.name || "Unnamed theme";
+
+function openTheme(id) {
+  showTab("themes");
+  showTheme(id).catch(showError);
+}
+
+async function loadThemes() {
+  const params = new URLSearchParams({ limit: THEME_PAGE_SIZE, offset: state.themeOffset });
+  for (const [name, value] of new FormData($("#theme-filters"))) if (value.trim()) params.set(name, value.trim());
+  const page = await api(`/themes?${params}`);
+  const shown = page.items.length;
+  $("#themes-count").textContent = (page.total
+    ? `Showing ${page.offset + 1}–${page.offset + shown} of ${count(page.total, "theme", "themes")}`
+    : "No themes match these filters") + ` · counted ${when(page.computed_at)}`;
+  $("#themes-list").replaceChildren(...page.items.map(themeRow));
+  $("#themes-prev").disabled = page.offset === 0;
+  $("#themes-next").disabled = page.offset + shown >= page.total;
+}
+
+/** A theme's numbers; every count is computed from its items, a merged duplicate counted once. */
+function themeStats(theme) {
+  const stat = (value, what) => h("span", { class: "stat" }, h("strong", {}, value), ` ${what}`);
+  return h("div", { class: "stats" },
+    stat(number(theme.items), theme.items === 1 ? "item" : "items"),
+    stat(number(theme.customers), theme.customers === 1 ? "customer" : "customers"),
+    stat(number(theme.votes), theme.votes === 1 ? "vote" : "votes"),
+    stat(money(theme.arr), "ARR"),
+    theme.at_risk_customers ? stat(number(theme.at_risk_customers), "at risk") : null);
+}
+
+function trendChart(theme, compact) {
+  return barChart(theme.trend.map((week) => [week.week, week.count, week.week.slice(5)]), {
+    title: `Items per week in ${themeName(theme)}`,
+    sample: `n = ${number(theme.trend_sample)} in ${theme.trend.length} wk`,
+    compact,
+  });
+}
+
+function themeRow(theme) {
+  const open = () => showTheme(theme.id).catch(showError);
+  return h("li", { tabindex: 0, "data-id": theme.id, onclick: open, onkeydown: (event) => event.key === "Enter" && open() },
+    h("span", { class: "title" }, themeName(theme),
+      theme.keywords.length ? h("small", { class: "muted" }, ` · ${theme.keywords.join(", ")}`) : null),
+    themeStats(theme),
+    h("span", { class: "trend" }, trendChart(theme, true)));
+}
+
+async function showTheme(id) {
+  const theme = await api(`/themes/${id}`);
+  const others = canEdit() && !theme.merged_into
+    ? (await api("/themes?limit=200")).items.filter((other) => other.id !== theme.id) : [];
+  const card = $("#theme-detail");
+  const split = theme.requests.map((request) => h("input", { type: "checkbox", value: request.id, "aria-label": `Split out ${request.title}` }));
+  fill(card,
+    h("button", { class: "ghost close", "aria-label": "Close theme", onclick: () => { card.hidden = true; } }, "✕"),
+    h("h2", {}, themeName(theme)),
+    theme.merged_into ? h("p", {}, "Merged into ",
+      h("a", { href: "#themes", onclick: (event) => { event.preventDefault(); showTheme(theme.merged_into).catch(showError); } },
+        "the theme that took its items")) : null,
+    h("p", { class: "muted" }, [
+      theme.keywords.length ? `Keywords: ${theme.keywords.join(", ")}` : null,
+      theme.changed_by ? `named by ${theme.changed_by === "dedupe" ? "the model" : theme.changed_by}, ${when(theme.changed_at)}` : null,
+    ].filter(Boolean).join(" · ")),
+    themeStats(theme),
+    trendChart(theme, false),
+    theme.top_product_areas.length ? h("p", {}, "Top product areas: ",
+      theme.top_product_areas.map((area) => `${area.product_area} (${number(area.count)})`).join(", ")) : null,
+    h("h3", {}, `Requests (${number(theme.requests_total)})`),
+    theme.requests.length
+      ? h("ul", { class: "plain requests" }, theme.requests.map((request, index) => h("li", {},
+        h("span", {}, canEdit() && !theme.merged_into ? split[index] : null, " ", itemLink(request.id, request.title)),
+        h("span", { class: "muted" }, `${count(request.vote_total ?? request.votes, "vote", "votes")}` +
+          (request.merged ? ` · ${number(request.merged)} merged` : "")))))
+      : h("p", { class: "muted" }, "No items yet."),
+    h("p", {}, h("a", { href: "#feedback", onclick: (event) => { event.preventDefault(); openFeedback({ theme: theme.id }); } },
+      "See its items in Feedback")),
+    canEdit() && !theme.merged_into ? themeControls(theme, others, split) : null);
+  card.hidden = false;
+  card.scrollIntoView({ block: "start" });
+}
+
+/** Rename, merge into another theme, split the ticked requests into a new theme (editors only). */
+function themeControls(theme, others, split) {
+  const message = h("span", { class: "muted", role: "status" });
+  const name = h("input", { name: "name", value: theme.name || "", maxlength: 200, "aria-label": "Theme name" });
+  const into = h("select", { name: "into", "aria-label": "Merge into theme" },
+    h("option", { value: "" }, "Merge into…"), others.map((other) => h("option", { value: other.id }, themeName(other))));
+  const newName = h("input", { name: "new_name", maxlength: 200, placeholder: "New theme's name (optional)", "aria-label": "New theme's name" });
+  const refreshed = (id) => async () => { await Promise.all([showTheme(id), loadThemes(), loadThemeOptions()]); };
+  const rename = () => {
+    const wanted = name.value.trim();
+    if (!wanted) return (message.textContent = "Give the theme a name.");
+    return send(message, "dedupe", `/themes/${theme.id}/rename`, { name: wanted }, {
+      read: () => api(`/themes/${theme.id}`), done: (fresh) => fresh.name === wanted, after: refreshed(theme.id),
+    });
+  };
+  const mergeInto = () => {
+    if (!into.value) return (message.textContent = "Pick the theme to merge into.");
+    const target = into.value;
+    return send(message, "dedupe", `/themes/${theme.id}/merge`, { into_id: target }, {
+      read: () => api(`/themes/${theme.id}`), done: (fresh) => fresh.merged_into === target, after: refreshed(target),
+    });
+  };
+  const splitOut = async () => {
+    const itemIds = split.filter((box) => box.checked).map((box) => box.value);
+    if (!itemIds.length) return (message.textContent = "Tick the requests to move into a new theme.");
+    const body = newName.value.trim() ? { item_ids: itemIds, name: newName.value.trim() } : { item_ids: itemIds };
+    let created = null;
+    try {
+      created = await api(`/themes/${theme.id}/split`, { method: "POST", body: JSON.stringify(body) });
+    } catch (error) {
+      return (message.textContent = `Not saved: ${error.message}`);
+    }
+    message.textContent = "Sent; waiting for dedupe to confirm…";
+    const fresh = await waitFor(() => api(`/themes/${created.theme_id}`).catch(() => null), (result) => result !== null);
+    if (fresh === null) return (message.textContent = "Sent; dedupe has not applied it yet. Look again in a moment.");
+    await refreshed(created.theme_id)();
+  };
+  return h("div", { class: "curation theme-controls" },
+    h("div", { class: "row" }, name, h("button", { type: "button", onclick: rename }, "Rename")),
+    h("div", { class: "row" }, into, h("button", { type: "button", onclick: mergeInto }, "Merge")),
+    h("div", { class: "row" }, newName, h("button", { type: "button", onclick: splitOut }, "Split ticked requests")),
+    message);
+}
+
+/** The feedback list's theme filter: every theme by ARR. */
+async function loadThemeOptions() {
+  const select = $("#filters").elements.theme;
+  const chosen = select.value;
+  const { items } = await api("/themes?limit=200");
+  fillSelect(select, "All themes", []);
+  select.append(...items.map((theme) => h("option", { value: theme.id }, themeName(theme))));
+  select.value = chosen;
 }
 
 // --- calendar -----------------------------------------------------------------------------------
@@ -409,12 +705,23 @@ function start() {
   fillSelect(filters.elements.category, "All categories", CATEGORIES);
   fillSelect(filters.elements.priority, "All priorities", PRIORITIES);
   fillSelect(filters.elements.tier, "All tiers", TIERS);
+  fillSelect(filters.elements.theme, "All themes", []);
   const refilter = () => { state.offset = 0; loadFeedback().catch(showError); };
   filters.addEventListener("change", refilter);
   filters.addEventListener("submit", (event) => event.preventDefault());
   $("#prev-page").addEventListener("click", () => { state.offset = Math.max(0, state.offset - PAGE_SIZE); loadFeedback().catch(showError); });
   $("#next-page").addEventListener("click", () => { state.offset += PAGE_SIZE; loadFeedback().catch(showError); });
   $("#drawer-close").addEventListener("click", () => { $("#drawer").hidden = true; });
+
+  const themeFilters = $("#theme-filters");
+  const rethemes = () => { state.themeOffset = 0; loadThemes().catch(showError); };
+  themeFilters.addEventListener("change", rethemes);
+  themeFilters.addEventListener("submit", (event) => { event.preventDefault(); rethemes(); });
+  $("#themes-prev").addEventListener("click", () => {
+    state.themeOffset = Math.max(0, state.themeOffset - THEME_PAGE_SIZE);
+    loadThemes().catch(showError);
+  });
+  $("#themes-next").addEventListener("click", () => { state.themeOffset += THEME_PAGE_SIZE; loadThemes().catch(showError); });
 
   const calendar = $("#calendar-filters");
   fillSelect(calendar.elements.status, "All statuses", LAUNCH_STATUSES);

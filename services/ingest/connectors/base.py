@@ -9,30 +9,21 @@ from __future__ import annotations
 
 import json
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Iterable
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl, SecretStr, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, SecretStr, TypeAdapter, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from libs.connectors.http import ApiRequest, ApiResponse, wait_from_headers
+from libs.connectors.paging import Cursor, Fetch, Page, PageContent, walk
+from libs.connectors.records import JSON
 from libs.schemas.feedback import Customer, FeedbackInput, Source
-from services.ingest.connectors.requests import (
-    JSON,
-    ApiRequest,
-    ApiResponse,
-    Cursor,
-    Feedback,
-    Page,
-    PageContent,
-    WebhookEvent,
-    WebhookRequest,
-)
-from services.ingest.connectors.signatures import Scheme, moment, outside_window, sha256_hex
+from services.ingest.connectors.requests import Feedback, WebhookEvent, WebhookRequest
+from services.ingest.connectors.signatures import Scheme, outside_window, sha256_hex
 
 TITLE_LENGTH = 120
-Stamp = str | int | float | None
-"""A vendor's timestamp as it sends it (ISO-8601, or Unix seconds or milliseconds); read with `when`."""
 _url = TypeAdapter(HttpUrl)
 
 
@@ -67,9 +58,6 @@ class SourceSettings(BaseSettings):
 
     def token(self) -> str:
         return self.api_token.get_secret_value() if self.api_token else ""
-
-
-Fetch = Callable[[ApiRequest], Awaitable[ApiResponse]]
 
 
 class Connector(ABC):
@@ -188,71 +176,13 @@ class Connector(ABC):
             return None
         return wait_from_headers(response.headers, now, *self.reset_headers)
 
-    async def fetch_incremental(self, fetch: Fetch, cursor: Cursor) -> AsyncIterator[Page]:
+    def fetch_incremental(self, fetch: Fetch, cursor: Cursor) -> AsyncIterator[Page]:
         """Pages of records changed since the cursor, each with the cursor to resume after it."""
-        while True:
-            content = self.read_page(cursor, await fetch(self.page_request(cursor)))
-            cursor = advanced(cursor, [self.updated_at(record) for record in content.records], content)
-            yield Page(content.records, cursor)
-            if content.next_page is None:
-                return
+        return walk(self, fetch, cursor)
 
     def fetch_feedback(self, fetch: Fetch, cursor: Cursor) -> AsyncIterator[Page]:
         """Everything the vendor holds (the backfill): the same walk, from the beginning unless resuming."""
         return self.fetch_incremental(fetch, cursor)
-
-
-def advanced(cursor: Cursor, changed: Iterable[datetime | None], content: PageContent) -> Cursor:
-    """The cursor after a page: mid-run it holds the next page; at the end the newest change becomes `since`."""
-    seen = [stamp for stamp in (cursor.high_water, *changed) if stamp is not None]
-    high_water = max(seen) if seen else None
-    if content.next_page is not None:
-        return Cursor(since=cursor.since, page=content.next_page, high_water=high_water)
-    return Cursor(since=high_water or cursor.since, page=content.resume_from)
-
-
-def wait_from_headers(headers: Any, now: datetime, *names: str) -> float:
-    """The wait a rate-limited response asks for: Retry-After, or a reset time in one of `names`."""
-    for name in ("retry-after", "x-ratelimit-retry-after"):
-        value = headers.get(name)
-        if value is not None:
-            try:
-                return max(float(value), 0.0)
-            except ValueError:
-                pass
-    for name in names:
-        reset = moment(headers.get(name))
-        if reset is not None:
-            return max((reset - now).total_seconds(), 0.0)
-    return 60.0  # no header at all: wait a minute, as GitHub asks
-
-
-def dig(value: Any, *path: str) -> Any:
-    """The value at a path through nested JSON objects, or None where the path breaks off."""
-    for key in path:
-        value = value.get(key) if isinstance(value, dict) else None
-    return value
-
-
-def text_at(value: Any, *path: str) -> str | None:
-    """The string at a path through nested JSON objects, or None."""
-    found = dig(value, *path)
-    return found if isinstance(found, str) else None
-
-
-def objects(value: Any) -> list[JSON]:
-    """The JSON objects in a list; anything else in it, or a value that is no list, gives nothing."""
-    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
-
-
-def problem_of(error: ValueError) -> str:
-    """A validation error in one line: each bad field with what is wrong with it."""
-    if isinstance(error, ValidationError):
-        return "; ".join(
-            f"{error.title}.{'.'.join(str(part) for part in detail['loc']) or '(root)'}: {detail['msg']}"
-            for detail in error.errors()
-        )
-    return str(error)
 
 
 def title_of(title: str | None, text: str) -> str:
@@ -271,8 +201,3 @@ def web_url(value: str | None) -> str | None:
         return str(_url.validate_python(value))
     except ValidationError:
         return None
-
-
-def when(value: Any) -> AwareDatetime | None:
-    """A vendor's creation or change time, or None when it has none we can read."""
-    return moment(value) if isinstance(value, str | int | float) else None

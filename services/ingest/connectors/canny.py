@@ -8,10 +8,13 @@ from typing import Any
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
+from libs.connectors.http import ApiRequest, ApiResponse
+from libs.connectors.paging import Cursor, PageContent
+from libs.connectors.records import JSON, Stamp, dig, moment, objects, text_at, when
 from libs.schemas.feedback import Customer, FeedbackInput, Source
-from services.ingest.connectors.base import Connector, SourceSettings, Stamp, VendorModel, dig, objects, text_at, when
-from services.ingest.connectors.requests import JSON, ApiRequest, ApiResponse, Cursor, PageContent, WebhookRequest
-from services.ingest.connectors.signatures import HmacSignature, moment
+from services.ingest.connectors.base import Connector, SourceSettings, VendorModel
+from services.ingest.connectors.requests import WebhookRequest
+from services.ingest.connectors.signatures import HmacSignature
 
 # A new post is feedback; votes, comments and status changes are activity on it.
 FEEDBACK_EVENTS = {"post.created"}

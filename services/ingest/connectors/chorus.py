@@ -1,8 +1,9 @@
 """Chorus (ZoomInfo): webhooks authenticated by a key in the registered URL, and engagements by date.
 
 Chorus documents no webhook signature, so the hook URL registered with Chorus carries our secret
-(`.../webhooks/chorus?key=...`). A meeting becomes one feedback item for now; one item per request
-voiced in its transcript is a later issue.
+(`.../webhooks/chorus?key=...`). A meeting with its transcript (`utterances`, each with the speaker's
+name and type) becomes one closed item whose text is the dialogue, which triage splits into one item
+per request voiced; a meeting without one becomes one item.
 """
 
 from __future__ import annotations
@@ -12,10 +13,16 @@ from typing import Any
 
 from pydantic_settings import SettingsConfigDict
 
+from libs.connectors.http import ApiRequest, ApiResponse
+from libs.connectors.paging import Cursor, PageContent
+from libs.connectors.records import JSON, Stamp, dig, objects, text_at, when
+from libs.schemas import transcripts
 from libs.schemas.feedback import Customer, FeedbackInput, Source
-from services.ingest.connectors.base import Connector, SourceSettings, Stamp, VendorModel, dig, objects, text_at, when
-from services.ingest.connectors.requests import JSON, ApiRequest, ApiResponse, Cursor, PageContent, WebhookRequest
+from libs.schemas.transcripts import SpeakerRole, Turn
+from services.ingest.connectors.base import Connector, SourceSettings, VendorModel
+from services.ingest.connectors.requests import WebhookRequest
 from services.ingest.connectors.signatures import UrlKey
+from services.ingest.splits import transcript_parent
 
 
 class ChorusSettings(SourceSettings):
@@ -35,6 +42,12 @@ class Tracker(VendorModel):
     name: str
 
 
+class Utterance(VendorModel):
+    speaker_name: str | None = None
+    speaker_type: str | None = None
+    snippet: str = ""
+
+
 class Engagement(VendorModel):
     engagement_id: str
     subject: str | None = None
@@ -43,6 +56,21 @@ class Engagement(VendorModel):
     account_name: str | None = None
     participants: list[Participant] = []
     tracker_matches: list[Tracker] = []
+    utterances: list[Utterance] = []
+
+    def turns(self) -> list[Turn]:
+        """The transcript as speaker-labelled turns: reps are us, everyone else the customer (as for the author)."""
+        reps = {person.name for person in self.participants if person.type == "rep" and person.name}
+        return [
+            Turn(
+                speaker=(said.speaker_name or "Unknown speaker")[:80],
+                role=SpeakerRole.INTERNAL
+                if said.speaker_type == "rep" or said.speaker_name in reps
+                else SpeakerRole.CUSTOMER,
+                text=said.snippet,
+            )
+            for said in self.utterances
+        ]
 
 
 class Chorus(Connector):
@@ -63,10 +91,11 @@ class Chorus(Connector):
     def transform_to_standard(self, record: JSON) -> FeedbackInput:
         meeting = Engagement.model_validate(record)
         customer = next((person for person in meeting.participants if person.type != "rep"), None)
-        return self.feedback(
+        dialogue = transcripts.render(meeting.turns())
+        item = self.feedback(
             source_id=meeting.engagement_id,
             title=meeting.subject,
-            text="",
+            text=dialogue,
             customer=Customer(
                 email=customer.email if customer else None,
                 name=customer.name if customer else None,
@@ -76,6 +105,7 @@ class Chorus(Connector):
             url=meeting.url,
             tags=[tracker.name for tracker in meeting.tracker_matches],
         )
+        return transcript_parent(item) if dialogue else item
 
     def authenticate(self) -> dict[str, str]:
         return {"Authorization": self.settings.token()}  # Chorus takes the raw API token

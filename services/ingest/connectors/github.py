@@ -10,18 +10,12 @@ from urllib.parse import urlencode, urlsplit
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
+from libs.connectors.http import ApiRequest, ApiResponse, wait_from_headers
+from libs.connectors.paging import Cursor, PageContent
+from libs.connectors.records import JSON, Stamp, objects, text_at, when
 from libs.schemas.feedback import Customer, FeedbackInput, Source
-from services.ingest.connectors.base import (
-    Connector,
-    SourceSettings,
-    Stamp,
-    VendorModel,
-    objects,
-    text_at,
-    wait_from_headers,
-    when,
-)
-from services.ingest.connectors.requests import JSON, ApiRequest, ApiResponse, Cursor, PageContent, WebhookRequest
+from services.ingest.connectors.base import Connector, SourceSettings, VendorModel
+from services.ingest.connectors.requests import WebhookRequest
 from services.ingest.connectors.signatures import HmacSignature
 from services.ingest.connectors.text import markdown_to_text
 

@@ -1,7 +1,8 @@
 """Gong: automation-rule webhooks (a signed JWT, or a key in the URL), and calls through the extensive API.
 
-A call becomes one feedback item for now; splitting a transcript into one item per request
-voiced is the triage engine's long-context path (a later issue).
+A call with its transcript (the monologues of /v2/calls/transcript under `transcript`) becomes one
+closed item whose text is the dialogue; triage splits it into one item per request voiced. A call
+without one (Gong's webhooks carry none) becomes one item with Gong's brief.
 """
 
 from __future__ import annotations
@@ -15,11 +16,17 @@ import jwt
 from pydantic import SecretStr
 from pydantic_settings import SettingsConfigDict
 
+from libs.connectors.http import ApiRequest, ApiResponse
+from libs.connectors.paging import Cursor, PageContent
+from libs.connectors.records import JSON, Stamp, dig, objects, text_at, when
+from libs.schemas import transcripts
 from libs.schemas.feedback import Customer, FeedbackInput, Source
-from services.ingest.connectors.base import Connector, SourceSettings, Stamp, VendorModel, dig, objects, text_at, when
-from services.ingest.connectors.requests import JSON, ApiRequest, ApiResponse, Cursor, PageContent, WebhookRequest
+from libs.schemas.transcripts import SpeakerRole, Turn
+from services.ingest.connectors.base import Connector, SourceSettings, VendorModel
+from services.ingest.connectors.requests import WebhookRequest
 from services.ingest.connectors.signatures import UrlKey, sha256_hex
 from services.ingest.connectors.text import html_to_text
+from services.ingest.splits import transcript_parent
 
 
 class GongSettings(SourceSettings):
@@ -38,6 +45,18 @@ class Party(VendorModel):
     name: str | None = None
     emailAddress: str | None = None
     affiliation: str | None = None
+    speakerId: str | int | None = None
+
+
+class Sentence(VendorModel):
+    text: str = ""
+
+
+class Monologue(VendorModel):
+    """What one speaker said before another spoke, as /v2/calls/transcript gives it."""
+
+    speakerId: str | int | None = None
+    sentences: list[Sentence] = []
 
 
 class MetaData(VendorModel):
@@ -55,6 +74,23 @@ class Call(VendorModel):
     metaData: MetaData
     parties: list[Party] = []
     content: Content | None = None
+    transcript: list[Monologue] = []
+
+    def turns(self) -> list[Turn]:
+        """The transcript as speaker-labelled turns: External parties are the customer, Internal ones us."""
+        speakers = {str(party.speakerId): party for party in self.parties if party.speakerId is not None}
+        turns = []
+        for monologue in self.transcript:
+            party = speakers.get(str(monologue.speakerId))
+            name = (party.name or party.emailAddress if party else None) or f"Speaker {monologue.speakerId}"
+            affiliation = party.affiliation if party else None
+            role = ROLES.get(affiliation or "", SpeakerRole.UNKNOWN)
+            text = " ".join(sentence.text for sentence in monologue.sentences)
+            turns.append(Turn(speaker=name[:80], role=role, text=text))
+        return turns
+
+
+ROLES = {"External": SpeakerRole.CUSTOMER, "Internal": SpeakerRole.INTERNAL}
 
 
 class Delivery(VendorModel):
@@ -86,14 +122,16 @@ class Gong(Connector):
         # The customer is whoever on the call is not from our company.
         customer = next((party for party in call.parties if party.affiliation == "External"), None)
         brief = html_to_text(call.content.brief or "") if call.content else ""
-        return self.feedback(
+        dialogue = transcripts.render(call.turns())
+        item = self.feedback(
             source_id=call.metaData.id,
             title=call.metaData.title,
-            text=brief,
+            text=dialogue or brief,
             customer=Customer(email=customer.emailAddress, name=customer.name) if customer else None,
             created_at=when(call.metaData.started),
             url=call.metaData.url,
         )
+        return transcript_parent(item) if dialogue else item
 
     def authenticate(self) -> dict[str, str]:
         pair = f"{self.settings.access_key or ''}:{self.settings.token()}".encode()

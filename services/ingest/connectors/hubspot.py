@@ -12,10 +12,13 @@ from urllib.parse import unquote
 
 from pydantic_settings import SettingsConfigDict
 
+from libs.connectors.http import ApiRequest, ApiResponse
+from libs.connectors.paging import Cursor, PageContent
+from libs.connectors.records import JSON, Stamp, dig, moment, objects, when
 from libs.schemas.feedback import FeedbackInput, Source
-from services.ingest.connectors.base import Connector, SourceSettings, Stamp, VendorModel, dig, objects, when
-from services.ingest.connectors.requests import JSON, ApiRequest, ApiResponse, Cursor, PageContent, WebhookRequest
-from services.ingest.connectors.signatures import HmacSignature, moment
+from services.ingest.connectors.base import Connector, SourceSettings, VendorModel
+from services.ingest.connectors.requests import WebhookRequest
+from services.ingest.connectors.signatures import HmacSignature
 from services.ingest.connectors.text import html_to_text
 
 PROPERTIES = ["hs_note_body", "hs_timestamp", "hs_lastmodifieddate", "hs_createdate"]

@@ -10,9 +10,12 @@ from urllib.parse import urlsplit
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
+from libs.connectors.http import ApiRequest, ApiResponse
+from libs.connectors.paging import Cursor, PageContent
+from libs.connectors.records import JSON, Stamp, dig, objects, text_at, when
 from libs.schemas.feedback import Customer, FeedbackInput, Source
-from services.ingest.connectors.base import Connector, SourceSettings, Stamp, VendorModel, dig, objects, text_at, when
-from services.ingest.connectors.requests import JSON, ApiRequest, ApiResponse, Cursor, PageContent, WebhookRequest
+from services.ingest.connectors.base import Connector, SourceSettings, VendorModel
+from services.ingest.connectors.requests import WebhookRequest
 from services.ingest.connectors.signatures import HmacSignature
 from services.ingest.connectors.text import adf_to_text
 

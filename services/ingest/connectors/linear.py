@@ -9,20 +9,13 @@ from typing import Any
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
+from libs.connectors.http import ApiRequest, ApiResponse, wait_from_headers
+from libs.connectors.paging import Cursor, PageContent
+from libs.connectors.records import JSON, Stamp, dig, moment, objects, text_at, when
 from libs.schemas.feedback import Customer, FeedbackInput, Source
-from services.ingest.connectors.base import (
-    Connector,
-    SourceSettings,
-    Stamp,
-    VendorModel,
-    dig,
-    objects,
-    text_at,
-    wait_from_headers,
-    when,
-)
-from services.ingest.connectors.requests import JSON, ApiRequest, ApiResponse, Cursor, PageContent, WebhookRequest
-from services.ingest.connectors.signatures import HmacSignature, moment
+from services.ingest.connectors.base import Connector, SourceSettings, VendorModel
+from services.ingest.connectors.requests import WebhookRequest
+from services.ingest.connectors.signatures import HmacSignature
 from services.ingest.connectors.text import markdown_to_text
 
 # New issues and new customer requests (CustomerNeed) are feedback; comments, updates and removals are not.

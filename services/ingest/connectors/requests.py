@@ -1,16 +1,15 @@
-"""What connectors read and return: a webhook request as it arrived, API requests and pages, cursors."""
+"""What webhooks bring: a request as it arrived, and the feedback a verified delivery carries.
+
+The REST side (requests, pages, cursors) is shared with enrich's CRM adapters: libs/connectors.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict
-
+from libs.connectors.records import JSON
 from libs.schemas.feedback import FeedbackInput
-
-JSON = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -42,48 +41,3 @@ class WebhookEvent:
     name: str
     delivery_id: str
     feedback: list[Feedback]
-
-
-class Cursor(BaseModel):
-    """Where a sync stands for one source; saved with every page, so a crashed run resumes."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    since: AwareDatetime | None = None
-    """Items changed at or after this time are still to fetch (None: from the beginning)."""
-    page: str | None = None
-    """The vendor's own position: a next-page URL, token or offset."""
-    high_water: AwareDatetime | None = None
-    """The latest change seen so far in this run; the next run's `since`."""
-
-
-class ApiRequest(BaseModel):
-    """One call to a vendor's REST API; `url` is absolute or relative to the API's base URL."""
-
-    method: Literal["GET", "POST"] = "GET"
-    url: str
-    params: dict[str, str | int] = {}
-    body: Any = None
-
-
-@dataclass(frozen=True)
-class ApiResponse:
-    url: str
-    status: int
-    headers: Mapping[str, str]
-    body: Any
-
-
-@dataclass(frozen=True)
-class PageContent:
-    """The records of one page, the token of the next, and where a later run may start when this is the last."""
-
-    records: list[JSON]
-    next_page: str | None
-    resume_from: str | None = None
-
-
-@dataclass(frozen=True)
-class Page:
-    records: list[JSON]
-    cursor: Cursor

@@ -6,7 +6,7 @@ import base64
 import hashlib
 import hmac
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Literal, Protocol
 
 from services.ingest.connectors.requests import WebhookRequest
@@ -70,23 +70,6 @@ class UrlKey:
 
 def sha256_hex(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()
-
-
-def moment(value: str | int | float | None) -> datetime | None:
-    """A vendor's timestamp: Unix seconds or milliseconds, or ISO-8601; None when unreadable."""
-    if value is None or value == "":
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        number = None
-    try:
-        if number is not None:
-            return datetime.fromtimestamp(number / 1000 if number > 1e11 else number, UTC)
-        parsed = datetime.fromisoformat(str(value).strip())
-    except (ValueError, OverflowError, OSError):
-        return None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed
 
 
 def outside_window(sent_at: datetime | None, now: datetime, window: timedelta) -> str | None:

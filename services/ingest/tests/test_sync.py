@@ -15,13 +15,13 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from libs.connectors.cursors import load_cursor
+from libs.connectors.http import ApiRequest, ApiResponse, VendorError, wait_from_headers
+from libs.connectors.paging import Cursor, PageContent, advanced
 from libs.runtime.database import make_engine, migrate, session_factory
-from services.ingest import storage
 from services.ingest.connectors import REGISTRY, Connector
-from services.ingest.connectors.base import advanced, wait_from_headers
-from services.ingest.connectors.requests import ApiRequest, Cursor, PageContent
 from services.ingest.storage import RejectedPayload, SourceRecord, StoredItem
-from services.ingest.sync import VendorApi, VendorError, run_sync
+from services.ingest.sync import run_sync, vendor_api
 from services.ingest.tests.connectors.fake_vendors import FakeVendor, feedback_count, make_record, serving
 
 MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
@@ -115,15 +115,15 @@ async def test_a_backfill_reads_everything_and_the_next_one_starts_over(sessions
         connector = connector_at(source, base)
         await run_sync(sessions, connector)
         async with sessions() as session:
-            incremental = await storage.load_cursor(session, source, "incremental")
+            incremental = await load_cursor(session, source, "incremental")
         served = vendor.served
         backfill = await run_sync(sessions, connector, backfill=True)
         assert vendor.served - served == 5 and backfill.new == 0
         again = await run_sync(sessions, connector, backfill=True)
         assert again.records == feedback_count(source, vendor.records)
     async with sessions() as session:
-        assert await storage.load_cursor(session, source, "backfill") == Cursor()
-        assert await storage.load_cursor(session, source, "incremental") == incremental
+        assert await load_cursor(session, source, "backfill") == Cursor()
+        assert await load_cursor(session, source, "incremental") == incremental
 
 
 async def test_since_overrides_the_stored_cursor(sessions: Sessions) -> None:
@@ -155,7 +155,7 @@ async def test_a_server_error_is_retried_but_a_client_error_ends_the_run(session
         connector = connector_at("jira", base)
         report = await run_sync(sessions, connector)
         assert report.new == 2 and vendor.requests[0] == vendor.requests[1]
-        async with VendorApi(connector) as api:
+        async with vendor_api(connector) as api:
             with pytest.raises(VendorError, match="HTTP 404"):
                 await api(ApiRequest(url="/no/such/endpoint"))
     assert len(vendor.requests) == 3, "a 4xx is not retried"
@@ -163,7 +163,7 @@ async def test_a_server_error_is_retried_but_a_client_error_ends_the_run(session
 
 async def test_a_next_page_link_to_another_host_is_not_followed() -> None:
     connector = connector_at("helpscout", "https://api.helpscout.net")
-    async with VendorApi(connector) as api:
+    async with vendor_api(connector) as api:
         with pytest.raises(VendorError, match="refusing to follow a link to evil.example"):
             await api(ApiRequest(url="https://evil.example/v2/conversations?page=2"))
 
@@ -192,8 +192,6 @@ def test_rate_limit_waits_follow_the_vendors_headers() -> None:
 
 
 def test_github_says_rate_limited_with_403_only_when_out_of_quota() -> None:
-    from services.ingest.connectors.requests import ApiResponse
-
     github = connector_at("github", "https://api.github.com")
     now = datetime(2026, 1, 1, tzinfo=UTC)
     quota = ApiResponse(
@@ -227,7 +225,7 @@ async def test_cursors_and_records_are_kept_on_postgres_too(postgres_url: str) -
                 await run
             resumed = await run_sync(sessions, connector)
         async with sessions() as session:
-            cursor = await storage.load_cursor(session, "chorus", "incremental")
+            cursor = await load_cursor(session, "chorus", "incremental")
     finally:
         await engine.dispose()
     assert resumed.records == 1 and vendor.requests[3] == vendor.requests[2]

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import base64
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, date, datetime
+from uuid import uuid4
 
 import httpx
 import pytest
+from pydantic import ValidationError
 
+from libs.schemas.launches import Launch, LaunchType, Team
+from services.launches import domain
 from services.launches.adapters import JiraTracker, LinearTracker, TrackerError, trackers
 from services.launches.settings import LaunchesSettings
 from services.launches.tests.servers import Trackers, tracker_server
@@ -55,7 +60,7 @@ async def test_a_linear_project_is_read_with_the_api_key(fake: Trackers, client:
     _, headers, body = fake.requests[-1]
     assert headers["authorization"] == "lin_api_123"
     assert body is not None and body["variables"] == {"id": "proj-1"} and "targetDate" in body["query"]
-    with pytest.raises(TrackerError, match="Linear has no project gone"):
+    with pytest.raises(TrackerError, match="Linear answered: Entity not found: Project"):
         await LinearTracker(client, f"{fake.url}/linear/graphql", "lin_api_123").fetch("gone")
 
 
@@ -81,3 +86,83 @@ def test_a_tracker_is_synced_only_when_configured() -> None:
     )
     assert sorted(trackers(configured, http)) == ["jira", "linear"]
     assert list(trackers(LaunchesSettings(jira_base_url="https://acme.atlassian.net"), http)) == []
+
+
+LAUNCH = Launch(
+    id=uuid4(),
+    name="Okta SSO",
+    description="Sign in with Okta. " * 30,
+    type=LaunchType.ENTERPRISE_FEATURE,
+    team=Team.ENGINEERING,
+    start_date=date(2026, 10, 1),
+    target_date=date(2026, 12, 15),
+)
+REQUESTED = datetime(2026, 11, 27, tzinfo=UTC)
+
+
+async def test_a_linear_project_is_created_once_under_the_id_chosen_for_the_launch(
+    fake: Trackers, client: httpx.AsyncClient
+) -> None:
+    linear = LinearTracker(client, f"{fake.url}/linear/graphql", "lin_api_123", ["team-eng"])
+    ref = domain.tracker_request(LAUNCH.id, "linear", REQUESTED)
+    project = await linear.find_or_create(LAUNCH, ref)
+    assert project.id == ref.id == domain.linear_project_id(LAUNCH.id)
+    assert (project.name, project.status.type, str(project.target_date)) == ("Okta SSO", "backlog", "2026-12-15")
+    [created] = fake.created("projectCreate")
+    given = created["variables"]["input"]
+    assert given["teamIds"] == ["team-eng"] and (given["startDate"], given["targetDate"]) == (
+        "2026-10-01",
+        "2026-12-15",
+    )
+    assert len(given["description"]) == 255 and given["content"] == LAUNCH.description
+    # Asked again (a retry after the report was lost): the project is found, not made twice.
+    again = await linear.find_or_create(LAUNCH, ref)
+    assert again.id == project.id and len(fake.created("projectCreate")) == 1
+
+
+async def test_linear_failures_say_whether_a_retry_may_pass(fake: Trackers, client: httpx.AsyncClient) -> None:
+    ref = domain.tracker_request(LAUNCH.id, "linear", REQUESTED)
+    fake.unavailable = 1
+    with pytest.raises(TrackerError, match="Linear answered 503") as down:
+        await LinearTracker(client, f"{fake.url}/linear/graphql", "k", ["team-eng"]).find_or_create(LAUNCH, ref)
+    assert down.value.retryable
+    with pytest.raises(TrackerError, match="Argument Validation Error") as refused:
+        await LinearTracker(client, f"{fake.url}/linear/graphql", "k", []).find_or_create(LAUNCH, ref)
+    assert not refused.value.retryable
+
+
+async def test_a_jira_version_is_created_once_and_found_by_its_name(fake: Trackers, client: httpx.AsyncClient) -> None:
+    jira = JiraTracker(client, f"{fake.url}/jira", "pm@acme.io", "token-9", project_id=10000)
+    # Names that contain the launch's name, on more than one page of Jira's answer, are not it.
+    for n in range(60):
+        fake.jira_versions[f"9{n:03}"] = {"id": f"9{n:03}", "name": f"Okta SSO phase {n}", "projectId": 10000}
+    ref = domain.tracker_request(LAUNCH.id, "jira", REQUESTED)
+    version = await jira.find_or_create(LAUNCH, ref)
+    assert (version.name, str(version.release_date), str(version.start_date)) == (
+        "Okta SSO",
+        "2026-12-15",
+        "2026-10-01",
+    )
+    [created] = fake.created("/jira/rest/api/3/version")
+    assert created["projectId"] == 10000 and created["description"] == LAUNCH.description
+    assert version.self_url == f"{fake.url}/jira/rest/api/3/version/{version.id}"
+    again = await jira.find_or_create(LAUNCH, ref)
+    assert again.id == version.id and len(fake.created("/jira/rest/api/3/version")) == 1
+    listed = [body for path, _, body in fake.requests if path == "/jira/rest/api/3/project/10000/version"]
+    assert listed[-1] is not None and listed[-1]["startAt"] == "50", "the second page was read"
+
+
+def test_a_launch_creates_its_object_in_one_tracker_set_up_with_its_credentials() -> None:
+    assert LaunchesSettings().creates_in is None
+    linear = LaunchesSettings(linear_api_key="k", linear_team_ids=["team-eng"])
+    assert linear.creates_in == "linear"
+    jira = LaunchesSettings(
+        jira_base_url="https://acme.atlassian.net", jira_email="pm@acme.io", jira_api_token="t", jira_project_id=10000
+    )
+    assert jira.creates_in == "jira"
+    with pytest.raises(ValidationError, match="not both"):
+        LaunchesSettings.model_validate(jira.model_dump() | {"linear_api_key": "k", "linear_team_ids": ["team-eng"]})
+    with pytest.raises(ValidationError, match="linear_team_ids needs linear_api_key"):
+        LaunchesSettings(linear_team_ids=["team-eng"])
+    with pytest.raises(ValidationError, match="jira_project_id needs"):
+        LaunchesSettings(jira_project_id=10000)

@@ -1,11 +1,18 @@
 from datetime import UTC, date, datetime, timedelta
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import pytest
 import yaml
 from pydantic import ValidationError
 
-from libs.schemas.commands import CreateLaunch, LinkLaunch, ReassessLaunch, TickChecklistItem, UpdateLaunch
+from libs.schemas.commands import (
+    CreateLaunch,
+    LinkLaunch,
+    ReassessLaunch,
+    RecordTrackerRef,
+    TickChecklistItem,
+    UpdateLaunch,
+)
 from libs.schemas.launches import (
     ChecklistTeam,
     Complexity,
@@ -15,18 +22,24 @@ from libs.schemas.launches import (
     LaunchType,
     Team,
     TrackerLink,
+    TrackerRef,
 )
 from services.launches.domain import (
     Context,
     LaunchState,
     Rejected,
+    RetryPolicy,
     RiskRules,
     Templates,
     apply,
     assess,
     checklist_lines,
+    linear_project_id,
     needs_reassessment,
     ships_now,
+    tracker_attempt_failed,
+    tracker_due,
+    tracker_linked,
     tracker_update,
 )
 from services.launches.settings import TEMPLATES_FILE
@@ -246,3 +259,64 @@ def test_a_tracker_update_keeps_only_what_differs_from_the_launch() -> None:
     assert tracker_update(synced, said) is None, "nothing new: no command"
     at_risk = LaunchChanges(status="at_risk", tracker=link)
     assert tracker_update(synced, at_risk) == LaunchChanges(status="at_risk")
+
+
+def test_a_new_launch_records_its_tracker_request_when_a_tracker_is_set_up() -> None:
+    launch = created().launch
+    assert launch.tracker_ref is None, "no tracker set up: nothing to create"
+    linear_context = Context(now=NOW, templates=TEMPLATES, rules=RULES, creates_in="linear")
+    fresh = Launch(id=uuid4(), name="SSO", type="documentation", team="product", target_date=date(2027, 3, 1))
+    ref = apply(None, CreateLaunch(actor=ACTOR, launch=fresh), linear_context).launch.tracker_ref
+    assert ref is not None and (ref.system, ref.status, ref.attempts, ref.requested_at) == ("linear", "pending", 0, NOW)
+    assert ref.id == linear_project_id(fresh.id) and UUID(ref.id).version == 4, "Linear takes ids in UUID v4 format"
+    assert linear_project_id(fresh.id) == ref.id and linear_project_id(uuid4()) != ref.id
+    jira_context = Context(now=NOW, templates=TEMPLATES, rules=RULES, creates_in="jira")
+    jira_ref = apply(None, CreateLaunch(actor=ACTOR, launch=fresh), jira_context).launch.tracker_ref
+    assert jira_ref is not None and jira_ref.id is None, "Jira chooses the version's id"
+    already = fresh.model_copy(update={"tracker": TrackerLink(system="jira", id="10020")})
+    assert apply(None, CreateLaunch(actor=ACTOR, launch=already), linear_context).launch.tracker_ref is None
+
+
+def test_a_failed_attempt_waits_longer_each_time_then_gives_up() -> None:
+    policy = RetryPolicy(attempts=3, backoff_seconds=10)
+    ref = TrackerRef(system="jira", status="pending", requested_at=NOW)
+    first = tracker_attempt_failed(ref, "Jira answered 503", True, NOW, policy)
+    assert (first.status, first.attempts, first.reason, first.retry_at) == (
+        "pending",
+        1,
+        "Jira answered 503",
+        NOW + timedelta(seconds=10),
+    )
+    assert not tracker_due(first, NOW) and tracker_due(first, NOW + timedelta(seconds=10))
+    second = tracker_attempt_failed(first, "Jira unreachable", True, NOW, policy)
+    assert second.retry_at == NOW + timedelta(seconds=20)
+    third = tracker_attempt_failed(second, "Jira answered 502", True, NOW, policy)
+    assert (third.status, third.attempts, third.retry_at) == ("failed", 3, None) and not tracker_due(third, NOW)
+    refused = tracker_attempt_failed(ref, "Jira answered 403", False, NOW, policy)
+    assert (refused.status, refused.reason) == ("failed", "Jira answered 403"), "a refusal is not retried"
+
+
+def test_a_linked_tracker_object_is_followed_and_a_late_failure_does_not_undo_it() -> None:
+    ref = TrackerRef(system="linear", status="pending", id="p-1", requested_at=NOW)
+    state = created(tracker_ref=ref)
+    failed_once = tracker_attempt_failed(ref, "Linear answered 503", True, NOW, RetryPolicy(5, 1))
+
+    def report(state: LaunchState, ref: TrackerRef) -> LaunchState:
+        return apply(state, RecordTrackerRef(launch_id=state.launch.id, actor="sync:linear", ref=ref), CONTEXT)
+
+    pending = report(state, failed_once)
+    assert pending.launch.tracker_ref == failed_once and pending.launch.tracker is None
+    link = TrackerLink(system="linear", id="p-1", url="https://linear.app/acme/project/p-1")
+    linked = report(pending, tracker_linked(failed_once, link))
+    assert linked.launch.tracker == link
+    assert linked.launch.tracker_ref is not None and (
+        linked.launch.tracker_ref.status,
+        linked.launch.tracker_ref.attempts,
+    ) == (
+        "linked",
+        2,
+    )
+    assert report(linked, failed_once) == linked
+    by_hand = TrackerLink(system="linear", id="chosen-by-a-person")
+    kept = report(update(pending, tracker=by_hand.model_dump()), tracker_linked(failed_once, link))
+    assert kept.launch.tracker == by_hand, "a person's link wins"

@@ -160,3 +160,104 @@ async def test_launches_follow_their_trackers_and_the_passing_of_time(kafka_boot
     assert any(e.payload.launch.id == from_linear.id for e in shipped), "synced to completed, it ships"
     assert jira is not None and jira.risk_reason == "marked at risk by sync:jira"
     assert late is not None and (late.risk_reason or "").startswith("5 days to the target date")
+
+
+def tracker_settings(
+    kafka_bootstrap: str, data_dir: Path, database_url: str | None, url: str, **creation: object
+) -> LaunchesSettings:
+    return settings_for(kafka_bootstrap, data_dir, database_url).model_copy(
+        update={
+            "linear_api_key": SecretStr("lin_api_1"),
+            "linear_api_url": f"{url}/linear/graphql",
+            "jira_base_url": f"{url}/jira",
+            "jira_email": "pm@acme.io",
+            "jira_api_token": SecretStr("t"),
+            "tracker_sync_seconds": 0.5,
+            "tracker_link_seconds": 0.2,
+            "tracker_link_backoff_seconds": 0.1,
+            **creation,
+        }
+    )
+
+
+def states_of(seen: list[LaunchChanged], launch_id: object) -> list[Launch]:
+    return [e.payload.launch for e in seen if e.payload.launch.id == launch_id]
+
+
+async def test_a_new_launch_creates_its_linear_project_once_despite_an_outage_and_follows_it(
+    kafka_bootstrap: str, database_url: str | None, tmp_path: Path
+) -> None:
+    launch = Launch(
+        id=uuid4(),
+        name=f"Okta SSO {uuid4().hex[:8]}",
+        type=LaunchType.ENTERPRISE_FEATURE,
+        team=Team.ENGINEERING,
+        start_date=utcnow().date(),
+        target_date=utcnow().date() + timedelta(days=60),
+    )
+    create = command(CreateLaunch(actor="pm@hub", launch=launch))
+    create_again = command(CreateLaunch(actor="pm@hub", launch=launch))
+    with tracker_server() as fake:
+        fake.unavailable = 1  # Linear is down for the first attempt
+        settings = tracker_settings(kafka_bootstrap, tmp_path, database_url, fake.url, linear_team_ids=["team-eng"])
+        async with running(create_app(settings)):
+            # Redelivered as it is, then sent again under a new id: the launch is made once, its project once.
+            await publish(kafka_bootstrap, create, create, create_again)
+
+            def linked(seen: list[LaunchChanged]) -> bool:
+                return any(s.tracker_ref and s.tracker_ref.status == "linked" for s in states_of(seen, launch.id))
+
+            changed = await collect(kafka_bootstrap, LaunchChanged, linked)
+            letters = await collect(
+                kafka_bootstrap, DeadLettered, lambda s: any(str(create_again.event_id) in d.payload.body for d in s)
+            )
+            # Status flows back: the project is completed in Linear, and the launch ships.
+            [project_id] = fake.linear_projects
+            fake.linear_projects[project_id]["status"] = {"name": "Completed", "type": "completed"}
+            shipped = await collect(
+                kafka_bootstrap, LaunchShipped, lambda s: any(e.payload.launch.id == launch.id for e in s)
+            )
+
+    states = states_of(changed, launch.id)
+    first, last = states[0].tracker_ref, states[-1].tracker_ref
+    assert first is not None and (first.status, first.attempts) == ("pending", 0), "recorded before any call"
+    assert first.id == project_id, "the project's id was chosen before the call"
+    retried = [s.tracker_ref for s in states if s.tracker_ref and s.tracker_ref.reason]
+    assert retried and retried[0].status == "pending" and (retried[0].reason or "").startswith("Linear answered 503")
+    assert last is not None and (last.status, last.id, last.attempts) == ("linked", project_id, 2)
+    assert states[-1].tracker == TrackerLink(system="linear", id=project_id, url=last.url)
+    assert len(fake.created("projectCreate")) == 1, "one project, whatever was redelivered or retried"
+    [created] = fake.created("projectCreate")
+    assert created["variables"]["input"]["name"] == launch.name
+    assert created["variables"]["input"]["teamIds"] == ["team-eng"]
+    assert any(f"launch {launch.id} exists already" in d.payload.reason for d in letters)
+    [announced] = [e for e in shipped if e.payload.launch.id == launch.id]
+    assert announced.payload.launch.status == LaunchStatus.SHIPPED
+
+
+async def test_a_jira_version_left_by_an_earlier_attempt_is_linked_not_made_again(
+    kafka_bootstrap: str, tmp_path: Path
+) -> None:
+    launch = Launch(
+        id=uuid4(),
+        name=f"Batch API {uuid4().hex[:8]}",
+        type=LaunchType.API_PLATFORM_UPDATE,
+        team=Team.PRODUCT,
+        target_date=utcnow().date() + timedelta(days=30),
+    )
+    with tracker_server() as fake:
+        # The version exists (made by an attempt whose report was lost); Jira names are unique in a project.
+        fake.jira_versions["10077"] = {"id": "10077", "name": launch.name, "projectId": 10000, "overdue": False}
+        settings = tracker_settings(kafka_bootstrap, tmp_path, None, fake.url, jira_project_id=10000)
+        async with running(create_app(settings)):
+            await publish(kafka_bootstrap, command(CreateLaunch(actor="pm@hub", launch=launch)))
+
+            def linked(seen: list[LaunchChanged]) -> bool:
+                return any(s.tracker_ref and s.tracker_ref.status == "linked" for s in states_of(seen, launch.id))
+
+            changed = await collect(kafka_bootstrap, LaunchChanged, linked)
+
+    last = states_of(changed, launch.id)[-1]
+    assert last.tracker_ref is not None and (last.tracker_ref.status, last.tracker_ref.id) == ("linked", "10077")
+    assert last.tracker is not None and (last.tracker.system, last.tracker.id) == ("jira", "10077")
+    assert fake.created("/jira/rest/api/3/version") == []

@@ -8,7 +8,7 @@ from services.notify.domain import (
     Planned,
     Requester,
     SlackRouting,
-    duplicate_cluster,
+    cluster,
     notification_id,
     plan,
     quote,
@@ -45,11 +45,11 @@ def by_channel(planned: list[Planned]) -> dict[str, list[Planned]]:
     return out
 
 
-def test_the_cluster_follows_duplicate_links_both_ways_and_transitively() -> None:
+def test_the_cluster_follows_links_both_ways_and_transitively() -> None:
     linked, child, grandchild, parent, unrelated, other = (uuid4() for _ in range(6))
     edges = [(child, linked), (grandchild, child), (linked, parent), (unrelated, other)]
-    assert duplicate_cluster([linked], edges) == {linked, child, grandchild, parent}
-    assert duplicate_cluster([], edges) == set()
+    assert cluster([linked], edges) == {linked, child, grandchild, parent}
+    assert cluster([], edges) == set()
 
 
 def test_one_message_per_person_per_channel_and_one_slack_post_per_account() -> None:

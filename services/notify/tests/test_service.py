@@ -6,16 +6,16 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import pytest
 from fastapi import FastAPI
 from sqlmodel import col, select
 
 from libs.runtime.inbox import InboxEntry
-from libs.runtime.testing import collect, publish, running
+from libs.runtime.testing import collect, publish, quick_settings, running
 from libs.schemas.commands import OptOut
 from libs.schemas.events import (
     CustomerMatch,
@@ -24,12 +24,16 @@ from libs.schemas.events import (
     Envelope,
     FeedbackDeduped,
     FeedbackEnriched,
+    FeedbackThemed,
     LaunchChanged,
     LaunchPayload,
     LaunchShipped,
     NotificationSent,
     SetNotificationOptOut,
     ShippedLaunch,
+    Theme,
+    ThemeChanged,
+    ThemeMembership,
     utcnow,
 )
 from libs.schemas.feedback import Customer, FeedbackItem
@@ -202,3 +206,96 @@ async def test_everyone_who_asked_hears_once_per_channel_and_a_replay_sends_noth
     assert len(announced) == 10, "the replays announced nothing new"
     slack_acme = next(n for n in mine.values() if n.channel == "slack" and n.status == "sent")
     assert set(slack_acme.feedback_ids) == {sso.payload.item.id, sso_again.payload.item.id, ops.payload.item.id}
+
+
+def themed(item: FeedbackEnriched, theme_id: UUID, at: datetime) -> FeedbackThemed:
+    membership = ThemeMembership(item_id=item.payload.item.id, theme_id=theme_id)
+    return FeedbackThemed(producer="test", occurred_at=at, payload=membership)
+
+
+def theme_changed(theme_id: UUID, merged_into: UUID | None, at: datetime) -> ThemeChanged:
+    theme = Theme(
+        id=theme_id,
+        name="Okta SSO",
+        name_source="keywords",
+        items=1,
+        merged_into=merged_into,
+        created_at=at,
+        changed_at=at,
+        changed_by="pm@hub",
+    )
+    return ThemeChanged(producer="test", payload=theme)
+
+
+async def test_the_customers_behind_a_launchs_themes_hear_once_following_merges_and_moves(
+    kafka_bootstrap: str, database_url: str | None, tmp_path: Path
+) -> None:
+    marker = uuid4().hex[:8]
+
+    def customer(name: str) -> Customer:
+        return Customer(id=f"{name}-{marker}", email=f"{name}-{marker}@example.com", company=name.title())
+
+    linked, in_theme, merged, duplicate, moved_out, other = (
+        customer(name) for name in ("linked", "themed", "merged", "duplicate", "moved", "other")
+    )
+    items = {c.email: enriched(c, f"SSO ({c.company})", "Okta, please.") for c in (linked, in_theme, merged, moved_out)}
+    items[duplicate.email] = enriched(duplicate, "Okta SAML", "Same as the others.")
+    items[other.email] = enriched(other, "Dark mode", "Too bright.")
+    sso, old_sso, split_off, unrelated = uuid4(), uuid4(), uuid4(), uuid4()
+    t0 = utcnow() - timedelta(minutes=10)
+    theme_events: list[Envelope] = [
+        themed(items[in_theme.email], sso, t0),
+        # Asked under a theme that a person later merged into the SSO theme: the item moved with it.
+        themed(items[merged.email], old_sso, t0),
+        themed(items[merged.email], sso, t0 + timedelta(minutes=1)),
+        theme_changed(old_sso, sso, t0 + timedelta(minutes=1)),
+        # Split off the SSO theme into another one; the older membership replayed after it changes nothing.
+        themed(items[moved_out.email], split_off, t0 + timedelta(minutes=2)),
+        themed(items[moved_out.email], sso, t0),
+        themed(items[other.email], unrelated, t0),
+        deduped(items[duplicate.email], items[in_theme.email]),
+    ]
+    # Linked to the theme that no longer stands (the PM linked it before the merge), and to one item directly.
+    launch = Launch(
+        id=uuid4(),
+        name=f"Okta SSO {marker}",
+        type=LaunchType.ENTERPRISE_FEATURE,
+        status=LaunchStatus.SHIPPED,
+        team=Team.ENGINEERING,
+        target_date=date(2026, 12, 1),
+        feedback_ids=[items[linked.email].payload.item.id],
+        theme_ids=[old_sso],
+    )
+    shipped = LaunchShipped(producer="test", payload=ShippedLaunch(launch=launch, shipped_at=utcnow()))
+    settings = quick_settings(
+        NotifySettings,
+        kafka_bootstrap,
+        tmp_path,
+        database_url,
+        delivery_backoff_seconds=0.01,
+        delivery_poll_seconds=0.1,
+    )
+    app = create_app(settings)
+    told = {linked.email, in_theme.email, merged.email, duplicate.email}
+    async with running(app):
+        before = [*items.values(), *theme_events]
+        await publish(kafka_bootstrap, *before)
+        await until(handled(app, before), "the feedback and theme events to be remembered")
+        await publish(kafka_bootstrap, shipped)
+        sent = await collect(
+            kafka_bootstrap,
+            NotificationSent,
+            lambda seen: {n.payload.customer_email for n in seen if n.payload.launch_id == launch.id} >= told,
+        )
+        replay = LaunchShipped(producer="test", payload=shipped.payload)
+        again = LaunchChanged(producer="test", payload=LaunchPayload(launch=launch))
+        await publish(kafka_bootstrap, replay, again)
+        await until(handled(app, [replay, again]), "the replays to be handled")
+        async with app.state.runtime.sessions() as session:
+            rows = await storage.of_launch(session, launch.id)
+
+    mine = [n.payload for n in sent if n.payload.launch_id == launch.id]
+    assert sorted((n.channel, n.customer_email) for n in mine) == sorted(("in_app", email) for email in told)
+    assert len(rows) == len(told), "one in-app message per customer, whatever was replayed"
+    to_merged = next(n for n in mine if n.customer_email == merged.email)
+    assert to_merged.feedback_ids == [items[merged.email].payload.item.id] and "SSO (Merged)" in to_merged.message

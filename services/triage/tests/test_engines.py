@@ -13,6 +13,7 @@ from libs.schemas.feedback import Category, SentimentLabel
 from libs.testing.mistral_server import MistralServer, Reply, running_mistral
 from services.triage.engines import EngineFailure, FallbackEngine, LocalEngine, MistralEngine, MistralMetrics
 from services.triage.settings import TriageSettings
+from services.triage.splitting import SplitPolicy
 
 pytestmark = pytest.mark.model
 
@@ -103,3 +104,65 @@ async def test_a_down_or_slow_api_falls_back_to_the_local_engine_and_says_so(
     server.then(Reply(status=500))
     [down] = await fallback.assess(["The dashboard is broken and slow"])
     assert down.degraded_reason is not None and down.model_version == local.version
+
+
+# --- splitting a call transcript (the long-context path) ---------------------------------------------
+
+CALL = """Sam Rivera [internal]: Anything else on your list, Dana?
+Dana Lee [customer]: We need SAML SSO with Okta before we can roll this out to the whole company.
+Sam Rivera [internal]: Understood, I will pass it on.
+Dana Lee [customer]: And the CSV export keeps failing on big files, it times out after a minute."""
+SPLIT = SplitPolicy(min_confidence=0.45, max_requests=25)
+
+
+def split_answer(*quotes: str) -> str:
+    return json.dumps(
+        {
+            "requests": [
+                {"title": f"Voiced {n}", "description": "d", "quote": quote, "speaker": "Dana Lee", "kind": "request"}
+                for n, quote in enumerate(quotes)
+            ]
+        }
+    )
+
+
+async def test_a_transcript_is_split_by_the_large_model(server: MistralServer) -> None:
+    mistral, _ = engine(server)
+    server.then(Reply(content=split_answer("We need SAML SSO with Okta", "the CSV export keeps failing ... big files")))
+    split = await mistral.split(CALL, SPLIT)
+    assert [request.title for request in split.requests] == ["Voiced 0", "Voiced 1"]
+    assert split.model_version == "mistral:mistral-large-latest" and split.degraded_reason is None
+    assert server.requests[0]["model"] == "mistral-large-latest"
+    messages = server.requests[0]["messages"]
+    assert isinstance(messages, list) and messages[-1]["content"] == CALL, "the whole transcript is read"
+
+
+async def test_an_invalid_split_is_asked_again_once(server: MistralServer) -> None:
+    mistral, _ = engine(server)
+    server.then(
+        Reply(content='{"requests": [{"title": "SSO", "kind": "wish"}]}'),
+        Reply(content=split_answer("We need SAML SSO with Okta")),
+    )
+    split = await mistral.split(CALL, SPLIT)
+    assert len(split.requests) == 1 and len(server.requests) == 2
+
+
+async def test_an_invented_quote_is_an_invalid_split(server: MistralServer) -> None:
+    mistral, _ = engine(server)
+    server.then(Reply(content=split_answer("SSO is our top priority this year")), Reply(content="not json at all"))
+    with pytest.raises(EngineFailure, match="invalid split twice"):
+        await mistral.split(CALL, SPLIT)
+
+
+async def test_an_invalid_split_twice_falls_back_to_the_local_extractor(
+    server: MistralServer, local: LocalEngine
+) -> None:
+    mistral, _ = engine(server)
+    registry = CollectorRegistry()
+    fallback = FallbackEngine(mistral, local, MistralMetrics(registry))
+    server.then(Reply(content="{not json"), Reply(content='{"requests": "SSO"}'))
+    split = await fallback.split(CALL, SPLIT)
+    assert split.degraded_reason and "invalid split twice" in split.degraded_reason
+    assert split.model_version == f"{local.version}+split"
+    assert any("SAML SSO" in request.title for request in split.requests)
+    assert registry.get_sample_value("prodops_ai_fallbacks_total", {"reason": "primary_failed"}) == 1

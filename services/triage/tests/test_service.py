@@ -14,6 +14,7 @@ from libs.schemas.events import (
     EnrichedFeedback,
     FeedbackEnriched,
     FeedbackOverridden,
+    FeedbackSplit,
     FeedbackTriaged,
     OverrideTriage,
     RetriageFeedback,
@@ -21,7 +22,7 @@ from libs.schemas.events import (
     TriageOverride,
     utcnow,
 )
-from libs.schemas.feedback import Customer, FeedbackItem, Tier
+from libs.schemas.feedback import Customer, FeedbackItem, Source, Tier
 from services.triage.app import create_app
 from services.triage.settings import TriageSettings
 from services.triage.storage import OverrideRecord
@@ -82,3 +83,43 @@ async def test_items_are_triaged_corrected_and_triaged_again(settings: TriageSet
         await collect(
             kafka_bootstrap, FeedbackTriaged, lambda seen: any(e.causation_id == again.event_id for e in seen)
         )
+
+
+async def test_a_call_transcript_is_triaged_and_split_into_its_requests(
+    settings: TriageSettings, kafka_bootstrap: str
+) -> None:
+    transcript = "\n".join(
+        [
+            "Sam Rivera [internal]: Thanks for joining, Dana. Anything on your list today?",
+            "Dana Lee [customer]: We need SAML SSO with Okta before we can roll this out to the whole company.",
+            "Sam Rivera [internal]: Understood, I will pass that on to the product team.",
+            "Dana Lee [customer]: Also the CSV export keeps failing on anything over ten thousand rows.",
+        ]
+    )
+    now = utcnow()
+    item = FeedbackItem(
+        id=uuid4(),
+        source=Source.GONG,
+        title="Acme / quarterly review",
+        description=transcript,
+        customer=Customer(email="dana@acme.io"),
+        created_at=now,
+        received_at=now,
+    )
+    call = FeedbackEnriched(
+        producer="test", payload=EnrichedFeedback(item=item, match=CustomerMatch(matched_by="email", known=True))
+    )
+    async with running(create_app(settings)):
+        await publish(kafka_bootstrap, call)
+        splits = await collect(
+            kafka_bootstrap, FeedbackSplit, lambda seen: any(e.causation_id == call.event_id for e in seen)
+        )
+        triaged = await collect(
+            kafka_bootstrap, FeedbackTriaged, lambda seen: any(e.causation_id == call.event_id for e in seen)
+        )
+    [split] = [event for event in splits if event.causation_id == call.event_id]
+    assert split.payload.item_id == item.id and split.key == str(item.id).encode()
+    assert [request.kind for request in split.payload.requests] == ["request", "bug"]
+    assert "SAML SSO" in split.payload.requests[0].title
+    assert split.payload.model_version.endswith("+split") and not split.payload.degraded
+    assert any(event.payload.item_id == item.id for event in triaged), "the call itself is triaged as well"

@@ -23,8 +23,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from libs.connectors.records import moment
 from libs.runtime.broker import free_port
-from services.ingest.connectors.signatures import moment
 
 PAGE = 3
 ENDPOINTS = {

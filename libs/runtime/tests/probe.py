@@ -1,0 +1,34 @@
+"""What the runtime's tests send a probe service, and a wait on its inbox."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from uuid import uuid4
+
+from libs.runtime import inbox
+from libs.runtime.service import ServiceRuntime
+from libs.schemas.events import FeedbackOverridden, TriageOverride
+
+
+def overridden(reason: str) -> FeedbackOverridden:
+    return FeedbackOverridden(producer="test", payload=TriageOverride(item_id=uuid4(), actor="pm", reason=reason))
+
+
+async def handled(runtime: ServiceRuntime, event: FeedbackOverridden, timeout: float = 20.0) -> None:
+    """Wait until the inbox says the event was handled."""
+    async with asyncio.timeout(timeout):
+        while True:
+            async with runtime.sessions() as session:
+                if await inbox.find(session, event.event_id, f"{runtime.name}.{event.TOPIC}"):
+                    return
+            await asyncio.sleep(0.1)
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 30.0) -> None:
+    """Poll `check` until it holds."""
+    async with asyncio.timeout(timeout):
+        while True:
+            if await check():
+                return
+            await asyncio.sleep(0.1)

@@ -1,0 +1,324 @@
+"""CRM adapters (HubSpot companies, Salesforce accounts) and the incremental sync that feeds the customers table.
+
+An adapter describes its vendor's API without I/O (the request for a page, the page's records, when a
+record changed, how it says "rate limited") and reads a record into a domain.CrmRecord. A new CRM is a
+new class with its settings block, added to CRMS. The walk, the waiting and the cursor are libs/connectors'.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import ClassVar, Protocol
+
+import structlog
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from libs.connectors.cursors import load_cursor, save_cursor
+from libs.connectors.http import ApiRequest, ApiResponse, VendorApi, wait_from_headers
+from libs.connectors.paging import Cursor, PageContent, PagedApi, walk
+from libs.connectors.records import JSON, dig, objects, text_at, when
+from libs.schemas.events import utcnow
+from libs.schemas.feedback import Tier
+from services.enrich import storage
+from services.enrich.domain import Account, CrmRecord, TierRules, crm_account
+
+log = structlog.get_logger()
+KIND = "incremental"
+_FIELD_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+SEARCH_CAP = 10_000
+DEFAULT_PLAN_TIERS = {"free": Tier.FREE, "pro": Tier.PRO, "professional": Tier.PRO, "enterprise": Tier.ENTERPRISE}
+
+
+class CrmSettings(BaseSettings):
+    """One CRM's block of settings; each adapter names its PRODOPS_CRM_<NAME>_ prefix."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    api_url: str = ""
+    api_token: SecretStr | None = None
+    page_size: int = Field(default=100, ge=1)
+    sync_every_minutes: float = Field(default=15, gt=0)
+    # A rate-limit reset further away than this ends the run; the next one resumes from the cursor.
+    max_rate_limit_wait_seconds: float = Field(default=900, ge=0)
+    # The account's properties (custom in both CRMs) that hold the plan, the ARR and the health score (0-100);
+    # without a plan property, or when an account has none, the tier follows the ARR thresholds.
+    plan_property: str | None = None
+    arr_property: str | None = None
+    health_property: str | None = None
+    plan_tiers: dict[str, Tier] = Field(default_factory=lambda: dict(DEFAULT_PLAN_TIERS))
+    enterprise_arr_from: float = Field(default=100_000, ge=0)
+    pro_arr_from: float = Field(default=1, ge=0)
+
+    @field_validator("plan_property", "arr_property", "health_property")
+    @classmethod
+    def _a_field_name(cls, value: str | None) -> str | None:
+        # These go into queries (SOQL): a name, never an expression.
+        if value is not None and not _FIELD_NAME.match(value):
+            raise ValueError(f"{value!r} is not a property name (letters, digits, underscores)")
+        return value
+
+    def configured(self) -> bool:
+        return self.api_token is not None and bool(self.api_url)
+
+    def auth_headers(self) -> dict[str, str]:
+        token = self.api_token.get_secret_value() if self.api_token else ""
+        return {"Authorization": f"Bearer {token}"}
+
+    def tier_rules(self) -> TierRules:
+        return TierRules(
+            plans=self.plan_tiers, enterprise_arr_from=self.enterprise_arr_from, pro_arr_from=self.pro_arr_from
+        )
+
+    def properties(self) -> list[str]:
+        return [name for name in (self.plan_property, self.arr_property, self.health_property) if name]
+
+
+class CrmAdapter(PagedApi, Protocol):
+    """One CRM: its paged, incremental listing of accounts (PagedApi), its rate limits, and its records."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def settings(self) -> CrmSettings: ...
+
+    def rate_limit_wait(self, response: ApiResponse, now: datetime) -> float | None:
+        """Seconds to wait before retrying a rate-limited response; None when it is not rate-limited."""
+        ...
+
+    def record(self, raw: JSON) -> CrmRecord:
+        """The fields of a vendor record that make a customer."""
+        ...
+
+
+# --- HubSpot -----------------------------------------------------------------------------------------
+
+
+class HubSpotCrmSettings(CrmSettings):
+    """A private app's access token with the crm.objects.companies.read scope."""
+
+    model_config = SettingsConfigDict(env_prefix="PRODOPS_CRM_HUBSPOT_", extra="ignore")
+
+    api_url: str = "https://api.hubapi.com"
+    plan_property: str | None = "plan"
+    arr_property: str | None = "arr"
+    health_property: str | None = "health_score"
+
+
+class HubSpotCrm:
+    """Companies through CRM search: hs_lastmodifieddate >= since, oldest change first, `after` paging."""
+
+    name: ClassVar[str] = "hubspot"
+
+    def __init__(self, settings: HubSpotCrmSettings | None = None) -> None:
+        self.settings = settings or HubSpotCrmSettings()
+
+    def page_request(self, cursor: Cursor) -> ApiRequest:
+        since = int(cursor.since.timestamp() * 1000) if cursor.since else 0
+        body: JSON = {
+            "filterGroups": [{"filters": [{"propertyName": "hs_lastmodifieddate", "operator": "GTE", "value": since}]}],
+            "sorts": [{"propertyName": "hs_lastmodifieddate", "direction": "ASCENDING"}],
+            "properties": ["name", "domain", "hs_lastmodifieddate", *self.settings.properties()],
+            "limit": self._limit(),
+        }
+        if cursor.page:
+            body["after"] = cursor.page
+        return ApiRequest(method="POST", url="/crm/v3/objects/companies/search", body=body)
+
+    def read_page(self, cursor: Cursor, response: ApiResponse) -> PageContent:
+        records = objects(dig(response.body, "results"))
+        token = dig(response.body, "paging", "next", "after")
+        following = str(token) if token is not None and records else None
+        # Search answers at most 10,000 results a query: stop short of that, and the run ends with the newest
+        # change seen as the next `since`, from where the next run goes on.
+        if following and following.isdigit() and int(following) + self._limit() > SEARCH_CAP:
+            following = None
+        return PageContent(records, following)
+
+    def _limit(self) -> int:
+        return min(self.settings.page_size, 200)
+
+    def updated_at(self, record: JSON) -> datetime | None:
+        return when(dig(record, "properties", "hs_lastmodifieddate"))
+
+    def rate_limit_wait(self, response: ApiResponse, now: datetime) -> float | None:
+        # The search API's limit is per second: without a Retry-After, a second is enough.
+        return wait_from_headers(response.headers, now, default=1.0) if response.status == 429 else None
+
+    def record(self, raw: JSON) -> CrmRecord:
+        properties = dig(raw, "properties") or {}
+        settings = self.settings
+        return CrmRecord(
+            crm=self.name,
+            id=str(raw.get("id", "")),
+            name=text_at(properties, "name"),
+            website=text_at(properties, "domain"),
+            plan=properties.get(settings.plan_property) if settings.plan_property else None,
+            arr=properties.get(settings.arr_property) if settings.arr_property else None,
+            health=properties.get(settings.health_property) if settings.health_property else None,
+        )
+
+
+# --- Salesforce --------------------------------------------------------------------------------------
+
+
+class SalesforceCrmSettings(CrmSettings):
+    """api_url is the org's instance URL (https://<domain>.my.salesforce.com); api_token an OAuth access token."""
+
+    model_config = SettingsConfigDict(env_prefix="PRODOPS_CRM_SALESFORCE_", extra="ignore")
+
+    api_version: str = "v60.0"
+    plan_property: str | None = "Plan__c"
+    arr_property: str | None = "ARR__c"
+    health_property: str | None = "Health_Score__c"
+
+
+class SalesforceCrm:
+    """Accounts by SOQL: LastModifiedDate >= since, oldest change first, `nextRecordsUrl` paging until `done`."""
+
+    name: ClassVar[str] = "salesforce"
+
+    def __init__(self, settings: SalesforceCrmSettings | None = None) -> None:
+        self.settings = settings or SalesforceCrmSettings()
+
+    def page_request(self, cursor: Cursor) -> ApiRequest:
+        if cursor.page:
+            return ApiRequest(url=cursor.page)
+        fields = ", ".join(dict.fromkeys(["Id", "Name", "Website", "LastModifiedDate", *self.settings.properties()]))
+        # >= rather than >: a change within the same second as the last one seen is not lost (re-reading one
+        # account is a no-op upsert).
+        where = f" WHERE LastModifiedDate >= {cursor.since.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}" if cursor.since else ""
+        soql = f"SELECT {fields} FROM Account{where} ORDER BY LastModifiedDate"
+        return ApiRequest(url=f"/services/data/{self.settings.api_version}/query", params={"q": soql})
+
+    def read_page(self, cursor: Cursor, response: ApiResponse) -> PageContent:
+        done = dig(response.body, "done") is not False
+        return PageContent(
+            objects(dig(response.body, "records")), None if done else text_at(response.body, "nextRecordsUrl")
+        )
+
+    def updated_at(self, record: JSON) -> datetime | None:
+        return when(record.get("LastModifiedDate"))
+
+    def rate_limit_wait(self, response: ApiResponse, now: datetime) -> float | None:
+        if response.status == 429:
+            return wait_from_headers(response.headers, now)
+        codes = {text_at(error, "errorCode") for error in objects(response.body)}
+        if response.status == 403 and "REQUEST_LIMIT_EXCEEDED" in codes:
+            # The org's rolling 24-hour API allocation is spent: an hour's wait ends the run, and a later
+            # scheduled run resumes from the cursor.
+            return wait_from_headers(response.headers, now, default=3600.0)
+        return None
+
+    def record(self, raw: JSON) -> CrmRecord:
+        settings = self.settings
+        return CrmRecord(
+            crm=self.name,
+            id=str(raw.get("Id", "")),
+            name=text_at(raw, "Name"),
+            website=text_at(raw, "Website"),
+            plan=raw.get(settings.plan_property) if settings.plan_property else None,
+            arr=raw.get(settings.arr_property) if settings.arr_property else None,
+            health=raw.get(settings.health_property) if settings.health_property else None,
+        )
+
+
+CRMS: dict[str, Callable[[], CrmAdapter]] = {"hubspot": HubSpotCrm, "salesforce": SalesforceCrm}
+
+
+def configured_crms() -> list[CrmAdapter]:
+    """Every CRM whose PRODOPS_CRM_<NAME>_API_TOKEN (and URL) is set."""
+    return [crm for crm in (make() for make in CRMS.values()) if crm.settings.configured()]
+
+
+# --- the sync ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class CrmSyncReport:
+    crm: str
+    pages: int = 0
+    records: int = 0
+    upserted: int = 0
+    rejected: list[str] = field(default_factory=list)
+    cursor: Cursor = field(default_factory=Cursor)
+
+
+def accounts_of(crm: CrmAdapter, records: Sequence[JSON]) -> tuple[list[Account], list[str]]:
+    """The accounts in a page, and why each record that could not become one was skipped."""
+    rules = crm.settings.tier_rules()
+    accounts, rejected = [], []
+    for raw in records:
+        try:
+            accounts.append(crm_account(crm.record(raw), rules))
+        except ValueError as error:
+            rejected.append(str(error))
+    return accounts, rejected
+
+
+async def sync_crm(
+    sessions: async_sessionmaker[AsyncSession],
+    crm: CrmAdapter,
+    on_page: Callable[[CrmSyncReport], None] = lambda _: None,
+) -> CrmSyncReport:
+    """One incremental run: the accounts changed since the CRM's cursor, each page upserted with its cursor."""
+    async with sessions() as session:
+        cursor = await load_cursor(session, crm.name, KIND) or Cursor()
+    report = CrmSyncReport(crm.name, cursor=cursor)
+    log.info("crm sync started", crm=crm.name, since=cursor.since, resuming=cursor.page is not None)
+    api = VendorApi(
+        crm.name,
+        crm.settings.api_url,
+        crm.settings.auth_headers(),
+        rate_limit_wait=crm.rate_limit_wait,
+        max_rate_limit_wait=crm.settings.max_rate_limit_wait_seconds,
+    )
+    async with api:
+        async for page in walk(crm, api, cursor):
+            accounts, rejected = accounts_of(crm, page.records)
+            async with sessions() as session, session.begin():
+                report.upserted += await storage.upsert_customers(session, accounts)
+                await save_cursor(session, crm.name, KIND, page.cursor)
+            for reason in rejected:
+                log.warning("crm account skipped", crm=crm.name, reason=reason)
+            report.pages += 1
+            report.records += len(page.records)
+            report.rejected += rejected
+            report.cursor = page.cursor
+            on_page(report)
+    log.info("crm sync finished", crm=crm.name, pages=report.pages, upserted=report.upserted)
+    return report
+
+
+def crm_scheduler(sessions: async_sessionmaker[AsyncSession], crms: Sequence[CrmAdapter]) -> AsyncIOScheduler:
+    """A scheduler (not yet started) that syncs each CRM every `sync_every_minutes`, and once at start."""
+    scheduler = AsyncIOScheduler(timezone=UTC)
+    for crm in crms:
+        lock = asyncio.Lock()
+
+        async def run(crm: CrmAdapter = crm, lock: asyncio.Lock = lock) -> None:
+            async with lock:
+                try:
+                    await sync_crm(sessions, crm)
+                except Exception as error:  # the cursor holds what was stored; the next run resumes from it
+                    log.warning("crm sync failed", crm=crm.name, error=f"{type(error).__name__}: {error}")
+
+        scheduler.add_job(
+            run,
+            IntervalTrigger(minutes=crm.settings.sync_every_minutes, timezone=UTC),
+            id=f"crm:{crm.name}",
+            next_run_time=utcnow(),
+            max_instances=1,
+            coalesce=True,
+        )
+        log.info("crm sync scheduled", crm=crm.name, every_minutes=crm.settings.sync_every_minutes)
+    return scheduler
