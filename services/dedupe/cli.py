@@ -157,7 +157,8 @@ def evaluate(
     settings = DedupeSettings()
     try:
         pairs = read_pairs(data)
-        report = evaluate_pairs(pairs, load_embedder(settings.embedding_model), settings.duplicate_threshold, folds)
+        embedder = load_embedder(settings.embedding_model, settings)
+        report = evaluate_pairs(pairs, embedder, settings.duplicate_threshold, folds)
     except PairsError as error:
         raise typer.BadParameter(str(error), param_hint="--data") from None
     if as_json:

@@ -37,7 +37,9 @@ def register(runtime: ServiceRuntime, settings: DedupeSettings, engines: Engines
         """List the items most similar to a received one, link it to a likely duplicate, and place it in a theme."""
         item = event.payload
         embedder, index = engines.embedder, engines.index
-        # Embedding is the costliest step of the pipeline: once per item, off the event loop.
+        # Embedding is the costliest step of the pipeline: once per item, off the event loop. Never
+        # another model's vector in its place: Mistral down raises MistralUnavailable, a ConnectionError,
+        # so the consumer waits and redelivers (nothing dead-lettered, nothing lost).
         [vector] = await asyncio.to_thread(embedder.embed, [item.text])
         similar = await asyncio.to_thread(index.search, vector, limit=settings.top_k, exclude=item.id)
         # A replayed item keeps its first decision, even though later items are in the index now.

@@ -1,6 +1,7 @@
 from pydantic import Field, SecretStr, model_validator
 
-from libs.ml.embeddings import E5_SMALL, EMBEDDERS, MINILM
+from libs.ml.embeddings import E5_SMALL, MINILM, MODELS
+from libs.ml.mistral import MISTRAL_EMBED, MistralSettings
 from libs.runtime.settings import ServiceSettings
 
 # The cosine similarity at or above which an item is flagged as a likely duplicate belongs to the
@@ -10,14 +11,18 @@ from libs.runtime.settings import ServiceSettings
 # multilingual-e5-small (q4): F1 0.556 at 0.87; the folds' best 0.870 +- 0.005, held-out F1 0.54
 # (E5's cosines crowd near 1: unrelated texts score about 0.8).
 # The seed's 0.85 (set for Mistral Embed) gives F1 0.11 with MiniLM.
-CALIBRATED_THRESHOLDS = {MINILM: 0.50, E5_SMALL: 0.87}
+# mistral-embed: the seed's 0.85, NOT calibrated (no network here to embed the pairs); run
+# `prodops dedupe eval` with a key before trusting it.
+CALIBRATED_THRESHOLDS = {MINILM: 0.50, E5_SMALL: 0.87, MISTRAL_EMBED: 0.85}
 # Theme clustering per model: (join a theme's centroid, found a theme with a neighbour), set by
 # clustering ../shared/data/category_train.jsonl (docs/dedupe.md, "Merges and themes").
-THEME_SIMILARITIES = {MINILM: (0.55, 0.6), E5_SMALL: (0.93, 0.94)}
+# mistral-embed's are uncalibrated guesses a little below its duplicate threshold.
+THEME_SIMILARITIES = {MINILM: (0.55, 0.6), E5_SMALL: (0.93, 0.94), MISTRAL_EMBED: (0.8, 0.82)}
 
 
-class DedupeSettings(ServiceSettings):
-    # Which local model embeds items (PRODOPS_EMBEDDING_MODEL); changing it re-embeds the index at start.
+class DedupeSettings(ServiceSettings, MistralSettings):
+    # Which model embeds items (PRODOPS_EMBEDDING_MODEL); unset: mistral-embed when a Mistral key is
+    # set, else MiniLM. Changing it re-embeds the index at start.
     embedding_model: str = MINILM
     # Unset: the model's calibrated threshold above. Recalibrate with `prodops dedupe eval` when setting it.
     duplicate_threshold: float = Field(default=CALIBRATED_THRESHOLDS[MINILM], ge=-1.0, le=1.0)
@@ -41,8 +46,12 @@ class DedupeSettings(ServiceSettings):
 
     @model_validator(mode="after")
     def _threshold_of_the_model(self) -> "DedupeSettings":
-        if self.embedding_model not in EMBEDDERS:
-            raise ValueError(f"unknown embedding_model {self.embedding_model!r}; known: {', '.join(EMBEDDERS)}")
+        if "embedding_model" not in self.model_fields_set and self.mistral_api_key is not None:
+            self.embedding_model = MISTRAL_EMBED
+        if self.embedding_model not in MODELS:
+            raise ValueError(f"unknown embedding_model {self.embedding_model!r}; known: {', '.join(MODELS)}")
+        if self.embedding_model == MISTRAL_EMBED and self.mistral_api_key is None:
+            raise ValueError(f"embedding_model {MISTRAL_EMBED} needs PRODOPS_MISTRAL_API_KEY")
         if "duplicate_threshold" not in self.model_fields_set:
             self.duplicate_threshold = CALIBRATED_THRESHOLDS[self.embedding_model]
         join, seed = THEME_SIMILARITIES[self.embedding_model]

@@ -10,7 +10,9 @@ from fastapi.staticfiles import StaticFiles
 
 from libs.runtime.service import ServiceRuntime, service_app
 from services.gateway import api, dedupe_api, handlers, launches_api, overrides_api
+from services.gateway import live as stream
 from services.gateway.deps import ThemeStatsCache
+from services.gateway.live import Broadcaster
 from services.gateway.settings import GatewaySettings
 
 NAME = "gateway"
@@ -20,13 +22,15 @@ WEB = Path(__file__).parent / "web"
 def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     settings = settings or GatewaySettings()
     runtime = ServiceRuntime.create(NAME, settings, Path(__file__).parent / "migrations")
-    handlers.register(runtime)
+    live = Broadcaster(settings.live_queue_size)
+    handlers.register(runtime, live)
     app = service_app(
         runtime,
         title="ProdOps gateway",
-        routers=[api.router, launches_api.router, overrides_api.router, dedupe_api.router],
+        routers=[api.router, launches_api.router, overrides_api.router, dedupe_api.router, stream.router],
         serves_without_broker=True,
     )
+    app.state.live = live
     app.state.theme_stats = ThemeStatsCache(settings.themes_cache_seconds)
     mount_web_ui(app)
     return app

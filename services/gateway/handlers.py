@@ -1,10 +1,13 @@
-"""Subscribers: thin, decode (done by the runtime), fold into the read tables; nothing published yet."""
+"""Subscribers: thin, decode (done by the runtime), fold into the read tables, announce; nothing published."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from libs.runtime.consumer import consume
+from libs.runtime.consumer import Handler, consume
 from libs.runtime.service import ServiceRuntime
 from libs.schemas.events import (
     DuplicateLinkChanged,
@@ -21,41 +24,56 @@ from libs.schemas.events import (
     ThemeChanged,
 )
 from services.gateway import domain, storage
+from services.gateway.live import Broadcaster
 
 
-async def on_feedback(event: domain.FeedbackEvent, session: AsyncSession) -> list[Envelope]:
-    """Fold a feedback event (received, enriched, triaged, deduped, overridden, linked, themed) into the item's row."""
-    await storage.fold_feedback(session, event)
-    return []
+@dataclass
+class Folds:
+    """The gateway's subscribers: fold each event into its read table, then (after commit) tell `live`."""
+
+    live: Broadcaster
+
+    async def on_feedback(self, event: domain.FeedbackEvent, session: AsyncSession) -> list[Envelope]:
+        """Fold a feedback event (received, enriched, triaged, deduped, overridden, linked, themed) into its row."""
+        await storage.fold_feedback(session, event)
+        self.live.after_commit(session, "feedback", event.payload.item_id)
+        return []
+
+    async def on_launch(self, event: domain.LaunchEvent, session: AsyncSession) -> list[Envelope]:
+        """Fold a launch change or shipment into the launch's row."""
+        await storage.fold_launch(session, event)
+        self.live.after_commit(session, "launch", event.payload.launch.id)
+        return []
+
+    async def on_theme(self, event: ThemeChanged, session: AsyncSession) -> list[Envelope]:
+        """Fold a theme's new name, keywords or merge into its row."""
+        await storage.fold_theme(session, event)
+        self.live.after_commit(session, "theme", event.payload.id)
+        return []
+
+    async def on_notification(self, event: NotificationSent, session: AsyncSession) -> list[Envelope]:
+        """Keep a notification sent to a customer."""
+        await storage.add_notification(session, event)
+        self.live.after_commit(session, "notification", event.payload.id)
+        return []
+
+    def handlers(self) -> list[tuple[type[Envelope], Handler[Any]]]:
+        """Every event the gateway consumes, with its fold: what the live service subscribes and a rebuild replays."""
+        return [
+            (FeedbackReceived, self.on_feedback),
+            (FeedbackEnriched, self.on_feedback),
+            (FeedbackTriaged, self.on_feedback),
+            (FeedbackDeduped, self.on_feedback),
+            (FeedbackOverridden, self.on_feedback),
+            (DuplicateLinkChanged, self.on_feedback),
+            (FeedbackThemed, self.on_feedback),
+            (ThemeChanged, self.on_theme),
+            (LaunchChanged, self.on_launch),
+            (LaunchShipped, self.on_launch),
+            (NotificationSent, self.on_notification),
+        ]
 
 
-async def on_launch(event: domain.LaunchEvent, session: AsyncSession) -> list[Envelope]:
-    """Fold a launch change or shipment into the launch's row."""
-    await storage.fold_launch(session, event)
-    return []
-
-
-async def on_theme(event: ThemeChanged, session: AsyncSession) -> list[Envelope]:
-    """Fold a theme's new name, keywords or merge into its row."""
-    await storage.fold_theme(session, event)
-    return []
-
-
-async def on_notification(event: NotificationSent, session: AsyncSession) -> list[Envelope]:
-    """Keep a notification sent to a customer."""
-    await storage.add_notification(session, event)
-    return []
-
-
-def register(runtime: ServiceRuntime) -> None:
-    consume(runtime, FeedbackReceived, on_feedback)
-    consume(runtime, FeedbackEnriched, on_feedback)
-    consume(runtime, FeedbackTriaged, on_feedback)
-    consume(runtime, FeedbackDeduped, on_feedback)
-    consume(runtime, FeedbackOverridden, on_feedback)
-    consume(runtime, DuplicateLinkChanged, on_feedback)
-    consume(runtime, FeedbackThemed, on_feedback)
-    consume(runtime, ThemeChanged, on_theme)
-    consume(runtime, LaunchChanged, on_launch)
-    consume(runtime, LaunchShipped, on_launch)
-    consume(runtime, NotificationSent, on_notification)
+def register(runtime: ServiceRuntime, live: Broadcaster) -> None:
+    for event_type, handler in Folds(live).handlers():
+        consume(runtime, event_type, handler)

@@ -12,3 +12,11 @@ class GatewaySettings(ServiceSettings):
         description="How long every theme's numbers (a scan of all items) are reused by the themes list and the "
         "overview; 0 computes them on every request. One theme's page is always computed live.",
     )
+    live_heartbeat_seconds: float = Field(
+        default=15.0, gt=0, description="How often an idle event stream (/api/v1/stream) sends a heartbeat comment."
+    )
+    live_queue_size: int = Field(
+        default=256,
+        ge=1,
+        description="Changes held for one event-stream client that reads slowly; past that it is told to reload.",
+    )

@@ -19,6 +19,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from pydantic import BaseModel, Field, ValidationError
 
 from libs.ml.embeddings import Embedder
+from libs.ml.mistral import mistral_client
 from libs.schemas.events import VoicedRequest
 from libs.schemas.feedback import Category, Priority, SentimentLabel, sentiment_label
 from services.triage import domain, evaluation, splitting, training
@@ -199,18 +200,7 @@ class MistralEngine:
 
     @classmethod
     def create(cls, settings: TriageSettings, metrics: MistralMetrics) -> MistralEngine:
-        from mistralai.client import Mistral
-        from mistralai.client.utils.retries import BackoffStrategy, RetryConfig
-
-        assert settings.mistral_api_key is not None
-        retries = RetryConfig("backoff", BackoffStrategy(200, 5_000, 2.0, 20_000), retry_connection_errors=True)
-        client = Mistral(
-            api_key=settings.mistral_api_key.get_secret_value(),
-            server_url=settings.mistral_server_url,
-            retry_config=retries if settings.mistral_retries else None,
-            timeout_ms=int(settings.mistral_timeout_seconds * 1000),
-        )
-        return cls(client, settings, metrics)
+        return cls(mistral_client(settings), settings, metrics)
 
     def model_for(self, text: str) -> str:
         """Small for ordinary feedback; large for long sales-call transcripts."""

@@ -1,11 +1,12 @@
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import Field
 
+from libs.ml.mistral import MistralSettings
 from libs.runtime.settings import ServiceSettings
 
 
-class TriageSettings(ServiceSettings):
+class TriageSettings(ServiceSettings, MistralSettings):
     # Priority score bands (Tier x 3 + Severity x 2 + Revenue x 1, plus the at-risk boost; max 22),
     # set so that an unknown customer's outage is high, an enterprise's critical, a typo low.
     critical_from: float = 17.0
@@ -20,11 +21,8 @@ class TriageSettings(ServiceSettings):
     # Shadow mode: the AI's verdict is stored and published as a suggestion, never shown as truth.
     shadow_mode: bool = False
 
-    # The Mistral API: used when a key is set, with the local engine as fallback.
-    mistral_api_key: SecretStr | None = Field(
-        default=None, validation_alias=AliasChoices("MISTRAL_API_KEY", "PRODOPS_MISTRAL_API_KEY")
-    )
-    mistral_server_url: str | None = None
+    # The Mistral API (key, server, timeouts, retries: MistralSettings): used when a key is set, with
+    # the local engine as fallback.
     mistral_small_model: str = "mistral-small-latest"
     mistral_medium_model: str = "mistral-medium-latest"
     mistral_large_model: str = "mistral-large-latest"
@@ -32,9 +30,7 @@ class TriageSettings(ServiceSettings):
     mistral_long_text_chars: int = 6000
     # How much of a transcript the large model reads when splitting it (about 4 characters a token).
     mistral_split_max_chars: int = Field(default=200_000, ge=1000)
-    mistral_timeout_seconds: float = 20.0
     mistral_max_concurrency: int = Field(default=4, ge=1)
-    mistral_retries: int = Field(default=3, ge=0)
     # Dollars per million tokens (input, output), for the cost counter.
     mistral_price_per_million: dict[str, tuple[float, float]] = {
         "mistral-small-latest": (0.1, 0.3),

@@ -1,4 +1,4 @@
-"""The local embedders, and the settings that pick the embedder, its threshold and the vector store."""
+"""The local embedders, and the settings that pick the embedder (Mistral Embed given a key), threshold, store."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ import pytest
 from pydantic import ValidationError
 
 from libs.ml.embeddings import E5_SMALL, MINILM, load_embedder
+from libs.ml.mistral import MISTRAL_EMBED
 from services.dedupe.adapters import EdgeStore, ServerStore
 from services.dedupe.app import vector_store
-from services.dedupe.settings import CALIBRATED_THRESHOLDS, DedupeSettings
+from services.dedupe.settings import CALIBRATED_THRESHOLDS, THEME_SIMILARITIES, DedupeSettings
 
 
 def dot(a: list[float], b: list[float]) -> float:
@@ -57,3 +58,19 @@ def test_a_qdrant_url_selects_the_server_else_qdrant_edge(tmp_path: Path, monkey
         assert isinstance(server, ServerStore)  # the client connects on its first call, none is made here
     finally:
         server.close()
+
+
+def test_mistral_embed_is_chosen_when_a_key_is_set_and_no_model_is(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PRODOPS_MISTRAL_API_KEY", "test-key")
+    settings = DedupeSettings()
+    assert (settings.embedding_model, settings.duplicate_threshold) == (MISTRAL_EMBED, 0.85)
+    assert (settings.theme_similarity, settings.theme_seed_similarity) == THEME_SIMILARITIES[MISTRAL_EMBED]
+    # A model set explicitly wins over the key.
+    monkeypatch.setenv("PRODOPS_EMBEDDING_MODEL", MINILM)
+    assert DedupeSettings().embedding_model == MINILM
+
+
+def test_without_a_key_the_local_model_is_chosen_and_mistral_embed_refused() -> None:
+    assert DedupeSettings(mistral_api_key=None).embedding_model == MINILM
+    with pytest.raises(ValidationError, match="mistral-embed needs PRODOPS_MISTRAL_API_KEY"):
+        DedupeSettings(mistral_api_key=None, embedding_model=MISTRAL_EMBED)

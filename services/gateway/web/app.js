@@ -116,6 +116,7 @@ function showSignin(message) {
 function signOut(message) {
   sessionStorage.removeItem("token");
   state.token = null;
+  stopLive();
   showSignin(message);
 }
 
@@ -129,6 +130,63 @@ function signIn(token) {
   $("#hub").hidden = false;
   showTab(location.hash.slice(1) || "overview");
   loadThemeOptions().catch(showError);
+  startLive();
+}
+
+// --- live updates -------------------------------------------------------------------------------
+
+// Which changes each tab shows; a change elsewhere leaves the visible tab alone.
+const LIVE_KINDS = {
+  overview: ["feedback", "theme", "launch", "notification"], feedback: ["feedback", "theme"],
+  themes: ["feedback", "theme"], calendar: ["launch"], checklists: ["launch"],
+};
+const LIVE_DEBOUNCE_MS = 1000;
+const live = { source: null, refresh: null, retry: null };
+
+function setLive(on) {
+  const badge = $("#live");
+  badge.classList.toggle("on", on);
+  badge.textContent = on ? "● live" : "○ offline";
+  badge.title = on ? "Updates appear as they are folded" : "Not receiving updates; reconnecting";
+}
+
+/** Refresh the visible tab once changes stop arriving for a moment (a burst is one reload, not hundreds). */
+function refreshSoon(kind) {
+  if (kind && !LIVE_KINDS[state.tab].includes(kind)) return;
+  clearTimeout(live.refresh);
+  live.refresh = setTimeout(refreshTab, LIVE_DEBOUNCE_MS);
+}
+
+/** Listen to /api/v1/stream with a fresh one-minute ticket (EventSource cannot send the bearer header). */
+async function startLive() {
+  stopLive();
+  let ticket;
+  try {
+    ({ ticket } = await api("/stream/ticket", { method: "POST" }));
+  } catch {
+    if (state.token) live.retry = setTimeout(startLive, 5000);
+    return;
+  }
+  if (!state.token) return;
+  const source = new EventSource(`${API}/stream?ticket=${encodeURIComponent(ticket)}`);
+  live.source = source;
+  source.addEventListener("open", () => setLive(true));
+  source.addEventListener("change", (event) => refreshSoon(JSON.parse(event.data).kind));
+  // Too far behind: the server dropped the changes it could not hold; reload and listen anew.
+  source.addEventListener("reload", () => { refreshSoon(null); startLive(); });
+  source.addEventListener("error", () => {
+    setLive(false);
+    // EventSource retries a dropped stream itself, but not a refused one (an expired ticket): a new ticket.
+    if (source.readyState === EventSource.CLOSED) live.retry = setTimeout(startLive, 3000);
+  });
+}
+
+function stopLive() {
+  clearTimeout(live.retry);
+  clearTimeout(live.refresh);
+  live.source?.close();
+  live.source = null;
+  setLive(false);
 }
 
 const canEdit = () => state.role === "editor" || state.role === "admin";
