@@ -26,6 +26,7 @@ from libs.connectors.cursors import load_cursor, save_cursor
 from libs.connectors.http import ApiRequest, ApiResponse, VendorApi, wait_from_headers
 from libs.connectors.paging import Cursor, PageContent, PagedApi, walk
 from libs.connectors.records import JSON, dig, objects, text_at, when
+from libs.connectors.salesforce import SoqlPages
 from libs.schemas.events import utcnow
 from libs.schemas.feedback import Tier
 from services.enrich import storage
@@ -182,7 +183,7 @@ class SalesforceCrmSettings(CrmSettings):
     health_property: str | None = "Health_Score__c"
 
 
-class SalesforceCrm:
+class SalesforceCrm(SoqlPages):
     """Accounts by SOQL: LastModifiedDate >= since, oldest change first, `nextRecordsUrl` paging until `done`."""
 
     name: ClassVar[str] = "salesforce"
@@ -199,15 +200,6 @@ class SalesforceCrm:
         where = f" WHERE LastModifiedDate >= {cursor.since.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}" if cursor.since else ""
         soql = f"SELECT {fields} FROM Account{where} ORDER BY LastModifiedDate"
         return ApiRequest(url=f"/services/data/{self.settings.api_version}/query", params={"q": soql})
-
-    def read_page(self, cursor: Cursor, response: ApiResponse) -> PageContent:
-        done = dig(response.body, "done") is not False
-        return PageContent(
-            objects(dig(response.body, "records")), None if done else text_at(response.body, "nextRecordsUrl")
-        )
-
-    def updated_at(self, record: JSON) -> datetime | None:
-        return when(record.get("LastModifiedDate"))
 
     def rate_limit_wait(self, response: ApiResponse, now: datetime) -> float | None:
         if response.status == 429:

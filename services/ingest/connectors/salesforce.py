@@ -12,9 +12,10 @@ from typing import Any, Literal
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from libs.connectors.http import ApiRequest, ApiResponse
-from libs.connectors.paging import Cursor, PageContent
-from libs.connectors.records import JSON, Stamp, dig, objects, text_at, when
+from libs.connectors.http import ApiRequest
+from libs.connectors.paging import Cursor
+from libs.connectors.records import JSON, Stamp, objects, text_at, when
+from libs.connectors.salesforce import SoqlPages
 from libs.schemas.feedback import Customer, FeedbackInput, Source
 from services.ingest.connectors.base import Connector, SourceSettings, VendorModel
 from services.ingest.connectors.requests import WebhookRequest
@@ -55,7 +56,7 @@ class Record(VendorModel):
     created: Stamp = Field(default=None, alias="CreatedDate")
 
 
-class Salesforce(Connector):
+class Salesforce(SoqlPages, Connector):
     name = Source.SALESFORCE
     settings_type = SalesforceSettings
     scheme = UrlKey()
@@ -88,12 +89,3 @@ class Salesforce(Connector):
         since = (cursor.since or datetime(1970, 1, 1, tzinfo=UTC)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         soql = f"{QUERIES[self.settings.sobject]} WHERE LastModifiedDate >= {since} ORDER BY LastModifiedDate"
         return ApiRequest(url=f"/services/data/{self.settings.api_version}/query", params={"q": soql})
-
-    def read_page(self, cursor: Cursor, response: ApiResponse) -> PageContent:
-        done = dig(response.body, "done") is not False
-        return PageContent(
-            objects(dig(response.body, "records")), None if done else text_at(response.body, "nextRecordsUrl")
-        )
-
-    def updated_at(self, record: JSON) -> datetime | None:
-        return when(record.get("LastModifiedDate"))
