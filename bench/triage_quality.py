@@ -1,10 +1,14 @@
 """Triage quality on real, human-labelled feedback: the shipped engine, and calibrated by cross-validation.
 
     .venv/bin/python -m bench.triage_quality [--data-dir ../shared/data] [--folds 5]
+    .venv/bin/python -m bench.triage_quality --held-out 0.2 [--fine-tune [--epochs 2] [--max-minutes 30]]
 
 The shipped engine is the one fitted on the project's own seed examples. The calibrated one is
 what `prodops triage train` fits, scored here on held-out folds so that no row is scored by a
-model that saw it. Prints one JSON object.
+model that saw it. With --held-out, one fixed split instead (stratified, seed 0): fitted on the
+rest, scored on that share; with --fine-tune as well, the engine scored is the fine-tuned encoder
+with its heads beside the n-gram heads (`train --epochs N`), with its train time and the cost of
+reading one item. Prints one JSON object.
 """
 
 from __future__ import annotations
@@ -16,11 +20,12 @@ import time
 from pathlib import Path
 
 import numpy as np
-from sklearn.model_selection import StratifiedKFold
+from sklearn.model_selection import StratifiedKFold, train_test_split
 
 from libs.ml.embeddings import MiniLMEmbedder
 from services.triage import domain, evaluation, training
 from services.triage.engines import LocalEngine
+from services.triage.finetune import FineTuneOptions
 
 
 def labels_of(rows: list[evaluation.LabelledRow], predictions: list[domain.Reading]) -> dict[str, object]:
@@ -61,11 +66,24 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, default=Path("../shared/data"))
     parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--held-out", type=float, default=0.0, help="score on this share of the rows, fixed split")
+    parser.add_argument("--fine-tune", action="store_true", help="with --held-out: the fine-tuned engine")
+    parser.add_argument("--epochs", type=int, default=FineTuneOptions().epochs)
+    parser.add_argument("--max-minutes", type=float, default=FineTuneOptions().max_minutes)
     arguments = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     rows = evaluation.read_rows(
         [arguments.data_dir / "category_train.jsonl", arguments.data_dir / "sentiment_train.jsonl"]
     )
+    # Stratify on whichever label a row has, so every fold holds every class of both files.
+    strata = [(row.category or row.sentiment_label).value for row in rows]  # type: ignore[union-attr]
+    if arguments.fine_tune:
+        if not arguments.held_out:
+            parser.error("--fine-tune needs --held-out")
+        options = FineTuneOptions(epochs=arguments.epochs, max_minutes=arguments.max_minutes)
+        print(json.dumps(fine_tuned(rows, strata, arguments.held_out, options)))
+        return
+
     embedder = MiniLMEmbedder.load()
     started = time.monotonic()
     embeddings = np.asarray(embedder.embed([row.text for row in rows]))
@@ -77,9 +95,19 @@ def main() -> None:
         "embed_items_per_s": round(len(rows) / embed_seconds, 1),
         "shipped": labels_of(rows, readings(shipped, rows, embeddings)),
     }
+    if arguments.held_out:
+        train_index, test_index = split(strata, arguments.held_out)
+        started = time.monotonic()
+        heads = training.fit_heads([rows[i] for i in train_index], embeddings[train_index])
+        result["fit_seconds"] = round(time.monotonic() - started, 1)
+        held_out = [rows[i] for i in test_index]
+        engine = LocalEngine(embedder, heads, "held-out")
+        result["shipped_held_out"] = labels_of(held_out, readings(shipped, held_out, embeddings[test_index]))
+        result["calibrated_held_out"] = labels_of(held_out, readings(engine, held_out, embeddings[test_index]))
+        result["held_out"] = arguments.held_out
+        print(json.dumps(result))
+        return
 
-    # Stratify on whichever label a row has, so every fold holds every class of both files.
-    strata = [(row.category or row.sentiment_label).value for row in rows]  # type: ignore[union-attr]
     predictions: list[domain.Reading | None] = [None] * len(rows)
     folds = StratifiedKFold(arguments.folds, shuffle=True, random_state=0)
     for train_index, test_index in folds.split(np.zeros(len(rows)), strata):
@@ -91,6 +119,49 @@ def main() -> None:
     result["calibrated_cross_validated"] = labels_of(rows, [p for p in predictions if p is not None])
     result["folds"] = arguments.folds
     print(json.dumps(result))
+
+
+def split(strata: list[str], share: float) -> tuple[np.ndarray, np.ndarray]:
+    """The fixed held-out split: the same rows for every engine scored."""
+    indices = np.arange(len(strata))
+    train_index, test_index = train_test_split(indices, test_size=share, random_state=0, stratify=strata)
+    return np.sort(train_index), np.sort(test_index)
+
+
+def fine_tuned(
+    rows: list[evaluation.LabelledRow], strata: list[str], share: float, options: FineTuneOptions
+) -> dict[str, object]:
+    """Train as `prodops triage train --epochs N` does on the split's rest, score on the held-out share."""
+    train_index, test_index = split(strata, share)
+    started = time.monotonic()
+    heads, encoder, summary = training.fit_fine_tuned([rows[i] for i in train_index], options)
+    train_seconds = time.monotonic() - started
+    held_out = [rows[i] for i in test_index]
+    engine = LocalEngine(MiniLMEmbedder(encoder), heads, "fine-tuned")
+    started = time.monotonic()
+    embeddings = np.asarray(engine.embedder.embed([row.text for row in held_out]))
+    result: dict[str, object] = {
+        "rows": len(rows),
+        "held_out": share,
+        "train_seconds": round(train_seconds, 1),
+        "fine_tune": summary.model_dump(),
+        "fine_tuned_held_out": labels_of(held_out, readings(engine, held_out, embeddings)),
+        "read_ms_per_item_batched": round((time.monotonic() - started) * 1000 / len(held_out), 1),
+    }
+    tuned = heads.tuned
+    assert tuned is not None
+    # Each half alone, on the same rows: what the blend adds.
+    for name, weight in (("tuned_heads_alone", 1.0), ("ngram_heads_alone", 0.0)):
+        heads.tuned = training.TunedHeads(tuned.heads, dict.fromkeys(tuned.weights, weight))
+        result[name] = labels_of(held_out, readings(engine, held_out, embeddings))
+    heads.tuned = tuned
+    single = []
+    for row in held_out[:20]:
+        started = time.monotonic()
+        engine.assess_now([row.text])
+        single.append(time.monotonic() - started)
+    result["read_ms_one_item_median"] = round(float(np.median(single)) * 1000, 1)
+    return result
 
 
 if __name__ == "__main__":

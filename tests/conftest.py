@@ -40,7 +40,11 @@ def hub_env(data_dir: Path, database_url: str | None, extra: Mapping[str, str] =
 
 
 async def start_hub(
-    data_dir: Path, database_url: str | None, extra: Mapping[str, str] = {}, services: tuple[str, ...] = SERVICES
+    data_dir: Path,
+    database_url: str | None,
+    extra: Mapping[str, str] = {},
+    services: tuple[str, ...] = SERVICES,
+    ready_timeout: float = 180.0,
 ) -> Hub:
     hub = Hub(
         data_dir=data_dir,
@@ -49,7 +53,7 @@ async def start_hub(
         services=services,
     )
     try:
-        await hub.start()
+        await hub.start(ready_timeout)
     except BaseException:
         hub.stop()
         for name in SERVICES:

@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 from collections.abc import AsyncIterator
 from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
 
 import pytest
 
 from libs.cli.hub import Hub
 from libs.schemas.events import utcnow
+from services.ingest.splits import child_id
+from services.ingest.tests.connectors.fake_vendors import FakeVendor, serving
 from services.ingest.tests.connectors.vendors import BY_SOURCE, EXAMPLES, WITH_FEEDBACK, Vendor
+from services.ingest.tests.test_cli_sync import prodops
 from tests.conftest import HubClient, start_hub
 
 pytestmark = [pytest.mark.e2e, pytest.mark.kafka]
 SECRET = "e2e-webhook-secret-0123456789"
+JIRA_ISSUE = "jira/rest.issue.get.response.json"
+CHORUS_LIST = "chorus/rest.v3_engagements.get.response.json"
 LINEAR_ISSUE = {
     "id": "9b1f5c3e-0000-4000-8000-00000000e2e1",
     "identifier": "FEED-77",
@@ -52,6 +60,11 @@ async def deliver(client: HubClient, vendor: Vendor, payload: Any, headers: dict
 @pytest.mark.skipif(not EXAMPLES.exists(), reason="../shared/connectors/payloads is not here")
 async def test_published_vendor_examples_come_out_of_the_gateway_mapped(client: HubClient) -> None:
     linear = example("linear/webhook.Issue.create.envelope.json")
+    gong_call = {"metaData": example("gong/webhook.automation_rule.callData.metaData_EXCERPT.json")["metaData"]}
+    chorus_meeting = example(CHORUS_LIST)["engagements"][0]
+    # vendors.py's Gong call and Chorus meeting reuse the published ids: these keep apart (or they would be edits).
+    gong_call["metaData"]["id"] += "-published"
+    chorus_meeting["engagement_id"] += "-published"
     sent = {
         "github": await deliver(client, BY_SOURCE["github"], example("github/issues.opened.json")),
         "intercom": await deliver(
@@ -63,6 +76,12 @@ async def test_published_vendor_examples_come_out_of_the_gateway_mapped(client: 
         "zendesk": await deliver(client, BY_SOURCE["zendesk"], example("zendesk/rest.ticket.show.response.json")),
         # The published Linear envelope has a stub for `data`: the issue is in Linear's documented shape.
         "linear": await deliver(client, BY_SOURCE["linear"], {**linear, "data": LINEAR_ISSUE}),
+        # Published REST records and an excerpt, in the envelopes the vendors' webhooks carry them.
+        "gong": await deliver(client, BY_SOURCE["gong"], {"callData": gong_call, "isTest": False}),
+        "jira": await deliver(
+            client, BY_SOURCE["jira"], {"webhookEvent": "jira:issue_created", "issue": example(JIRA_ISSUE)}
+        ),
+        "chorus": await deliver(client, BY_SOURCE["chorus"], chorus_meeting),
     }
     items = await client.processed(list(sent.values()))
 
@@ -93,6 +112,19 @@ async def test_published_vendor_examples_come_out_of_the_gateway_mapped(client: 
     assert linear_item["customer"]["email"] == "grace@navy.mil"
     assert linear_item["url"] == LINEAR_ISSUE["url"]
 
+    gong = items[sent["gong"]]  # the excerpt holds the call's metaData only: no parties, no brief
+    assert (
+        gong["title"] == "Ron/Speedman" and gong["url"] == "http://local.gong-it.net:8080/call?id=5599332235511222771"
+    )
+
+    jira = items[sent["jira"]]
+    assert (jira["title"], jira["description"]) == ("Main order flow broken", "Main order flow broken")
+    assert jira["url"] == "https://your-domain.atlassian.net/browse/ED-1"
+
+    chorus = items[sent["chorus"]]  # the published meeting has only the rep among its participants
+    assert chorus["title"] == "Unscheduled Meeting" and chorus["url"].startswith("https://chorus.ai/meeting/")
+    assert chorus["customer"]["company"] == "Mike Gorman Meetings"
+
 
 async def test_every_source_with_feedback_reaches_the_gateway(client: HubClient) -> None:
     sent = {vendor.source: await deliver(client, vendor, vendor.feedback) for vendor in WITH_FEEDBACK}
@@ -116,3 +148,57 @@ async def test_a_replayed_or_forged_delivery_changes_nothing_in_the_hub(client: 
     forged = github.deliver("guess", github.feedback, utcnow(), github.feedback_headers, client.hub.ingest_url)
     refused = await client.http.post(forged.url, content=forged.body, headers=forged.headers)
     assert refused.status_code == 401
+
+
+async def test_a_synced_gong_call_becomes_one_item_per_request_voiced(client: HubClient) -> None:
+    """`prodops sync gong` fetches a call and its transcript; triage splits it; the gateway shows each request."""
+    vendor = FakeVendor("gong")
+    vendor.add(1)
+    call = vendor.records[0]
+    call["parties"] = [
+        {"speakerId": "1", "name": "Sam Rivera", "emailAddress": "sam@hub.example", "affiliation": "Internal"},
+        {"speakerId": "2", "name": "Richard", "emailAddress": "richard@piedpiper.com", "affiliation": "External"},
+    ]
+    said = [
+        ("1", "Thanks for joining, Richard. Anything on your list today?"),
+        ("2", "We need SAML SSO with Okta before we can roll this out to the whole company."),
+        ("1", "Understood, I will pass that on to the product team."),
+        ("2", "Also the CSV export keeps failing on anything over ten thousand rows."),
+    ]
+    vendor.transcripts[call["metaData"]["id"]] = [
+        {"speakerId": speaker, "sentences": [{"start": 0, "end": 1, "text": text}]} for speaker, text in said
+    ]
+    async with serving(vendor) as base:
+        env = {
+            **client.hub.environment(),
+            "PRODOPS_GONG_API_URL": base,
+            "PRODOPS_GONG_ACCESS_KEY": "ak",
+            "PRODOPS_GONG_API_TOKEN": "gong-secret",
+        }
+        code, output = await prodops("sync", "gong", env=env)
+    assert code == 0 and "1 new items" in output, output
+    parent = str(uuid5(NAMESPACE_URL, f"prodops:gong/{call['metaData']['id']}"))
+    children = [str(child_id(UUID(parent), index)) for index in range(2)]
+    items = await client.processed([parent, *children], timeout=180)
+    assert items[parent]["status"] == "closed" and "Richard [customer]:" in items[parent]["description"]
+    assert "SAML SSO" in items[children[0]]["title"] and "CSV export" in items[children[1]]["description"]
+    assert {items[child]["customer"]["email"] for child in children} == {"richard@piedpiper.com"}
+    assert {items[child]["source_id"] for child in children} == {
+        f"{call['metaData']['id']}#1",
+        f"{call['metaData']['id']}#2",
+    }
+
+
+async def test_an_edit_at_the_source_reaches_the_gateway_as_the_same_item(client: HubClient) -> None:
+    github = BY_SOURCE["github"]
+    issue = {**github.feedback["issue"], "id": 424242, "number": 4242}
+    item_id = await deliver(client, github, {**github.feedback, "issue": issue})
+    await client.processed([item_id])
+    edited = {**github.feedback, "action": "edited", "issue": {**issue, "title": "Export to CSV drops every emoji"}}
+    delivery = github.deliver(SECRET, edited, utcnow(), github.feedback_headers, client.hub.ingest_url)
+    response = await client.http.post(delivery.url, content=delivery.body, headers=delivery.headers)
+    assert response.status_code == 202 and response.json()["updated"] == [item_id]
+    deadline = time.monotonic() + 60
+    while (await client.item(item_id)).json()["title"] != "Export to CSV drops every emoji":
+        assert time.monotonic() < deadline, "the edit did not reach the gateway"
+        await asyncio.sleep(0.25)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -25,9 +26,20 @@ from libs.schemas import topics
 log = structlog.get_logger()
 
 
+EPHEMERAL_PORTS = 32_768
+
+
 def free_port_block(size: int, start: int = 20_000, stop: int = 60_000) -> int:
-    """The first port of `size` consecutive free ports, for one hub's services."""
-    for base in range(start, stop, size):
+    """The first port of `size` consecutive free ports, for one hub's services.
+
+    The search starts at a random block below Linux's ephemeral ports (32768 on), where outgoing
+    connections would take a port between the check and the bind: hubs started at the same moment
+    (tests, benches) would otherwise all find the first block free and then race to bind it.
+    """
+    blocks = list(range(start, stop - size + 1, size))
+    below = [base for base in blocks if base + size <= EPHEMERAL_PORTS] or blocks
+    first = random.randrange(len(below))
+    for base in below[first:] + below[:first] + [base for base in blocks if base not in below]:
         if all(_is_free(base + offset) for offset in range(size)):
             return base
     raise RuntimeError(f"no {size} consecutive free ports between {start} and {stop}")

@@ -52,6 +52,12 @@ def when(value: Any) -> AwareDatetime | None:
     return moment(value) if isinstance(value, str | int | float) else None
 
 
+def filled(person: JSON, found: JSON) -> JSON:
+    """A person as a record names them, with the blanks filled from a second look-up."""
+    known = {key: value for key, value in person.items() if value}
+    return {key: value for key, value in found.items() if value} | known
+
+
 def problem_of(error: ValueError) -> str:
     """Why a record is refused, in one line: each bad field with what is wrong with it."""
     if isinstance(error, ValidationError):

@@ -6,6 +6,7 @@ import functools
 import os
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from libs.ml.mistral import MISTRAL_EMBED, MistralEmbedder, MistralSettings
@@ -46,6 +47,11 @@ class MiniLMEmbedder:
     def load(cls) -> MiniLMEmbedder:
         """Load the bundled model (offline, never downloading); blocking, about half a second."""
         return cls(_bundled_minilm())
+
+    @classmethod
+    def load_from(cls, path: Path) -> MiniLMEmbedder:
+        """A fine-tuned copy saved at `path` (offline); blocking."""
+        return cls(load_sentence_transformer(path))
 
     @property
     def model_name(self) -> str:
@@ -112,6 +118,11 @@ def load_embedder(model_name: str, mistral: MistralSettings | None = None) -> Em
 # Once per process: every app a test session starts shares the one model in memory.
 @functools.cache
 def _bundled_minilm() -> SentenceTransformer:
+    return load_sentence_transformer()
+
+
+def load_sentence_transformer(path: Path | None = None) -> SentenceTransformer:
+    """A new, unshared copy of the model at `path` (the bundled MiniLM when None), offline, on the CPU."""
     # Set before the import, which is where huggingface_hub reads it; local_files_only covers an earlier import.
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     # Imported here, not at the top: torch takes seconds to import, and only the running service needs it.
@@ -124,4 +135,4 @@ def _bundled_minilm() -> SentenceTransformer:
     # 2-core machine one embedding took 300-570 ms that way, 30-40 ms on one thread (docs/benchmarks.md).
     if "OMP_NUM_THREADS" not in os.environ:
         torch.set_num_threads(1)
-    return SentenceTransformer(str(get_model_path()), device="cpu", local_files_only=True)
+    return SentenceTransformer(str(path or get_model_path()), device="cpu", local_files_only=True)

@@ -1,10 +1,15 @@
 """At-least-once consumption done once, for every service.
 
-A handler is a plain coroutine `(event, session) -> replies`. This module decodes the message,
+A handler is a plain coroutine `(event, session) -> replies`. This module decodes the messages,
 skips what the inbox has seen (republishing its stored replies), runs the handler in one
 transaction with the inbox row, retries transient failures with backoff, publishes the replies,
 and only then lets FastStream commit the offset. What still fails goes to the dead-letter topic
 with its reason; a down dependency is never dead-lettered but retried until it is back.
+
+Messages come in batches (what the consumer has fetched, up to `consumer_batch_size`): the batch's
+work and inbox rows commit in one transaction, its replies are published with one wait, and its
+offsets are committed once. If that transaction fails, the batch is handled again one message at
+a time, with the retries and dead letters above, so a poison message costs only itself.
 """
 
 from __future__ import annotations
@@ -12,14 +17,18 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from collections.abc import Awaitable, Callable, Sequence
-from typing import TypeVar
-from uuid import NAMESPACE_URL, uuid5
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, TypeAlias, TypeVar
+from uuid import NAMESPACE_URL, UUID, uuid5
 
 import stamina
 import structlog
+from aiokafka import ConsumerRecord
 from faststream import AckPolicy
 from faststream.kafka.annotations import KafkaMessage
+from opentelemetry.trace import SpanKind
 from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -27,10 +36,15 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from libs.runtime import inbox
 from libs.runtime.inbox import OutgoingMessage
 from libs.runtime.service import ServiceRuntime
+from libs.runtime.telemetry import within_trace
 from libs.schemas.events import DeadLettered, DeadLetterRecord, Envelope, utcnow
 
 E = TypeVar("E", bound=Envelope)
 Handler = Callable[[E, AsyncSession], Awaitable[Sequence[Envelope]]]
+# Work done for a whole batch before its handlers run (one model pass for many texts); the handlers
+# must not depend on it: when it fails, or a message is handled alone, they do the work themselves.
+Prepare = Callable[[Sequence[E]], Awaitable[None]]
+Record: TypeAlias = ConsumerRecord[Any, Any]
 
 log = structlog.get_logger()
 
@@ -56,10 +70,24 @@ def group_of(service: str, event_type: type[Envelope]) -> str:
     return f"{service}.{event_type.TOPIC}"
 
 
-def consume(runtime: ServiceRuntime, event_type: type[E], handler: Handler[E]) -> None:
-    """Subscribe `handler` to the topic of `event_type` with the hub's delivery guarantees."""
+def consume(
+    runtime: ServiceRuntime, event_type: type[E], handler: Handler[E], prepare: Prepare[E] | None = None
+) -> None:
+    """Subscribe `handler` to the topic of `event_type` with the hub's delivery guarantees.
+
+    `prepare`, if given, runs on the new messages of each batch before `handler` runs on each.
+    """
     name = group_of(runtime.name, event_type)
     settings = runtime.settings
+    batched = settings.consumer_batch_size > 1
+    # getmany returns as soon as records are there; the wait bounds only an idle poll.
+    batching: dict[str, Any] = {}
+    if batched:
+        batching = {
+            "batch": True,
+            "max_records": settings.consumer_batch_size,
+            "batch_timeout_ms": settings.consumer_batch_wait_ms,
+        }
 
     subscriber = runtime.broker.subscriber(
         event_type.TOPIC,
@@ -70,94 +98,241 @@ def consume(runtime: ServiceRuntime, event_type: type[E], handler: Handler[E]) -
         heartbeat_interval_ms=settings.kafka_heartbeat_interval_ms,
         title=name,
         description=(handler.__doc__ or "").strip() or None,
+        **batching,
     )
     runtime.subscribers[name] = subscriber  # its consumer's lag is sampled for /metrics
 
     @subscriber
     async def on_message(message: KafkaMessage) -> None:
-        await _deliver(runtime, name, event_type, handler, message)
+        records = message.raw_message if batched else (message.raw_message,)
+        await _deliver(runtime, name, event_type, handler, records, prepare)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class _Delivery:
+    record: Record
+    event: Envelope
+
+
+class _BatchFailed(Exception):
+    """The batch's transaction failed; `culprit` is the message whose handler raised, if one did."""
+
+    def __init__(self, error: BaseException, culprit: UUID | None) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.culprit = culprit
 
 
 async def _deliver(
-    runtime: ServiceRuntime, name: str, event_type: type[E], handler: Handler[E], message: KafkaMessage
+    runtime: ServiceRuntime,
+    name: str,
+    event_type: type[E],
+    handler: Handler[E],
+    records: Sequence[Record],
+    prepare: Prepare[E] | None = None,
 ) -> None:
     topic = event_type.TOPIC
     metrics = runtime.metrics
-    try:
-        event = event_type.model_validate_json(message.body)
-    except ValidationError as error:
-        await _dead_letter(runtime, name, message, f"invalid {event_type.__name__}: {_short(error)}", error, 1)
+    deliveries: list[_Delivery] = []
+    for record in records:
+        try:
+            deliveries.append(_Delivery(record, event_type.model_validate_json(record.value)))
+        except ValidationError as error:
+            await _dead_letter(runtime, name, record, f"invalid {event_type.__name__}: {_short(error)}", error, 1)
+    if not deliveries:
         return
 
     started = time.perf_counter()
-    with structlog.contextvars.bound_contextvars(
-        event_id=str(event.event_id), correlation_id=str(event.correlation_id)
-    ):
+    runtime.in_flight[name] = _earliest_offsets(records)
+    try:
         try:
-            # Inside the try: a database that is down already fails the inbox lookup, and is waited for.
+            # A database that is down already fails the inbox lookup, and is waited for.
             async with runtime.sessions() as session:
-                seen = await inbox.find(session, event.event_id, name)
-            # Seen before: its stored replies again (their publish may be what failed last time).
-            outgoing = seen.outgoing if seen is not None else await handle_with_retries(runtime, name, event, handler)
-        except PoisonMessage as error:
-            await _dead_letter(runtime, name, message, str(error), error, 1)
-            return
+                stored = await inbox.find_many(session, [d.event.event_id for d in deliveries], name)
         except Exception as error:
             if is_transient(error):
-                log.warning("dependency down; message will be redelivered", error=_short(error))
-                metrics.handled.labels(name, topic, "dependency_down").inc()
-                await asyncio.sleep(runtime.settings.handler_backoff_seconds * 4)
-                raise
-            await _dead_letter(runtime, name, message, _short(error), error, runtime.settings.handler_attempts)
-            return
+                await _wait_for_dependency(runtime, name, topic, error)
+            raise
+        # Each new message once (a copy in the same batch is a redelivery of it).
+        fresh: dict[UUID, _Delivery] = {}
+        for delivery in deliveries:
+            if delivery.event.event_id not in stored:
+                fresh.setdefault(delivery.event.event_id, delivery)
+        handled: dict[UUID, list[OutgoingMessage]] = {}
+        if fresh:
+            if prepare is not None:
+                await _prepare(prepare, [delivery.event for delivery in fresh.values()])  # type: ignore[arg-type]
+            try:
+                handled = await _handle_together(runtime, name, handler, list(fresh.values()))  # type: ignore[arg-type]
+            except _BatchFailed as failure:
+                handled = await _handle_one_by_one(runtime, name, handler, list(fresh.values()), failure)  # type: ignore[arg-type]
+
+        # Replies in the order their causes came; seen before: its stored replies again (their
+        # publish may be what failed last time). A second copy within the batch shares one publish.
+        outgoing: list[OutgoingMessage] = []
+        redelivered = 0
+        done: list[Envelope] = []
+        done_ids: set[UUID] = set()
+        for delivery in deliveries:
+            event_id = delivery.event.event_id
+            if (entry := stored.get(event_id)) is not None:
+                outgoing += entry.outgoing
+                redelivered += 1
+            elif event_id in handled:
+                if event_id in done_ids:
+                    redelivered += 1
+                else:
+                    outgoing += handled[event_id]
+                    done.append(delivery.event)
+                    done_ids.add(event_id)
         await runtime.publish_all(outgoing)
-        if seen is not None:
-            metrics.handled.labels(name, topic, "redelivered").inc()
-            return
-        _maybe_crash(runtime, name)
+    finally:
+        runtime.in_flight.pop(name, None)
+
+    if redelivered:
+        metrics.handled.labels(name, topic, "redelivered").inc(redelivered)
+    if not done:
+        return
+    _maybe_crash(runtime, name)
+    share = (time.perf_counter() - started) / len(deliveries)
+    for event in done:
         metrics.handled.labels(name, topic, "handled").inc()
-        metrics.handle_seconds.labels(name, topic).observe(time.perf_counter() - started)
+        metrics.handle_seconds.labels(name, topic).observe(share)
         metrics.handled_event_of(name, topic, event.occurred_at)
 
 
-async def handle_with_retries(
-    runtime: ServiceRuntime, name: str, event: E, handler: Handler[E]
-) -> list[OutgoingMessage]:
-    """Run `handler` and record the inbox row of consumer `name` in one transaction, retrying what may pass."""
+async def _handle_together(
+    runtime: ServiceRuntime, name: str, handler: Handler[E], fresh: list[_Delivery]
+) -> dict[UUID, list[OutgoingMessage]]:
+    """Every message's work and its inbox row in one transaction."""
+    results: dict[UUID, list[OutgoingMessage]] = {}
+    culprit: UUID | None = None
+    try:
+        async with runtime.sessions() as session, session.begin():
+            for delivery in fresh:
+                culprit = delivery.event.event_id
+                with _handling(runtime, name, delivery):
+                    replies = await handler(delivery.event, session)  # type: ignore[arg-type]
+                    await session.flush()  # a failing write is this message's, not the next one's
+                    results[culprit] = [OutgoingMessage.of(reply) for reply in replies]
+            culprit = None
+            await inbox.record_many(
+                session, name, [(d.event.event_id, d.event.TOPIC, results[d.event.event_id]) for d in fresh]
+            )
+    except Exception as error:
+        raise _BatchFailed(error, culprit) from error
+    return results
+
+
+async def _handle_one_by_one(
+    runtime: ServiceRuntime, name: str, handler: Handler[E], fresh: list[_Delivery], failure: _BatchFailed
+) -> dict[UUID, list[OutgoingMessage]]:
+    """The batch again, a message at a time: the bad one is retried and dead-lettered alone."""
+    if len(fresh) > 1:
+        log.warning("batch failed; handling its messages one by one", size=len(fresh), error=_short(failure.error))
+    results: dict[UUID, list[OutgoingMessage]] = {}
     settings = runtime.settings
+    for delivery in fresh:
+        event = delivery.event
+        # The culprit has had its first attempt in the batch.
+        failed_once = failure.error if event.event_id == failure.culprit else None
+        with _handling(runtime, name, delivery):
+            try:
+                results[event.event_id] = await handle_with_retries(runtime, name, event, handler, failed_once)  # type: ignore[arg-type]
+            except PoisonMessage as error:
+                await _dead_letter(runtime, name, delivery.record, str(error), error, 1)
+            except Exception as error:
+                if is_transient(error):
+                    await _wait_for_dependency(runtime, name, event.TOPIC, error)
+                    raise
+                await _dead_letter(runtime, name, delivery.record, _short(error), error, settings.handler_attempts)
+    return results
+
+
+async def handle_with_retries(
+    runtime: ServiceRuntime, name: str, event: E, handler: Handler[E], failed_once: BaseException | None = None
+) -> list[OutgoingMessage]:
+    """Run `handler` and record the inbox row of consumer `name` in one transaction, retrying what may pass.
+
+    `failed_once`: the error of a first attempt already made (in a batch); it counts as one of the attempts.
+    """
+    settings = runtime.settings
+    attempts = settings.handler_attempts - (failed_once is not None)
+    if failed_once is not None and (isinstance(failed_once, PoisonMessage) or attempts < 1):
+        raise failed_once
 
     async def attempt() -> list[OutgoingMessage]:
         async with runtime.sessions() as session, session.begin():
             replies = await handler(event, session)
             outgoing = [OutgoingMessage.of(reply) for reply in replies]
-            inbox.record(session, event.event_id, name, event.TOPIC, outgoing)
+            await inbox.record_many(session, name, [(event.event_id, event.TOPIC, outgoing)])
         return outgoing
 
     retrying = stamina.retry_context(
         on=lambda error: not isinstance(error, PoisonMessage),
-        attempts=settings.handler_attempts,
+        attempts=attempts,
         wait_initial=settings.handler_backoff_seconds,
         wait_max=settings.handler_backoff_seconds * 10,
     )
     async for attempt_ in retrying:
         with attempt_:
-            if attempt_.num > 1:
+            if attempt_.num > 1 or failed_once is not None:
                 runtime.metrics.handled.labels(name, event.TOPIC, "retried").inc()
             return await attempt()
     raise AssertionError("unreachable: stamina raises after the last attempt")
 
 
+async def _prepare(prepare: Prepare[E], events: list[E]) -> None:
+    try:
+        await prepare(events)
+    except Exception as error:  # the handlers do the work themselves, and meet the error there if it lasts
+        log.info("batch preparation failed; each message does its own work", error=_short(error))
+
+
+async def _wait_for_dependency(runtime: ServiceRuntime, name: str, topic: str, error: BaseException) -> None:
+    """Back off before the batch is redelivered (the caller re-raises: no offset is committed)."""
+    log.warning("dependency down; message will be redelivered", error=_short(error))
+    runtime.metrics.handled.labels(name, topic, "dependency_down").inc()
+    await asyncio.sleep(runtime.settings.handler_backoff_seconds * 4)
+
+
+@contextmanager
+def _handling(runtime: ServiceRuntime, name: str, delivery: _Delivery) -> Iterator[None]:
+    """A message's own span, in the trace its producer started (not the batch's), and its log context; the replies
+    made inside continue that trace."""
+    headers = delivery.record.headers or ()
+    carrier = {key: value.decode() for key, value in headers if key in ("traceparent", "tracestate")}
+    tracer = runtime.tracing.get_tracer(__name__)
+    with (
+        within_trace(carrier),
+        tracer.start_as_current_span(f"{name} handle", kind=SpanKind.CONSUMER),
+        structlog.contextvars.bound_contextvars(**_log_context(delivery.event)),
+    ):
+        yield
+
+
+def _log_context(event: Envelope) -> dict[str, str]:
+    return {"event_id": str(event.event_id), "correlation_id": str(event.correlation_id)}
+
+
+def _earliest_offsets(records: Sequence[Record]) -> dict[tuple[str, int], int]:
+    earliest: dict[tuple[str, int], int] = {}
+    for record in records:
+        key = (record.topic, record.partition)
+        earliest[key] = min(earliest.get(key, record.offset), record.offset)
+    return earliest
+
+
 async def _dead_letter(
-    runtime: ServiceRuntime, name: str, message: KafkaMessage, reason: str, error: BaseException, attempts: int
+    runtime: ServiceRuntime, name: str, raw: Record, reason: str, error: BaseException, attempts: int
 ) -> None:
-    raw = message.raw_message
     record = DeadLetterRecord(
         consumer_group=name,
         topic=raw.topic,
         partition=raw.partition,
         offset=raw.offset,
         key=raw.key.decode(errors="replace") if raw.key else None,
-        body=message.body.decode(errors="replace"),
+        body=(raw.value or b"").decode(errors="replace"),
         reason=reason,
         error_type=type(error).__name__,
         attempts=attempts,

@@ -22,7 +22,10 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 from faststream.kafka.subscriber.usecase import LogicSubscriber
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+from opentelemetry.sdk.trace import TracerProvider
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -30,13 +33,28 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from libs.runtime.database import database_url, make_engine, migrate, session_factory
 from libs.runtime.inbox import OutgoingMessage
 from libs.runtime.settings import ServiceSettings
-from libs.runtime.telemetry import ConsumerMetrics, HttpMetrics, configure_logging, tracer_provider
+from libs.runtime.telemetry import ConsumerMetrics, HttpMetrics, configure_logging, tracer_provider, within_trace
 from libs.schemas.events import Envelope
 
 log = structlog.get_logger()
 
 Hook = Callable[[], Awaitable[None]]
 PROBES = ("/healthz", "/readyz", "/metrics")
+
+
+class Problem(BaseModel):
+    """Every error answer (FastAPI's shape): a message, the validation errors, or a reason with its parts."""
+
+    detail: str | list[Any] | dict[str, Any]
+
+
+# The answers any API route may give besides its own, documented so clients (and the fuzzer) can rely on them.
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"model": Problem, "description": "A body that cannot be read (not UTF-8)"},
+    401: {"model": Problem, "description": "No bearer token, or a forged or expired one"},
+    403: {"model": Problem, "description": "The token's role is not enough"},
+    422: {"model": Problem, "description": "Input that breaks the documented rules"},
+}
 
 
 @dataclass
@@ -49,18 +67,23 @@ class ServiceRuntime:
     registry: CollectorRegistry
     metrics: ConsumerMetrics
     migrations: Path
+    tracing: TracerProvider
     ready_checks: list[Callable[[], Awaitable[str | None]]] = field(default_factory=list)
     # Consumer group -> its subscriber, whose aiokafka consumer tells the lag.
     subscribers: dict[str, LogicSubscriber[Any]] = field(default_factory=dict)
+    # Consumer group -> (topic, partition) -> the earliest offset of the batch it is handling: fetched
+    # (the consumer's position is past it) but not handled yet, so still lag.
+    in_flight: dict[str, dict[tuple[str, int], int]] = field(default_factory=dict)
 
     @classmethod
     def create(cls, name: str, settings: ServiceSettings, migrations: Path) -> ServiceRuntime:
         registry = CollectorRegistry()
+        tracing = tracer_provider(name)
         broker = KafkaBroker(
             settings.kafka_bootstrap,
             client_id=f"prodops-{name}",
             middlewares=[
-                KafkaTelemetryMiddleware(tracer_provider=tracer_provider(name)),
+                KafkaTelemetryMiddleware(tracer_provider=tracing),
                 KafkaPrometheusMiddleware(registry=registry, app_name=f"prodops-{name}"),
             ],
             graceful_timeout=10.0,
@@ -76,20 +99,30 @@ class ServiceRuntime:
             registry=registry,
             metrics=ConsumerMetrics(registry),
             migrations=migrations,
+            tracing=tracing,
         )
 
     async def publish(self, message: Envelope) -> None:
         await self.publish_all([OutgoingMessage.of(message)])
 
     async def publish_all(self, messages: Sequence[OutgoingMessage]) -> None:
-        """Publish and wait for the broker's acknowledgement of each, in order."""
+        """Publish in order, each continuing its own trace; then wait until the broker acknowledged them all.
+
+        One wait for the lot, not one per message: a batch's replies cost one round trip.
+        """
+        acknowledgements = []
         for message in messages:
-            await self.broker.publish(
-                message.body.encode(),
-                topic=message.topic,
-                key=message.key.encode() if message.key else None,
-                headers={"content-type": "application/json", "producer": self.name},
-            )
+            with within_trace(message.trace_context):
+                acknowledgements.append(
+                    await self.broker.publish(
+                        message.body.encode(),
+                        topic=message.topic,
+                        key=message.key.encode() if message.key else None,
+                        headers={"content-type": "application/json", "producer": self.name},
+                        no_confirm=True,
+                    )
+                )
+        await asyncio.gather(*acknowledgements)
 
     async def sample_lag(self) -> None:
         """Set the lag gauge of every partition each consumer group holds now (and drop the ones it gave up)."""
@@ -105,6 +138,9 @@ class ServiceRuntime:
                     position = await asyncio.wait_for(consumer.position(partition), 2.0)
                 except (IllegalStateError, AssertionError, TimeoutError):
                     continue  # taken away by a rebalance meanwhile
+                # A batch being handled is past the position already, and still lag.
+                handling = self.in_flight.get(group, {}).get((partition.topic, partition.partition))
+                position = position if handling is None else min(position, handling)
                 if highwater is not None:
                     lags[group, partition.topic, str(partition.partition)] = max(0, highwater - position)
         gauge = self.metrics.lag
@@ -178,6 +214,8 @@ def service_app(
             await runtime.engine.dispose()
 
     app = FastAPI(title=title, version="1.0.0", lifespan=lifespan)
+    # A server span per request, continuing a caller's traceparent; the probes would only be noise.
+    FastAPIInstrumentor.instrument_app(app, tracer_provider=runtime.tracing, excluded_urls="healthz,readyz,metrics")
     app.state.runtime = runtime
     app.state.signing_key = settings.signing_key()
 
@@ -203,7 +241,7 @@ def service_app(
     async def healthz() -> dict[str, str]:
         return {"status": "ok", "service": runtime.name}
 
-    @app.get("/readyz", tags=["probes"])
+    @app.get("/readyz", tags=["probes"], responses={503: {"description": "A dependency is not fine"}})
     async def readyz(response: Response) -> dict[str, object]:
         problems = await runtime.readiness()
         degraded = {"broker": problems.pop("broker")} if serves_without_broker and "broker" in problems else {}
@@ -216,5 +254,5 @@ def service_app(
         return Response(generate_latest(runtime.registry), media_type=CONTENT_TYPE_LATEST)
 
     for router in routers:
-        app.include_router(router)
+        app.include_router(router, responses=ERROR_RESPONSES)
     return app

@@ -41,6 +41,12 @@ class ServiceSettings(BaseSettings):
     # How often each service samples its consumers' lag for /metrics.
     lag_sample_seconds: float = Field(default=5.0, gt=0)
 
+    # A consumer takes up to this many fetched messages at once: one transaction, one publish wait
+    # and one offset commit for them all (1: a message at a time).
+    consumer_batch_size: int = Field(default=100, ge=1)
+    # How long an idle consumer polls before it looks again; records that arrive end the wait at once.
+    consumer_batch_wait_ms: int = Field(default=100, ge=1)
+
     handler_attempts: int = Field(default=4, ge=1)
     handler_backoff_seconds: float = Field(default=0.2, ge=0)
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 import structlog
-from opentelemetry import trace
+from opentelemetry import context, propagate, trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
@@ -41,6 +43,24 @@ def tracer_provider(service: str) -> TracerProvider:
         provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
     trace.set_tracer_provider(provider)
     return provider
+
+
+def trace_carrier() -> dict[str, str]:
+    """The current trace context as W3C headers, for work that leaves it (an outbox row published later)."""
+    carrier: dict[str, str] = {}
+    propagate.inject(carrier)
+    return carrier
+
+
+@contextmanager
+def within_trace(carrier: dict[str, str]) -> Iterator[None]:
+    """Spans started inside continue the trace a `trace_carrier()` took (none given: the current one)."""
+    token = context.attach(propagate.extract(carrier)) if carrier else None
+    try:
+        yield
+    finally:
+        if token is not None:
+            context.detach(token)
 
 
 class ConsumerMetrics:

@@ -178,12 +178,16 @@ class RetriageRequest(BaseModel):
 
     item_ids: list[UUID] = Field(default_factory=list)
     everything: bool = False
+    # Every item whose verdict is degraded (the fallback's), with the primary engine, while it answers.
+    degraded: bool = False
     requested_by: str
     reason: str | None = None
 
     @property
     def item_id(self) -> str:
-        return "all" if self.everything else ",".join(sorted(map(str, self.item_ids)))[:200]
+        if self.everything:
+            return "all"
+        return "degraded" if self.degraded else ",".join(sorted(map(str, self.item_ids)))[:200]
 
 
 class RetriageFeedback(_FeedbackKeyed):
@@ -222,6 +226,36 @@ class FeedbackSplit(_FeedbackKeyed):
     TOPIC: ClassVar[str] = topics.FEEDBACK_SPLIT
     type: Literal["feedback.split"] = "feedback.split"
     payload: TranscriptSplit
+
+
+ContentField = Literal["title", "description", "votes", "tags", "status"]
+
+
+class FeedbackUpdate(BaseModel):
+    """An item edited at its source after the hub received it: the item as the source now has it.
+
+    Only a change of content (title, description, votes, tags, status) is announced, never a
+    redelivery of the same; the item keeps its id, creation and reception times, and what the hub
+    added to it (triage, duplicates, themes) stays with it.
+    """
+
+    model_config = ConfigDict(extra="ignore")
+
+    item_id: UUID
+    changed: list[ContentField] = Field(min_length=1, description="What differs from the version announced before.")
+    item: FeedbackItem = Field(description="The whole item as it now stands (same id, created_at and received_at).")
+    updated_at: AwareDatetime = Field(description="When the hub heard of the change.")
+
+    @property
+    def text_changed(self) -> bool:
+        """Whether what the models read (title and description) changed."""
+        return bool({"title", "description"} & set(self.changed))
+
+
+class FeedbackUpdated(_FeedbackKeyed):
+    TOPIC: ClassVar[str] = topics.FEEDBACK_UPDATED
+    type: Literal["feedback.updated"] = "feedback.updated"
+    payload: FeedbackUpdate
 
 
 # --- duplicates and themes ---------------------------------------------------------------------
@@ -438,6 +472,7 @@ EVENT_TYPES: tuple[type[Envelope], ...] = (
     FeedbackThemed,
     ThemeChanged,
     FeedbackSplit,
+    FeedbackUpdated,
     LaunchCommand,
     LaunchChanged,
     LaunchShipped,
@@ -467,6 +502,8 @@ __all__ = [
     "FeedbackReceived",
     "FeedbackSplit",
     "FeedbackThemed",
+    "FeedbackUpdate",
+    "FeedbackUpdated",
     "FeedbackTriaged",
     "LaunchChanged",
     "LaunchCommand",

@@ -67,6 +67,8 @@ class FeedbackStatus(StrEnum):
 
 
 SentimentScore = Annotated[float, Field(ge=-1.0, le=1.0)]
+# What every database's integer column holds: a larger count would poison each read model downstream.
+MAX_VOTES = 2**31 - 1
 Confidence = Annotated[float, Field(ge=0.0, le=1.0)]
 
 
@@ -89,7 +91,7 @@ class Customer(BaseModel):
     name: str | None = Field(default=None, max_length=200)
     company: str | None = Field(default=None, max_length=200)
     tier: Tier | None = None
-    arr: float | None = Field(default=None, ge=0)
+    arr: float | None = Field(default=None, ge=0, allow_inf_nan=False)
     health_score: float | None = Field(default=None, ge=0, le=100)
     at_risk: bool = False
 
@@ -127,6 +129,10 @@ class AITriage(BaseModel):
     confidence: FieldConfidence
     model_version: str
     processed_at: AwareDatetime
+    # The primary engine (Mistral) failed and the fallback answered: the item is triaged again by
+    # the primary once it answers (triage's schedule, or a re-triage command with `degraded`).
+    degraded: bool = False
+    degraded_reason: str | None = None
 
 
 class FeedbackInput(BaseModel):
@@ -145,7 +151,7 @@ class FeedbackInput(BaseModel):
     tags: list[str] = Field(default_factory=list, max_length=20)
     product_area: str | None = Field(default=None, max_length=100)
     url: HttpUrl | None = None
-    votes: int = Field(default=1, ge=0)
+    votes: int = Field(default=1, ge=0, le=MAX_VOTES)
     created_at: AwareDatetime | None = None
     status: FeedbackStatus = FeedbackStatus.NEW
     parent_id: UUID | None = Field(

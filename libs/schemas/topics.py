@@ -17,6 +17,7 @@ DUPLICATES_CHANGED = "duplicates.changed.v1"
 FEEDBACK_THEMED = "feedback.themed.v1"
 THEMES_CHANGED = "themes.changed.v1"
 FEEDBACK_SPLIT = "feedback.split.v1"
+FEEDBACK_UPDATED = "feedback.updated.v1"
 DEAD_LETTER = "dead-letter.v1"
 
 ALL = (
@@ -37,5 +38,6 @@ ALL = (
     FEEDBACK_THEMED,
     THEMES_CHANGED,
     FEEDBACK_SPLIT,
+    FEEDBACK_UPDATED,
     DEAD_LETTER,
 )

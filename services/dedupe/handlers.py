@@ -9,7 +9,9 @@ its reason and changes nothing.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 
+from prometheus_client import Counter
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from libs.ml.embeddings import Embedder
@@ -28,10 +30,37 @@ class Engines:
 
     embedder: Embedder
     index: VectorIndex
+    # The vectors of the batch being handled, embedded in one call, by (model, text).
+    ahead: dict[tuple[str, str], list[float]] = {}  # noqa: RUF012  # replaced whole, never changed
+
+    async def embed_ahead(self, texts: list[str]) -> None:
+        """Embed a batch's texts at once (far cheaper per text than one by one), for `embed` to find."""
+        embedder = self.embedder
+        vectors = await asyncio.to_thread(embedder.embed, texts)
+        self.ahead = {(embedder.model_name, text): vector for text, vector in zip(texts, vectors, strict=True)}
+
+    async def embed(self, text: str) -> list[float]:
+        """The text's vector: embedded ahead with its batch, or now, off the event loop."""
+        embedder = self.embedder
+        if (vector := self.ahead.get((embedder.model_name, text))) is not None:
+            return vector
+        [vector] = await asyncio.to_thread(embedder.embed, [text])
+        return vector
+
+
+# A person's command on items, as the decision it records.
+PERSON_OUTCOMES = {MergeItems: "merged", UnmergeItem: "unmerged", MarkNotDuplicate: "not_duplicate"}
 
 
 def register(runtime: ServiceRuntime, settings: DedupeSettings, engines: Engines) -> None:
     rules = ThemeRules(join_similarity=settings.theme_similarity, seed_similarity=settings.theme_seed_similarity)
+    decisions = Counter(
+        "prodops_dedupe_decisions_total",
+        "Duplicate decisions: the model's on each new item (duplicate, unique), people's (merged, unmerged, "
+        "not_duplicate).",
+        ["decided_by", "outcome"],
+        registry=runtime.registry,
+    )
 
     async def on_received(event: FeedbackReceived, session: AsyncSession) -> list[Envelope]:
         """List the items most similar to a received one, link it to a likely duplicate, and place it in a theme."""
@@ -40,7 +69,7 @@ def register(runtime: ServiceRuntime, settings: DedupeSettings, engines: Engines
         # Embedding is the costliest step of the pipeline: once per item, off the event loop. Never
         # another model's vector in its place: Mistral down raises MistralUnavailable, a ConnectionError,
         # so the consumer waits and redelivers (nothing dead-lettered, nothing lost).
-        [vector] = await asyncio.to_thread(embedder.embed, [item.text])
+        vector = await engines.embed(item.text)
         similar = await asyncio.to_thread(index.search, vector, limit=settings.top_k, exclude=item.id)
         # A replayed item keeps its first decision, even though later items are in the index now.
         decision = await storage.get_decision(session, item.id)
@@ -59,6 +88,7 @@ def register(runtime: ServiceRuntime, settings: DedupeSettings, engines: Engines
                 model=embedder.model_name,
             )
             storage.add_decision(session, item.id, decision)
+            decisions.labels("model", "duplicate" if decision.duplicate_of else "unique").inc()
         indexed = IndexedItem(
             item_id=item.id, title=item.title, created_at=item.created_at, model=embedder.model_name, text=item.text
         )
@@ -97,9 +127,14 @@ def register(runtime: ServiceRuntime, settings: DedupeSettings, engines: Engines
                     await changes.split_theme(payload.theme_id, payload.item_ids, payload.new_theme_id, payload.name)
         except domain.Rejected as error:
             raise PoisonMessage(str(error)) from error
+        if (outcome := PERSON_OUTCOMES.get(type(payload))) is not None:
+            decisions.labels("person", outcome).inc()
         return await changes.replies()
 
-    consume(runtime, FeedbackReceived, on_received)
+    async def embed_received(events: Sequence[FeedbackReceived]) -> None:
+        await engines.embed_ahead([event.payload.text for event in events])
+
+    consume(runtime, FeedbackReceived, on_received, prepare=embed_received)
     consume(runtime, DedupeCommand, on_command)
 
 

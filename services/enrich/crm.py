@@ -7,7 +7,6 @@ new class with its settings block, added to CRMS. The walk, the waiting and the 
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -16,7 +15,6 @@ from typing import ClassVar, Protocol
 
 import structlog
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from apscheduler.triggers.interval import IntervalTrigger
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -27,7 +25,7 @@ from libs.connectors.http import ApiRequest, ApiResponse, VendorApi, wait_from_h
 from libs.connectors.paging import Cursor, PageContent, PagedApi, walk
 from libs.connectors.records import JSON, dig, objects, text_at, when
 from libs.connectors.salesforce import SoqlPages
-from libs.schemas.events import utcnow
+from libs.connectors.schedules import schedule_sync
 from libs.schemas.feedback import Tier
 from services.enrich import storage
 from services.enrich.domain import Account, CrmRecord, TierRules, crm_account
@@ -295,22 +293,9 @@ def crm_scheduler(sessions: async_sessionmaker[AsyncSession], crms: Sequence[Crm
     """A scheduler (not yet started) that syncs each CRM every `sync_every_minutes`, and once at start."""
     scheduler = AsyncIOScheduler(timezone=UTC)
     for crm in crms:
-        lock = asyncio.Lock()
 
-        async def run(crm: CrmAdapter = crm, lock: asyncio.Lock = lock) -> None:
-            async with lock:
-                try:
-                    await sync_crm(sessions, crm)
-                except Exception as error:  # the cursor holds what was stored; the next run resumes from it
-                    log.warning("crm sync failed", crm=crm.name, error=f"{type(error).__name__}: {error}")
+        async def sync(_backfill: bool, crm: CrmAdapter = crm) -> None:
+            await sync_crm(sessions, crm)
 
-        scheduler.add_job(
-            run,
-            IntervalTrigger(minutes=crm.settings.sync_every_minutes, timezone=UTC),
-            id=f"crm:{crm.name}",
-            next_run_time=utcnow(),
-            max_instances=1,
-            coalesce=True,
-        )
-        log.info("crm sync scheduled", crm=crm.name, every_minutes=crm.settings.sync_every_minutes)
+        schedule_sync(scheduler, f"crm:{crm.name}", sync, crm.settings.sync_every_minutes)
     return scheduler

@@ -15,7 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from libs.runtime.auth import Role, require
 from libs.schemas.events import DuplicateLink, utcnow
-from libs.schemas.feedback import AITriage, Customer, FeedbackStatus, SimilarItem, Source, Tier
+from libs.schemas.feedback import AITriage, Category, Customer, FeedbackStatus, SimilarItem, Source, Tier
 from services.gateway import domain, storage
 from services.gateway.deps import SessionDep, ThemeStatsCache, ThemeStatsDep
 from services.gateway.launches_api import LaunchPublic, launch_public
@@ -26,6 +26,7 @@ TOP_PRODUCT_AREAS = 5
 UPCOMING_LAUNCHES = 5
 TOP_THEMES = 5
 THEME_PRODUCT_AREAS = 3
+OVER_TIME_WEEKS = 12
 
 
 router = APIRouter(prefix="/api/v1", dependencies=[Depends(require(Role.VIEWER))])
@@ -76,8 +77,14 @@ class FeedbackSummaryPublic(_FeedbackBase):
 class FeedbackPagePublic(BaseModel):
     items: list[FeedbackSummaryPublic]
     total: int = Field(description="How many items match the filters, over all pages.")
+    total_at_least: bool = Field(
+        description="True when counting stopped early (a text search with more than "
+        f"{storage.TEXT_COUNT_CAP:,} matches): there are at least `total` items, maybe more."
+    )
     limit: int
-    offset: int
+    next_cursor: str | None = Field(
+        description="Pass it as `cursor` (with the same filters, sort and order) for the next page; null on the last."
+    )
 
 
 class SubmittedPublic(BaseModel):
@@ -235,6 +242,19 @@ class ThemeDetailPublic(ThemeSummaryPublic):
     requests_total: int
 
 
+class CategoryWeekPublic(domain.CategoryWeek):
+    """Items created in one ISO week, by category: list them with created_from=start, created_to=end + 1 day."""
+
+
+class FeedbackOverTimePublic(BaseModel):
+    """Items created per ISO week over the last weeks, split by category; counted by the database."""
+
+    weeks: list[CategoryWeekPublic] = Field(description="Oldest first, the current (partial) week last; y from 0.")
+    categories: list[Category] = Field(description="The categories, in the order the chart stacks them.")
+    sample_size: int = Field(description="Items created in these weeks.")
+    uncategorized: int = Field(description="Of those, items with no category yet.")
+
+
 class OverviewPublic(BaseModel):
     total: int = Field(description="Items shown; the sample behind the counts by category, priority and source.")
     volume: VolumePublic
@@ -248,6 +268,7 @@ class OverviewPublic(BaseModel):
     top_themes: list[ThemeSummaryPublic] = Field(description="The themes with the most ARR asking.")
     upcoming_launches: list[LaunchPublic] = Field(description="Not shipped yet, soonest target first.")
     last_updated: AwareDatetime | None = Field(description="When the newest event folded in happened.")
+    over_time: FeedbackOverTimePublic = Field(description="Items per ISO week by category.")
 
 
 # --- routes -------------------------------------------------------------------------------------
@@ -255,14 +276,15 @@ class OverviewPublic(BaseModel):
 
 @router.get("/feedback")
 async def list_feedback(session: SessionDep, query: Annotated[FeedbackQuery, Query()]) -> FeedbackPagePublic:
-    """Feedback items that match the filters, one page of them, with the total."""
-    rows, total = await storage.list_feedback(session, query)
-    merged = await storage.merged_votes(session, [row.item_id for row in rows])
+    """Feedback items that match the filters, one page of them (after `cursor`), with the total."""
+    page = await storage.list_feedback(session, query)
+    merged = await storage.merged_votes(session, [row.item_id for row in page.rows])
     return FeedbackPagePublic(
-        items=[_summary(row, merged.get(row.item_id, (0, 0))[0]) for row in rows],
-        total=total,
+        items=[_summary(row, merged.get(row.item_id, (0, 0))[0]) for row in page.rows],
+        total=page.total,
+        total_at_least=page.total_at_least,
         limit=query.limit,
-        offset=query.offset,
+        next_cursor=page.next_cursor,
     )
 
 
@@ -311,7 +333,11 @@ async def get_theme(
 
 
 @router.get("/overview")
-async def overview(session: SessionDep, themes: ThemeStatsDep) -> OverviewPublic:
+async def overview(
+    session: SessionDep,
+    themes: ThemeStatsDep,
+    weeks: Annotated[int, Query(ge=2, le=52, description="Weeks of over_time.")] = OVER_TIME_WEEKS,
+) -> OverviewPublic:
     """The key numbers of the hub, each with its sample size."""
     last_days, previous_days = await storage.created_since(session, utcnow(), RECENT_DAYS)
     average, negative, scored = await storage.sentiment_stats(session)
@@ -332,6 +358,19 @@ async def overview(session: SessionDep, themes: ThemeStatsDep) -> OverviewPublic
         top_themes=(await ranked_themes(session, themes, ThemeQuery(sort="arr", limit=TOP_THEMES)))[0],
         upcoming_launches=[launch_public(row) for row in await storage.upcoming_launches(session, UPCOMING_LAUNCHES)],
         last_updated=await storage.last_updated(session),
+        over_time=await feedback_over_time(session, weeks),
+    )
+
+
+async def feedback_over_time(session: AsyncSession, weeks: int) -> FeedbackOverTimePublic:
+    """Items per ISO week by category over the last `weeks` weeks."""
+    now = utcnow()
+    counted = domain.category_weeks(now, weeks, await storage.count_by_week_and_category(session, now, weeks))
+    return FeedbackOverTimePublic(
+        weeks=[CategoryWeekPublic.model_validate(week.model_dump()) for week in counted],
+        categories=list(Category),
+        sample_size=sum(week.total for week in counted),
+        uncategorized=sum(week.uncategorized for week in counted),
     )
 
 

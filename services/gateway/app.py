@@ -8,8 +8,9 @@ from fastapi import FastAPI
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
+from libs.runtime.oidc import OidcClient
 from libs.runtime.service import ServiceRuntime, service_app
-from services.gateway import api, dedupe_api, handlers, launches_api, overrides_api
+from services.gateway import api, auth_api, dedupe_api, handlers, launches_api, overrides_api
 from services.gateway import live as stream
 from services.gateway.deps import ThemeStatsCache
 from services.gateway.live import Broadcaster
@@ -24,12 +25,23 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     runtime = ServiceRuntime.create(NAME, settings, Path(__file__).parent / "migrations")
     live = Broadcaster(settings.live_queue_size)
     handlers.register(runtime, live)
+    oidc = OidcClient(settings.oidc) if settings.oidc.enabled else None
     app = service_app(
         runtime,
         title="ProdOps gateway",
-        routers=[api.router, launches_api.router, overrides_api.router, dedupe_api.router, stream.router],
+        routers=[
+            api.router,
+            launches_api.router,
+            overrides_api.router,
+            dedupe_api.router,
+            stream.router,
+            auth_api.router,
+        ],
+        on_stop=[oidc.aclose] if oidc else [],
         serves_without_broker=True,
     )
+    app.state.oidc = oidc
+    app.state.id_tokens = oidc if oidc and settings.oidc.accept_id_tokens else None
     app.state.live = live
     app.state.theme_stats = ThemeStatsCache(settings.themes_cache_seconds)
     mount_web_ui(app)
@@ -37,7 +49,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
 
 
 def mount_web_ui(app: FastAPI) -> None:
-    """The web UI: index.html at /, its assets under /static; it signs in with a token, so it is public."""
+    """The web UI: index.html at /, its assets under /static; it signs in itself (a token or /auth), so it is public."""
 
     @app.get("/", include_in_schema=False)
     async def index() -> FileResponse:

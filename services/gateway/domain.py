@@ -7,12 +7,15 @@ any order gives the same row, and folding an event again changes nothing.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal, Protocol, TypeVar
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from libs.schemas.events import (
     CustomerHistory,
@@ -24,13 +27,14 @@ from libs.schemas.events import (
     FeedbackReceived,
     FeedbackThemed,
     FeedbackTriaged,
+    FeedbackUpdated,
     LaunchChanged,
     LaunchPayload,
     LaunchShipped,
     ThemeChanged,
     TriageOverride,
 )
-from libs.schemas.feedback import AITriage, Customer, FeedbackItem, sentiment_label
+from libs.schemas.feedback import AITriage, Category, Customer, FeedbackItem, sentiment_label
 
 Row = Mapping[str, Any]
 Columns = dict[str, Any]
@@ -42,6 +46,7 @@ FeedbackEvent = (
     | FeedbackOverridden
     | DuplicateLinkChanged
     | FeedbackThemed
+    | FeedbackUpdated
 )
 LaunchEvent = LaunchChanged | LaunchShipped
 
@@ -61,7 +66,7 @@ def is_newer(incoming: datetime, current: datetime | None) -> bool:
 def fold_feedback(row: Row, event: FeedbackEvent) -> Columns:
     """The columns `event` changes on its item's row; empty when it brings nothing newer."""
     match event:
-        case FeedbackReceived():
+        case FeedbackReceived() | FeedbackUpdated():
             changes = _received(row, event)
         case FeedbackEnriched():
             changes = _enriched(row, event)
@@ -166,8 +171,9 @@ def customer_history(row: Row) -> CustomerHistory | None:
     return CustomerHistory.model_validate(stored) if stored else None
 
 
-def _received(row: Row, event: FeedbackReceived) -> Columns:
-    at, item = event.occurred_at, event.payload
+def _received(row: Row, event: FeedbackReceived | FeedbackUpdated) -> Columns:
+    # An edit at the source carries the whole item as it now stands: it folds as a newer arrival.
+    at, item = event.occurred_at, event.payload.item if isinstance(event, FeedbackUpdated) else event.payload
     if not is_newer(at, row.get("received_event_at")):
         return {}
     changes: Columns = {"received_event_at": at}
@@ -437,3 +443,81 @@ def by_quarter(launches: Sequence[D], year: int) -> list[list[D]]:
             ]
         )
     return quarters
+
+
+# --- feedback over time -------------------------------------------------------------------------
+
+
+class CategoryWeek(BaseModel):
+    """Items created in one ISO week (Monday to Sunday, UTC), by category."""
+
+    week: str
+    start: date
+    end: date = Field(description="Its Sunday: the last day it holds.")
+    by_category: dict[Category, int] = Field(description="Every category, 0 when it has no items that week.")
+    uncategorized: int = Field(description="Items with no category yet (not triaged).")
+    total: int
+
+
+def category_weeks(now: datetime, weeks: int, counts: Mapping[tuple[int, str | None], int]) -> list[CategoryWeek]:
+    """The last `weeks` ISO weeks, oldest first, from counts by (week index, category); missing ones are 0."""
+    return [
+        CategoryWeek(
+            week=week.week,
+            start=week.start,
+            end=week.start + timedelta(days=6),
+            by_category={category: counts.get((index, category.value), 0) for category in Category},
+            uncategorized=counts.get((index, None), 0),
+            total=sum(count for (at, _), count in counts.items() if at == index),
+        )
+        for index, week in enumerate(weekly(now, weeks, {}))
+    ]
+
+
+# --- the feedback list's cursor -------------------------------------------------------------------
+
+FeedbackSort = Literal["created_at", "priority", "arr"]
+SortOrder = Literal["desc", "asc"]
+PRIORITY_RANKS = (1, 2, 3, 4)
+
+
+class FeedbackCursor(BaseModel):
+    """Where a page of the feedback list ended: its last row's sort key, created_at and id, in the order they follow.
+
+    Not signed: decoding checks every type strictly, and a forged cursor can only ask for another page.
+    """
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    sort: FeedbackSort
+    order: SortOrder
+    key: int | float | None = Field(
+        default=None, description="The priority rank or the ARR (None: the row has none); unused by created_at."
+    )
+    created_at: AwareDatetime
+    item_id: UUID
+
+    @model_validator(mode="after")
+    def _key_fits_the_sort(self) -> FeedbackCursor:
+        key = self.key
+        if self.sort == "created_at" and key is not None:
+            raise ValueError("a created_at cursor carries no key")
+        if self.sort == "priority" and key is not None and (type(key) is not int or key not in PRIORITY_RANKS):
+            raise ValueError(f"a priority cursor's key is a rank in {PRIORITY_RANKS}")
+        if self.sort == "arr" and key is not None and not math.isfinite(key):
+            raise ValueError("an arr cursor's key is a finite number")
+        return self
+
+
+def encode_cursor(cursor: FeedbackCursor) -> str:
+    """URL-safe base64 of the cursor's JSON, unpadded."""
+    return base64.urlsafe_b64encode(cursor.model_dump_json().encode()).rstrip(b"=").decode()
+
+
+def decode_cursor(text: str) -> FeedbackCursor:
+    """The cursor encode_cursor made; ValueError for anything else."""
+    try:
+        raw = base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_", validate=True)
+        return FeedbackCursor.model_validate_json(raw)
+    except (binascii.Error, ValidationError) as error:
+        raise ValueError("not a cursor of this list: pass next_cursor as the previous page gave it") from error

@@ -18,6 +18,7 @@ from libs.schemas.events import (
     FeedbackReceived,
     FeedbackThemed,
     FeedbackTriaged,
+    FeedbackUpdated,
     LaunchChanged,
     LaunchShipped,
     NotificationSent,
@@ -34,7 +35,7 @@ class Folds:
     live: Broadcaster
 
     async def on_feedback(self, event: domain.FeedbackEvent, session: AsyncSession) -> list[Envelope]:
-        """Fold a feedback event (received, enriched, triaged, deduped, overridden, linked, themed) into its row."""
+        """Fold a feedback event (received, updated, enriched, triaged, deduped, overridden, linked, themed)."""
         await storage.fold_feedback(session, event)
         self.live.after_commit(session, "feedback", event.payload.item_id)
         return []
@@ -61,6 +62,7 @@ class Folds:
         """Every event the gateway consumes, with its fold: what the live service subscribes and a rebuild replays."""
         return [
             (FeedbackReceived, self.on_feedback),
+            (FeedbackUpdated, self.on_feedback),
             (FeedbackEnriched, self.on_feedback),
             (FeedbackTriaged, self.on_feedback),
             (FeedbackDeduped, self.on_feedback),

@@ -49,12 +49,14 @@ class RetriageCreate(BaseModel):
 
     item_ids: list[UUID] = Field(default_factory=list, max_length=10_000)
     all: bool = False
+    # Every item whose ai_triage is degraded (the local fallback's), by Mistral if it answers.
+    degraded: bool = False
     reason: str | None = Field(default=None, max_length=1000)
 
     @model_validator(mode="after")
     def _names_items(self) -> RetriageCreate:
-        if not self.all and not self.item_ids:
-            raise ValueError("name item_ids, or set all to true")
+        if not self.all and not self.item_ids and not self.degraded:
+            raise ValueError("name item_ids, or set all or degraded to true")
         return self
 
 
@@ -100,9 +102,13 @@ async def _mark_not_duplicate(request: Request, item_id: UUID, actor: str, reaso
 
 @router.post("/feedback/retriage", status_code=status.HTTP_202_ACCEPTED, responses=BROKER_AWAY)
 async def retriage(body: RetriageCreate, request: Request, editor: Editor) -> CommandAccepted:
-    """Triage items again with the current engine: some, or all."""
+    """Triage items again with the current engine: some, or all; or the degraded ones with Mistral."""
     payload = RetriageRequest(
-        item_ids=body.item_ids, everything=body.all, requested_by=editor.subject, reason=body.reason
+        item_ids=body.item_ids,
+        everything=body.all,
+        degraded=body.degraded,
+        requested_by=editor.subject,
+        reason=body.reason,
     )
     command = RetriageFeedback(producer="gateway", payload=payload)
     await publish_command(request, command)

@@ -1,5 +1,6 @@
 from pydantic import Field
 
+from libs.runtime.oidc import OidcSettings
 from libs.runtime.settings import ServiceSettings
 
 
@@ -14,6 +15,9 @@ class GatewaySettings(ServiceSettings):
     )
     live_heartbeat_seconds: float = Field(
         default=15.0, gt=0, description="How often an idle event stream (/api/v1/stream) sends a heartbeat comment."
+    )
+    oidc: OidcSettings = Field(
+        default_factory=OidcSettings, description="Sign-in with OpenID Connect (PRODOPS_OIDC_*; docs/sign-in.md)."
     )
     live_queue_size: int = Field(
         default=256,

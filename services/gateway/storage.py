@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Literal, cast
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import (
     JSON,
     Column,
@@ -18,8 +19,10 @@ from sqlalchemy import (
     case,
     func,
     inspect,
+    literal,
     literal_column,
     or_,
+    tuple_,
     union_all,
     update,
 )
@@ -273,13 +276,46 @@ class FeedbackQuery(BaseModel):
     q: str | None = Field(default=None, min_length=1, max_length=200, description="Text in title or description.")
     created_from: datetime | None = Field(default=None, description="Created at or after (no offset: UTC).")
     created_to: datetime | None = Field(default=None, description="Created before (no offset: UTC).")
-    sort: Literal["created_at", "priority", "arr"] = "created_at"
-    order: Literal["desc", "asc"] = Field(default="desc", description="desc: newest, most urgent, largest first.")
+    sort: domain.FeedbackSort = "created_at"
+    order: domain.SortOrder = Field(
+        default="desc",
+        description="desc: newest, most urgent, largest first; asc: the reverse. Items with no priority or ARR: last.",
+    )
     limit: int = Field(default=50, ge=1, le=200)
-    offset: int = Field(default=0, ge=0)
+    cursor: str | None = Field(
+        default=None,
+        max_length=400,
+        description="The previous page's next_cursor: the page after it (same filters, sort and order).",
+    )
+
+    @model_validator(mode="after")
+    def _cursor_fits(self) -> FeedbackQuery:
+        self.after  # noqa: B018 (decoding is the check)
+        return self
+
+    @property
+    def after(self) -> domain.FeedbackCursor | None:
+        """The decoded cursor: the page starts strictly after this row. ValueError when it is not this list's."""
+        if self.cursor is None:
+            return None
+        after = domain.decode_cursor(self.cursor)
+        if (after.sort, after.order) != (self.sort, self.order):
+            made, asked = f"sort={after.sort}&order={after.order}", f"sort={self.sort}&order={self.order}"
+            raise ValueError(f"the cursor continues {made}, not {asked}: start again without it")
+        return after
+
+
+@dataclass
+class FeedbackPage:
+    rows: Sequence[FeedbackView]
+    total: int
+    total_at_least: bool
+    next_cursor: str | None
 
 
 PRIORITY_RANK = {Priority.CRITICAL: 4, Priority.HIGH: 3, Priority.MEDIUM: 2, Priority.LOW: 1}
+# Past this many matches a text search stops counting (every match costs a substring test of its text).
+TEXT_COUNT_CAP = 10_000
 OPEN_STATUSES = [
     status.value for status in FeedbackStatus if status not in (FeedbackStatus.SHIPPED, FeedbackStatus.CLOSED)
 ]
@@ -288,14 +324,41 @@ OPEN_STATUSES = [
 BASED = col(FeedbackView.title).is_not(None)
 
 
-async def list_feedback(session: AsyncSession, query: FeedbackQuery) -> tuple[Sequence[FeedbackView], int]:
-    """One page of the items that match, and how many match in all."""
+async def list_feedback(session: AsyncSession, query: FeedbackQuery) -> FeedbackPage:
+    """One page of the items that match (after the query's cursor), how many match in all, and whether that is only
+    a lower bound; with the cursor of the page after it, if there is one.
+
+    A text search counts up to TEXT_COUNT_CAP matches: past that, the count is the cap and the bound flag is set.
+    """
     conditions = _conditions(query)
-    total = (await session.exec(select(func.count()).select_from(FeedbackView).where(*conditions))).one()
-    rows = await session.exec(
-        select(FeedbackView).where(*conditions).order_by(*_ordering(query)).limit(query.limit).offset(query.offset)
-    )
-    return rows.all(), total
+    page, at_least = select(FeedbackView).where(*conditions), False
+    if query.q:
+        # A text search is checked row by row, so its matches are counted up to a cap, not all of them.
+        matches = sa_select(col(FeedbackView.item_id)).where(*conditions).limit(TEXT_COUNT_CAP + 1).subquery()
+        total = (await session.exec(select(func.count()).select_from(matches))).one()
+        if total > TEXT_COUNT_CAP:
+            total, at_least = TEXT_COUNT_CAP, True
+        elif session.bind.dialect.name == "postgresql":  # type: ignore[union-attr]
+            # Few matches: sort those the trigram index found. Left to itself the planner, which cannot tell how
+            # few they are, walks the newest-first index testing every row's text until it has a page. (SQLite
+            # has no text index: there, finding them again would be a second scan.)
+            page = select(FeedbackView).join(matches, col(FeedbackView.item_id) == matches.c.item_id)
+    else:
+        total = (await session.exec(select(func.count()).select_from(FeedbackView).where(*conditions))).one()
+    # One row more than the page tells whether another page follows.
+    rows: list[FeedbackView] = []
+    sqlite = session.bind.dialect.name == "sqlite"  # type: ignore[union-attr]
+    for part in _parts(query):
+        ordering = _ordering(query)
+        if sqlite and part.keyless:
+            # The key is NULL throughout: SQLite sees that of a column but not of the priority's CASE, and would sort.
+            ordering = ordering[1:]
+        wanted = query.limit + 1 - len(rows)
+        rows += (await session.exec(page.where(*part.conditions).order_by(*ordering).limit(wanted))).all()
+        if len(rows) > query.limit:
+            break
+    following = cursor_after(query, rows[query.limit - 1]) if len(rows) > query.limit else None
+    return FeedbackPage(rows[: query.limit], total, at_least, following)
 
 
 async def get_feedback(session: AsyncSession, item_id: UUID) -> FeedbackView | None:
@@ -331,14 +394,79 @@ def _conditions(query: FeedbackQuery) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def _ordering(query: FeedbackQuery) -> list[Any]:
-    key: Any = {
-        "created_at": col(FeedbackView.created_at),
-        "priority": case({p.value: rank for p, rank in PRIORITY_RANK.items()}, value=col(FeedbackView.priority)),
+def _sort_key(sort: domain.FeedbackSort) -> Any:
+    """The sort's key, as migration gateway_0004 indexes it; None for created_at, which every shown item has."""
+    return {
+        "created_at": None,
+        # Literals, not bound parameters: the expression must be the one migration gateway_0004 indexes.
+        "priority": case(
+            {literal_column(f"'{p.value}'"): literal_column(str(rank)) for p, rank in PRIORITY_RANK.items()},
+            value=col(FeedbackView.priority),
+        ),
         "arr": col(FeedbackView.customer_arr),
-    }[query.sort]
-    first = (key.desc() if query.order == "desc" else key.asc()).nulls_last()
-    return [first, col(FeedbackView.created_at).desc(), col(FeedbackView.item_id)]
+    }[sort]
+
+
+def _ordering(query: FeedbackQuery) -> list[Any]:
+    """The order of gateway_0004's index for the sort (desc), or its exact reverse (asc: the index read backwards).
+
+    Items without a key (no priority, no ARR) come last either way: _parts reads them as a second part, so each part
+    is one range of the index and its NULLS placement here only has to match the index's (PostgreSQL's DESC puts
+    NULLs first unless told; SQLite's NULLs are the smallest values).
+    """
+    key, created, item = _sort_key(query.sort), col(FeedbackView.created_at), col(FeedbackView.item_id)
+    if key is None:
+        newest = [created.desc().nulls_last(), item]
+        return newest if query.order == "desc" else [created.asc().nulls_first(), item.desc()]
+    if query.order == "desc":
+        return [key.desc().nulls_last(), created.desc(), item]
+    return [key.asc().nulls_first(), created.asc(), item.desc()]
+
+
+@dataclass
+class _Part:
+    conditions: list[ColumnElement[bool]]
+    keyless: bool = False
+
+
+def _parts(query: FeedbackQuery) -> list[_Part]:
+    """The list's parts, read one after the other: the items with a sort key, then those without; each from just
+    after the query's cursor."""
+    key, created, after = _sort_key(query.sort), col(FeedbackView.created_at), query.after
+    if key is None:  # created_at: one part
+        return [_Part([] if after is None else _past(query.order, [created], [after.created_at], after.item_id))]
+    keyless = _Part([key.is_(None)], keyless=True)
+    if after is None:
+        return [_Part([key.is_not(None)]), keyless]
+    if after.key is None:  # the cursor is among the items without a key: the rest of those
+        keyless.conditions += _past(query.order, [created], [after.created_at], after.item_id)
+        return [keyless]
+    return [_Part(_past(query.order, [key, created], [after.key, after.created_at], after.item_id)), keyless]
+
+
+def _past(order: domain.SortOrder, columns: list[Any], values: list[Any], item_id: UUID) -> list[ColumnElement[bool]]:
+    """Rows strictly after (values, item_id) in _ordering's order: a row-value bound the index seeks to, then the
+    ties on those columns broken by item_id (which runs the other way, as in the index)."""
+    row = tuple_(*columns)
+    at = tuple_(*[literal(value, column.type) for value, column in zip(values, columns, strict=True)])
+    item = col(FeedbackView.item_id)
+    if order == "desc":
+        return [row <= at, or_(row < at, item > item_id)]
+    return [row >= at, or_(row > at, item < item_id)]
+
+
+def cursor_after(query: FeedbackQuery, row: FeedbackView) -> str:
+    """The cursor of the page after this row: its values of _ordering's columns."""
+    keys: dict[str, float | None] = {
+        "created_at": None,
+        "priority": PRIORITY_RANK.get(row.priority),  # type: ignore[call-overload]
+        "arr": row.customer_arr,
+    }
+    assert row.created_at is not None  # every shown item has one: it comes with the title
+    cursor = domain.FeedbackCursor(
+        sort=query.sort, order=query.order, key=keys[query.sort], created_at=row.created_at, item_id=row.item_id
+    )
+    return domain.encode_cursor(cursor)
 
 
 async def count_feedback(session: AsyncSession, *conditions: ColumnElement[bool]) -> int:
@@ -400,6 +528,25 @@ async def customers_asking(session: AsyncSession) -> tuple[float, int]:
     statement = select(func.coalesce(func.sum(per_customer.c.arr), 0.0), func.count()).select_from(per_customer)
     arr, customers = (await session.exec(statement)).one()
     return float(arr), customers
+
+
+async def count_by_week_and_category(
+    session: AsyncSession, now: datetime, weeks: int
+) -> dict[tuple[int, str | None], int]:
+    """Shown items created in each of the last `weeks` ISO weeks (0: the oldest), by category (None: none yet).
+
+    The database buckets and counts (GROUP BY), against the weeks' UTC Monday midnights.
+    """
+    created = col(FeedbackView.created_at)
+    bounds = domain.week_bounds(now, weeks)
+    week = case(*[(created >= bound, index) for index, bound in reversed(list(enumerate(bounds)))]).label("week")
+    in_window = (created >= bounds[0]) & (created < bounds[-1] + timedelta(weeks=1))
+    statement = (
+        sa_select(week, col(FeedbackView.category), func.count())
+        .where(BASED, in_window)
+        .group_by(week, col(FeedbackView.category))
+    )
+    return {(index, category): count for index, category, count in await _all(session, statement)}
 
 
 # --- duplicates and themes ------------------------------------------------------------------------

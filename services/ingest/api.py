@@ -32,6 +32,12 @@ class ImportRejected(BaseModel):
     rows: list[RowError]
 
 
+class ImportProblem(BaseModel):
+    """A refused import: every bad row named, or why the file could not be read."""
+
+    detail: ImportRejected | str
+
+
 BULK_TYPES = ("application/json", "application/x-ndjson", "application/jsonl", "text/csv")
 
 
@@ -56,7 +62,7 @@ def router(runtime: ServiceRuntime, settings: IngestSettings, wake_relay: asynci
         "/feedback/import",
         status_code=status.HTTP_202_ACCEPTED,
         response_model=ImportAccepted,
-        responses={422: {"model": ImportRejected}, 413: {}, 415: {}},
+        responses={422: {"model": ImportProblem}, 413: {}, 415: {}},
         openapi_extra={"requestBody": {"content": {kind: {} for kind in BULK_TYPES}, "required": True}},
     )
     async def import_feedback(request: Request, _: Editor) -> ImportAccepted:

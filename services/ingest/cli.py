@@ -55,7 +55,8 @@ def sync(
         raise typer.Exit(1) from error
     console.print(
         f"[green]{source}[/] {report.kind}: {report.records} records on {report.pages} pages, "
-        f"{report.new} new items, {report.rejected} rejected; cursor {report.cursor.model_dump_json(exclude_none=True)}"
+        f"{report.new} new items, {report.updated} updated, {report.rejected} rejected; "
+        f"cursor {report.cursor.model_dump_json(exclude_none=True)}"
     )
 
 

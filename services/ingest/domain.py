@@ -11,7 +11,7 @@ from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic_core import ErrorDetails
 
-from libs.schemas.events import FeedbackReceived
+from libs.schemas.events import ContentField, FeedbackReceived, FeedbackUpdate, FeedbackUpdated
 from libs.schemas.feedback import FeedbackInput, FeedbackItem
 
 PRODUCER = "ingest"
@@ -46,6 +46,23 @@ def received_item(submitted: FeedbackInput, now: datetime) -> FeedbackItem:
 
 def received_event(item: FeedbackItem) -> FeedbackReceived:
     return FeedbackReceived(producer=PRODUCER, correlation_id=item.id, payload=item)
+
+
+CONTENT: tuple[ContentField, ...] = ("title", "description", "votes", "tags", "status")
+
+
+def changed_content(announced: FeedbackItem, incoming: FeedbackItem) -> list[ContentField]:
+    """What the source changed since the version last announced; [] for a redelivery of the same."""
+    return [name for name in CONTENT if getattr(announced, name) != getattr(incoming, name)]
+
+
+def updated_event(
+    announced: FeedbackItem, incoming: FeedbackItem, changed: list[ContentField], now: datetime
+) -> FeedbackUpdated:
+    """feedback.updated for an item edited at its source: the new version, with the item's own times."""
+    item = incoming.model_copy(update={"created_at": announced.created_at, "received_at": announced.received_at})
+    update = FeedbackUpdate(item_id=item.id, changed=changed, item=item, updated_at=now)
+    return FeedbackUpdated(producer=PRODUCER, correlation_id=item.id, payload=update)
 
 
 def parse_bulk(body: bytes, content_type: str) -> tuple[list[FeedbackCreate], list[RowError]]:

@@ -10,12 +10,14 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-from sqlalchemy import Column, Text, update
+from sqlalchemy import JSON, Column, Text, update
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from libs.runtime.database import UTCDateTime, upsert_insert
-from libs.schemas.events import FeedbackReceived, utcnow
+from libs.runtime.inbox import OutgoingMessage
+from libs.runtime.telemetry import trace_carrier
+from libs.schemas.events import FeedbackReceived, FeedbackUpdated, utcnow
 from libs.schemas.feedback import FeedbackItem
 
 
@@ -28,6 +30,18 @@ class StoredItem(SQLModel, table=True):
     event: str = Field(sa_column=Column(Text, nullable=False))
     received_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
     published_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), index=True))
+    # The trace the item arrived in (its webhook request): the relay publishes it within that trace.
+    trace_context: dict[str, str] | None = Field(default=None, sa_column=Column(JSON))
+
+    @property
+    def outbox_id(self) -> UUID:
+        return self.id
+
+    @property
+    def outgoing(self) -> OutgoingMessage:
+        return OutgoingMessage(
+            topic=FeedbackReceived.TOPIC, key=str(self.id), body=self.event, trace_context=self.trace_context or {}
+        )
 
 
 class RejectedPayload(SQLModel, table=True):
@@ -56,6 +70,7 @@ async def store_new(session: AsyncSession, events: Sequence[FeedbackReceived]) -
                 source_id=item.source_id,
                 event=event.model_dump_json(),
                 received_at=item.received_at,
+                trace_context=trace_carrier(),
             )
         )
         fresh.append(item.id)
@@ -174,3 +189,76 @@ async def keep_records(
         },
     )
     await session.exec(statement)  # type: ignore[call-overload]
+
+
+# --- edits at the source: feedback.updated, through an outbox of its own ----------------------------
+
+
+class StoredUpdate(SQLModel, table=True):
+    """A change of an item's content at its source, kept as the event to publish (after its item's)."""
+
+    __tablename__ = "feedback_updates"
+
+    event_id: UUID = Field(primary_key=True)
+    item_id: UUID = Field(index=True)
+    event: str = Field(sa_column=Column(Text, nullable=False))
+    updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
+    published_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), index=True))
+    trace_context: dict[str, str] | None = Field(default=None, sa_column=Column(JSON))
+
+    @property
+    def outbox_id(self) -> UUID:
+        return self.event_id
+
+    @property
+    def outgoing(self) -> OutgoingMessage:
+        return OutgoingMessage(
+            topic=FeedbackUpdated.TOPIC, key=str(self.item_id), body=self.event, trace_context=self.trace_context or {}
+        )
+
+
+def add_update(session: AsyncSession, event: FeedbackUpdated) -> None:
+    session.add(
+        StoredUpdate(
+            event_id=event.event_id,
+            item_id=event.payload.item_id,
+            event=event.model_dump_json(),
+            updated_at=event.payload.updated_at,
+            trace_context=trace_carrier(),
+        )
+    )
+
+
+async def announced_content(session: AsyncSession, ids: Sequence[UUID]) -> dict[UUID, FeedbackItem]:
+    """The version last announced of each item held: its newest update, else the item as first received."""
+    if not ids:
+        return {}
+    items = await session.exec(select(StoredItem.id, StoredItem.event).where(col(StoredItem.id).in_(ids)))
+    announced: dict[UUID, FeedbackItem] = {
+        item_id: FeedbackReceived.model_validate_json(event).payload for item_id, event in items.all()
+    }
+    updates = await session.exec(
+        select(StoredUpdate.event).where(col(StoredUpdate.item_id).in_(ids)).order_by(col(StoredUpdate.updated_at))
+    )
+    for event in updates.all():
+        update = FeedbackUpdated.model_validate_json(event).payload
+        announced[update.item_id] = update.item
+    return announced
+
+
+async def unpublished_updates(session: AsyncSession, limit: int) -> list[StoredUpdate]:
+    """Updates to publish, oldest first, once their item itself is published (so consumers know it)."""
+    statement = (
+        select(StoredUpdate)
+        .join(StoredItem, col(StoredItem.id) == col(StoredUpdate.item_id))
+        .where(col(StoredUpdate.published_at).is_(None), col(StoredItem.published_at).is_not(None))
+        .order_by(col(StoredUpdate.updated_at))
+        .limit(limit)
+    )
+    return list((await session.exec(statement)).all())
+
+
+async def mark_updates_published(session: AsyncSession, event_ids: Sequence[UUID]) -> None:
+    await session.exec(  # type: ignore[call-overload]
+        update(StoredUpdate).where(col(StoredUpdate.event_id).in_(event_ids)).values(published_at=utcnow())
+    )

@@ -20,6 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from libs.connectors.cursors import load_cursor, save_cursor
 from libs.connectors.http import VendorApi
+from libs.connectors.lookups import Lookups
 from libs.connectors.paging import Cursor
 from libs.connectors.records import JSON, problem_of
 from libs.schemas.events import utcnow
@@ -49,7 +50,9 @@ class SyncReport:
     pages: int = 0
     records: int = 0
     new: int = 0
+    updated: int = 0
     rejected: int = 0
+    lookups: int = 0
     cursor: Cursor = field(default_factory=Cursor)
 
 
@@ -82,18 +85,21 @@ async def run_sync(
     report = SyncReport(source, kind, cursor=cursor)
     log.info("sync started", source=source, kind=kind, since=cursor.since, resuming=cursor.page is not None)
     async with vendor_api(connector) as api:
+        lookups = Lookups(api)
         pages = connector.fetch_feedback(api, cursor) if backfill else connector.fetch_incremental(api, cursor)
         async for page in pages:
-            feedback, rejected = transformed(connector, page.records)
+            records = await connector.complete(page.records, lookups)
+            feedback, rejected = transformed(connector, records)
             events = intake.received(feedback, utcnow())
             async with sessions() as session, session.begin():
-                fresh, _ = await intake.store_feedback(session, events, origin="sync")
+                outcome = await intake.store_feedback(session, events, origin="sync")
                 for record, reason in rejected:
                     storage.record_rejection(session, source, reason, json.dumps(record, default=str).encode())
                 await save_cursor(session, source, kind, page.cursor)
             report.pages += 1
-            report.records += len(page.records)
-            report.new += len(fresh)
+            report.records += len(records)
+            report.new += len(outcome.fresh)
+            report.updated += len(outcome.updated)
             report.rejected += len(rejected)
             report.cursor = page.cursor
             on_page(report)
@@ -101,5 +107,15 @@ async def run_sync(
         # A finished backfill leaves no position behind: the next one starts from the beginning.
         async with sessions() as session, session.begin():
             await save_cursor(session, source, kind, Cursor())
-    log.info("sync finished", source=source, kind=kind, pages=report.pages, new=report.new, rejected=report.rejected)
+    report.lookups = lookups.requests
+    log.info(
+        "sync finished",
+        source=source,
+        kind=kind,
+        pages=report.pages,
+        new=report.new,
+        updated=report.updated,
+        rejected=report.rejected,
+        lookups=report.lookups,
+    )
     return report

@@ -26,6 +26,8 @@ class WebhookAnswer(BaseModel):
     event: str
     duplicate: bool = False
     ids: list[UUID] = []
+    updated: list[UUID] = []
+    """Items already held whose content this delivery changed (announced as feedback.updated)."""
 
 
 def router(
@@ -37,7 +39,13 @@ def router(
         "/{source}",
         response_model=WebhookAnswer,
         status_code=status.HTTP_202_ACCEPTED,
-        responses={200: {"description": "a replay, or an event that carries no feedback"}, 401: {}, 404: {}, 422: {}},
+        responses={
+            200: {"description": "a replay, or an event that carries no feedback"},
+            401: {},
+            404: {},
+            413: {},
+            422: {},
+        },
     )
     async def receive(source: str, request: Request, response: Response) -> WebhookAnswer:
         """Verify a vendor's delivery over its raw bytes, then store its feedback before answering."""
@@ -67,18 +75,19 @@ def router(
             async with runtime.sessions() as session, session.begin():
                 storage.record_rejection(session, source, reason, body)
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, reason) from error
-        events = intake.received(event.feedback, now)
+        events, edits = intake.received(event.feedback, now), intake.received(event.edits, now)
         item_ids = [received.payload.id for _, received in events]
         async with runtime.sessions() as session, session.begin():
             if not await storage.record_delivery(session, source, event.delivery_id, event.name, item_ids, body):
                 response.status_code = status.HTTP_200_OK
                 return WebhookAnswer(delivery_id=event.delivery_id, event=event.name, duplicate=True)
-            await intake.store_feedback(session, events, origin="webhook")
-        if item_ids:
+            stored = await intake.store_feedback(session, events, origin="webhook")
+            updated = [*stored.updated, *await intake.store_edits(session, edits, origin="webhook")]
+        if item_ids or updated:
             wake_relay.set()
         else:
             response.status_code = status.HTTP_200_OK
         log.info("webhook stored", source=source, webhook_event=event.name, items=len(item_ids))
-        return WebhookAnswer(delivery_id=event.delivery_id, event=event.name, ids=item_ids)
+        return WebhookAnswer(delivery_id=event.delivery_id, event=event.name, ids=item_ids, updated=updated)
 
     return hooks

@@ -23,6 +23,11 @@ class DeliveryFailed(Exception):
         self.reason = reason
         self.retry = retry
 
+    @property
+    def kind(self) -> str:
+        """The reason in one word, for metrics: the channel was away (past the retries), or it refused."""
+        return "unavailable" if self.retry else "refused"
+
 
 class Notifier(Protocol):
     channel: Channel

@@ -20,8 +20,9 @@ def create_app(settings: NotifySettings | None = None) -> FastAPI:
     client = httpx.AsyncClient(timeout=settings.delivery_timeout_seconds)
     notifiers = adapters.notifiers(settings, client)
     handlers.register(runtime, settings, list(notifiers))
+    metrics = delivery.NotifyMetrics(runtime.registry, notifiers)
 
     async def deliver() -> None:
-        await delivery.delivery_loop(runtime, notifiers, settings)
+        await delivery.delivery_loop(runtime, notifiers, settings, metrics)
 
     return service_app(runtime, title="ProdOps notify", background=[deliver], on_stop=[client.aclose])

@@ -11,12 +11,13 @@ out and the message is sent once more (email keeps its Message-ID, so mail softw
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import timedelta
 from uuid import NAMESPACE_URL, uuid5
 
 import stamina
 import structlog
+from prometheus_client import CollectorRegistry, Counter
 
 from libs.runtime.service import ServiceRuntime
 from libs.schemas.commands import Channel
@@ -31,8 +32,33 @@ log = structlog.get_logger()
 BATCH = 50
 
 
-async def send_with_retries(notifier: Notifier, planned: Planned, settings: NotifySettings) -> tuple[str | None, int]:
-    """Send one message, retrying what may pass next time; the reason it failed (None: sent) and the attempts."""
+class NotifyMetrics:
+    """Messages sent and failed per channel; failures by reason (unavailable, refused, not_configured)."""
+
+    def __init__(self, registry: CollectorRegistry, channels: Iterable[Channel]) -> None:
+        self.sent = Counter(
+            "prodops_notifications_sent_total", "Notifications sent, by channel.", ["channel"], registry=registry
+        )
+        self.failed = Counter(
+            "prodops_notifications_failed_total",
+            "Notifications that failed for good, by channel and reason.",
+            ["channel", "reason"],
+            registry=registry,
+        )
+        for channel in channels:  # a configured channel's series exist from the start, at zero
+            self.sent.labels(channel)
+
+    def count(self, channel: Channel, failure: DeliveryFailed | None) -> None:
+        if failure is None:
+            self.sent.labels(channel).inc()
+        else:
+            self.failed.labels(channel, failure.kind).inc()
+
+
+async def send_with_retries(
+    notifier: Notifier, planned: Planned, settings: NotifySettings
+) -> tuple[DeliveryFailed | None, int]:
+    """Send one message, retrying what may pass next time; why it failed (None: sent) and the attempts."""
     attempts = 0
     retrying = stamina.retry_context(
         on=lambda error: isinstance(error, DeliveryFailed) and error.retry,
@@ -47,29 +73,38 @@ async def send_with_retries(notifier: Notifier, planned: Planned, settings: Noti
                 attempts += 1
                 await notifier.send(planned)
     except DeliveryFailed as error:
-        return error.reason, attempts
+        return error, attempts
     return None, attempts
 
 
 async def deliver_pending(
-    runtime: ServiceRuntime, notifiers: Mapping[Channel, Notifier], settings: NotifySettings
+    runtime: ServiceRuntime, notifiers: Mapping[Channel, Notifier], settings: NotifySettings, metrics: NotifyMetrics
 ) -> int:
     """Send what is claimable and announce every outcome not yet announced; how many messages moved."""
     async with runtime.sessions() as session, session.begin():
         claimed = await storage.claim(session, utcnow(), timedelta(seconds=settings.delivery_lease_seconds), BATCH)
     for row in claimed:
         planned = row.as_planned()
-        notifier = notifiers.get(planned.notification.channel)
-        reason: str | None
+        channel = planned.notification.channel
+        notifier = notifiers.get(channel)
+        failure: DeliveryFailed | None
         if notifier is None:
-            reason, attempts = f"the {planned.notification.channel} channel is not configured", 0
+            failure, attempts = NotConfigured(f"the {channel} channel is not configured", retry=False), 0
         else:
-            reason, attempts = await send_with_retries(notifier, planned, settings)
-        if reason:
-            log.warning("notification failed", channel=planned.notification.channel, reason=reason)
+            failure, attempts = await send_with_retries(notifier, planned, settings)
+        if failure:
+            log.warning("notification failed", channel=channel, reason=failure.reason)
+        reason = failure.reason if failure else None
         async with runtime.sessions() as session, session.begin():
-            await storage.finish(session, row.id, "failed" if reason else "sent", reason, max(attempts, 1), utcnow())
+            await storage.finish(session, row.id, "failed" if failure else "sent", reason, max(attempts, 1), utcnow())
+        metrics.count(channel, failure)  # once recorded: a crash before it sends again, and counts then
     return len(claimed) + await announce(runtime)
+
+
+class NotConfigured(DeliveryFailed):
+    @property
+    def kind(self) -> str:
+        return "not_configured"
 
 
 async def announce(runtime: ServiceRuntime) -> int:
@@ -91,12 +126,12 @@ async def announce(runtime: ServiceRuntime) -> int:
 
 
 async def delivery_loop(
-    runtime: ServiceRuntime, notifiers: Mapping[Channel, Notifier], settings: NotifySettings
+    runtime: ServiceRuntime, notifiers: Mapping[Channel, Notifier], settings: NotifySettings, metrics: NotifyMetrics
 ) -> None:
     """Deliver until stopped: at once while there is work, else every poll interval."""
     while True:
         try:
-            if await deliver_pending(runtime, notifiers, settings):
+            if await deliver_pending(runtime, notifiers, settings, metrics):
                 continue
         except Exception as error:  # the database or the broker is down: nothing is lost, try again
             log.warning("delivery paused", error=f"{type(error).__name__}: {error}")

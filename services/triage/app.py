@@ -7,11 +7,12 @@ from pathlib import Path
 
 import structlog
 from fastapi import FastAPI
+from prometheus_client import Gauge
 
 from libs.ml.embeddings import MiniLMEmbedder
 from libs.runtime.service import ServiceRuntime, service_app
 from libs.schemas.events import RetriageFeedback, RetriageRequest
-from services.triage import handlers, training
+from services.triage import handlers, storage, training
 from services.triage.engines import FallbackEngine, LocalEngine, MistralEngine, MistralMetrics, TriageEngine
 from services.triage.settings import TriageSettings
 
@@ -51,4 +52,29 @@ def create_app(settings: TriageSettings | None = None) -> FastAPI:
             request = RetriageRequest(everything=True, requested_by="triage", reason=f"model {fresh.version}")
             await runtime.publish(RetriageFeedback(producer=NAME, payload=request))
 
-    return service_app(runtime, title="ProdOps triage", on_start=[load_engine], background=[watch_models])
+    waiting = Gauge(
+        "prodops_triage_degraded_items",
+        "Items whose verdict is the local fallback's, waiting to be triaged again by Mistral.",
+        registry=runtime.registry,
+    )
+
+    async def retriage_degraded() -> None:
+        """While degraded verdicts wait, ask (through the re-triage command) for Mistral to read them again."""
+        while True:
+            await asyncio.sleep(settings.retriage_degraded_seconds)
+            try:
+                async with runtime.sessions() as session:
+                    count = await storage.degraded_count(session)
+                waiting.set(count)
+                if count and engine.primary is not None:
+                    request = RetriageRequest(degraded=True, requested_by=NAME, reason=f"{count} degraded verdicts")
+                    await runtime.publish(RetriageFeedback(producer=NAME, payload=request))
+            except Exception as error:  # the database or the broker away: the next run tries again
+                log.warning("could not offer degraded verdicts again", error=f"{type(error).__name__}: {error}")
+
+    return service_app(
+        runtime,
+        title="ProdOps triage",
+        on_start=[load_engine],
+        background=[watch_models, retriage_degraded],
+    )

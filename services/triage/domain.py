@@ -195,9 +195,15 @@ def read_tags(text: str, submitted: list[str], area: str | None) -> list[str]:
 
 
 def triage(
-    item: FeedbackItem, reading: Reading, severity: int, bands: PriorityBands, model_version: str, now: datetime
+    item: FeedbackItem,
+    reading: Reading,
+    severity: int,
+    bands: PriorityBands,
+    model_version: str,
+    now: datetime,
+    degraded_reason: str | None = None,
 ) -> AITriage:
-    """The whole ai_triage block for one enriched item."""
+    """The whole ai_triage block for one enriched item; degraded when the fallback engine read it."""
     text = item.text
     reading = apply_rules(text, reading)
     score = sentiment_score(reading)
@@ -219,6 +225,8 @@ def triage(
         ),
         model_version=model_version,
         processed_at=now,
+        degraded=degraded_reason is not None,
+        degraded_reason=degraded_reason,
     )
 
 

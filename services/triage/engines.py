@@ -18,7 +18,7 @@ import structlog
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from pydantic import BaseModel, Field, ValidationError
 
-from libs.ml.embeddings import Embedder
+from libs.ml.embeddings import Embedder, MiniLMEmbedder
 from libs.ml.mistral import mistral_client
 from libs.schemas.events import VoicedRequest
 from libs.schemas.feedback import Category, Priority, SentimentLabel, sentiment_label
@@ -76,14 +76,16 @@ class LocalEngine:
 
     @classmethod
     def load(cls, embedder: Embedder, models: Path) -> LocalEngine:
-        """The newest trained version, else heads fitted on the project's own seed examples."""
+        """The newest trained version (embedding with its fine-tuned encoder, if it has one, in
+        place of `embedder`), else heads fitted on the project's own seed examples."""
         current = training.load_current(models)
         if current is None:
             rows = evaluation.read_rows([SEED_EXAMPLES])
             heads = training.fit_heads(rows, np.asarray(embedder.embed([row.text for row in rows])))
             return cls(embedder, heads, "local-seed-1")
-        heads, info = current
-        return cls(embedder, heads, info.version)
+        if current.encoder is not None:
+            embedder = MiniLMEmbedder.load_from(current.encoder)
+        return cls(embedder, current.heads, current.info.version)
 
     def assess_now(self, texts: Sequence[str]) -> list[Assessment]:
         """Blocking: embed and read every text."""

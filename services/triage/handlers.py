@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from uuid import NAMESPACE_URL, uuid5
 
+import structlog
 from prometheus_client import Counter
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -18,17 +19,21 @@ from libs.schemas.events import (
     FeedbackOverridden,
     FeedbackSplit,
     FeedbackTriaged,
+    FeedbackUpdated,
     OverrideTriage,
     RetriageFeedback,
     TranscriptSplit,
     TriageResult,
     utcnow,
 )
+from libs.schemas.feedback import FeedbackItem
 from libs.schemas.transcripts import is_transcript
 from services.triage import domain, storage
-from services.triage.engines import LocalEngine, TriageEngine
+from services.triage.engines import Assessment, EngineFailure, FallbackEngine, LocalEngine, TriageEngine
 from services.triage.settings import TriageSettings
 from services.triage.splitting import SplitPolicy
+
+log = structlog.get_logger()
 
 
 @dataclass
@@ -38,6 +43,11 @@ class Engine:
     current: TriageEngine | None = None
     local: LocalEngine | None = None
     embedder: Embedder | None = None
+
+    @property
+    def primary(self) -> TriageEngine | None:
+        """The engine whose verdicts are not degraded (Mistral), when there is one besides the local."""
+        return self.current.primary if isinstance(self.current, FallbackEngine) else None
 
 
 def register(runtime: ServiceRuntime, settings: TriageSettings, engine: Engine) -> None:
@@ -52,25 +62,51 @@ def register(runtime: ServiceRuntime, settings: TriageSettings, engine: Engine) 
         "prodops_triage_overrides_total", "Human corrections of the AI, by field.", ["field"], registry=runtime.registry
     )
 
-    async def triaged(cause: Envelope, enriched: EnrichedFeedback, session: AsyncSession) -> FeedbackTriaged:
-        assert engine.current is not None, "the engine is loaded before the broker starts"
-        [assessment] = await engine.current.assess([enriched.item.text])
+    async def stored(
+        cause: Envelope, enriched: EnrichedFeedback, assessment: Assessment, session: AsyncSession
+    ) -> FeedbackTriaged:
         verdict = domain.triage(
-            enriched.item, assessment.reading, assessment.severity, bands, assessment.model_version, utcnow()
+            enriched.item,
+            assessment.reading,
+            assessment.severity,
+            bands,
+            assessment.model_version,
+            utcnow(),
+            assessment.degraded_reason,
         )
         await storage.save_verdict(session, enriched.item.id, verdict)
         result = TriageResult(
             item_id=enriched.item.id,
             ai_triage=verdict,
-            degraded=assessment.degraded_reason is not None,
-            degraded_reason=assessment.degraded_reason,
+            degraded=verdict.degraded,
+            degraded_reason=verdict.degraded_reason,
             shadow=settings.shadow_mode,
         )
         return FeedbackTriaged.caused_by(cause, producer=runtime.name, payload=result)
 
-    async def split(cause: FeedbackEnriched) -> list[FeedbackSplit]:
+    async def triaged(cause: Envelope, enriched: EnrichedFeedback, session: AsyncSession) -> FeedbackTriaged:
+        assert engine.current is not None, "the engine is loaded before the broker starts"
+        [assessment] = await engine.current.assess([enriched.item.text])
+        return await stored(cause, enriched, assessment, session)
+
+    async def retriaged_degraded(command: RetriageFeedback, session: AsyncSession) -> list[FeedbackTriaged]:
+        """The fallback's verdicts again, by the primary engine; the first item it still cannot answer
+        ends the run (it and the rest stay degraded), so an outage costs one failed call a run."""
+        primary = engine.primary
+        if primary is None:
+            return []  # no primary engine: the local verdicts are the best there is
+        replies = []
+        for enriched in await storage.degraded_items(session, settings.retriage_degraded_batch):
+            try:
+                [assessment] = await primary.assess([enriched.item.text])
+            except EngineFailure as error:
+                log.info("the primary engine still fails; degraded items wait", reason=str(error)[:200])
+                break
+            replies.append(await stored(command, enriched, assessment, session))
+        return replies
+
+    async def split(cause: Envelope, item: FeedbackItem) -> list[FeedbackSplit]:
         """A call transcript's requests, each to become an item of its own (ingest makes them)."""
-        item = cause.payload.item
         # Items made from a split are never split again; re-triage does not split either (ingest
         # keeps the first split of a transcript), so only a transcript's first arrival is read.
         if item.parent_id is not None or not is_transcript(item.description, settings.split_min_chars):
@@ -89,7 +125,24 @@ def register(runtime: ServiceRuntime, settings: TriageSettings, engine: Engine) 
     async def on_enriched(event: FeedbackEnriched, session: AsyncSession) -> list[FeedbackTriaged | FeedbackSplit]:
         """Classify an enriched item and weigh its priority; split a call transcript into its requests."""
         await storage.remember_item(session, event.payload)
-        return [await triaged(event, event.payload, session), *await split(event)]
+        return [await triaged(event, event.payload, session), *await split(event, event.payload.item)]
+
+    async def on_updated(event: FeedbackUpdated, session: AsyncSession) -> list[FeedbackTriaged | FeedbackSplit]:
+        """An item edited at its source: keep its new version; triage it again when its text changed,
+        and split a call whose transcript arrived only now (a Gong webhook's call, then the sync's)."""
+        update = event.payload
+        known = await storage.items(session, [update.item_id])
+        if not known:
+            return []  # not enriched yet: nothing triaged to redo
+        before = known[0]
+        # Enrich's customer (tier, ARR, health) stays: the edit is to the content.
+        enriched = before.model_copy(update={"item": update.item.model_copy(update={"customer": before.item.customer})})
+        await storage.remember_item(session, enriched)
+        if not update.text_changed:
+            return []
+        first_transcript = not is_transcript(before.item.description, settings.split_min_chars)
+        splits = await split(event, enriched.item) if first_transcript else []
+        return [await triaged(event, enriched, session), *splits]
 
     async def on_override(command: OverrideTriage, session: AsyncSession) -> list[FeedbackOverridden]:
         """Keep a person's correction (who, when, what the AI had said) and announce it."""
@@ -102,11 +155,14 @@ def register(runtime: ServiceRuntime, settings: TriageSettings, engine: Engine) 
         return [FeedbackOverridden.caused_by(command, producer=runtime.name, payload=correction)]
 
     async def on_retriage(command: RetriageFeedback, session: AsyncSession) -> list[FeedbackTriaged]:
-        """Triage stored items again with the current engine: one, a list, or all."""
+        """Triage stored items again with the current engine: one, a list, all, or the degraded ones."""
         request = command.payload
+        if request.degraded and not request.everything:
+            return await retriaged_degraded(command, session)
         chosen = await storage.items(session, None if request.everything else request.item_ids)
         return [await triaged(command, enriched, session) for enriched in chosen]
 
     consume(runtime, FeedbackEnriched, on_enriched)
+    consume(runtime, FeedbackUpdated, on_updated)
     consume(runtime, OverrideTriage, on_override)
     consume(runtime, RetriageFeedback, on_retriage)

@@ -31,6 +31,10 @@ class TriageSettings(ServiceSettings, MistralSettings):
     # How much of a transcript the large model reads when splitting it (about 4 characters a token).
     mistral_split_max_chars: int = Field(default=200_000, ge=1000)
     mistral_max_concurrency: int = Field(default=4, ge=1)
+    # How often degraded verdicts (the local fallback's, while Mistral failed) are offered to Mistral
+    # again, and how many at most a run; a run stops at the first item Mistral still cannot answer.
+    retriage_degraded_seconds: float = Field(default=60.0, gt=0)
+    retriage_degraded_batch: int = Field(default=100, ge=1)
     # Dollars per million tokens (input, output), for the cost counter.
     mistral_price_per_million: dict[str, tuple[float, float]] = {
         "mistral-small-latest": (0.1, 0.3),

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import Column, Text
+from sqlalchemy import Column, Text, func
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -37,6 +37,8 @@ class TriageVerdict(SQLModel, table=True):
     model_version: str = Field(max_length=100)
     triage: str = Field(sa_column=Column(Text, nullable=False))
     processed_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    # The fallback's verdict: triaged again by the primary engine once it answers.
+    degraded: bool = Field(default=False, index=True)
 
     def as_triage(self) -> AITriage:
         return AITriage.model_validate_json(self.triage)
@@ -81,8 +83,27 @@ async def save_verdict(session: AsyncSession, item_id: UUID, verdict: AITriage) 
             model_version=verdict.model_version,
             triage=verdict.model_dump_json(),
             processed_at=verdict.processed_at,
+            degraded=verdict.degraded,
         )
     )
+
+
+async def degraded_count(session: AsyncSession) -> int:
+    """How many items hold a verdict of the fallback engine."""
+    statement = select(func.count()).select_from(TriageVerdict).where(col(TriageVerdict.degraded))
+    return (await session.exec(statement)).one()
+
+
+async def degraded_items(session: AsyncSession, limit: int | None = None) -> list[EnrichedFeedback]:
+    """The items whose verdict is the fallback's, oldest verdict first."""
+    statement = (
+        select(TriagedItem)
+        .join(TriageVerdict, col(TriageVerdict.item_id) == col(TriagedItem.item_id))
+        .where(col(TriageVerdict.degraded))
+        .order_by(col(TriageVerdict.processed_at))
+        .limit(limit)
+    )
+    return [row.as_enriched() for row in (await session.exec(statement)).all()]
 
 
 async def verdict_of(session: AsyncSession, item_id: UUID) -> TriageVerdict | None:

@@ -3,13 +3,20 @@
 Features are TF-IDF word and character n-grams beside the sentence embedding of the text; each
 head (category, sentiment, priority) is a class-balanced logistic regression over them, fitted
 only when the rows carry that label.
+
+With fine-tuning (`fit_fine_tuned`), the encoder itself is trained with a linear head per task
+(services/triage/finetune.py) and saved in the version's folder; the engine then embeds with it,
+and each head's answer is the average of the tuned head's probabilities and the n-gram head's,
+weighted as a held-out part of the rows said was best.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import joblib
 import numpy as np
@@ -17,8 +24,13 @@ from pydantic import BaseModel
 from scipy.sparse import csr_matrix, hstack, spmatrix
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import train_test_split
 
 from services.triage.evaluation import LabelledRow
+from services.triage.finetune import FineTuneOptions, FineTuneReport, LinearHead, fine_tune
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
 
 HEADS = ("category", "sentiment_label", "priority")
 # How much the sentence embedding counts beside the n-grams. Chosen by 5-fold cross-validation on
@@ -28,9 +40,14 @@ EMBEDDING_WEIGHT = 0.5
 
 
 class Featurizer:
-    """Texts to one sparse matrix: word n-grams, character n-grams, and the sentence embedding."""
+    """Texts to one sparse matrix: word n-grams, character n-grams, and the sentence embedding
+    (unless its weight is 0: the n-grams alone, beside a fine-tuned encoder's own heads)."""
 
-    def __init__(self) -> None:
+    # A class attribute as well, so that versions pickled before it existed still load.
+    embedding_weight: float = EMBEDDING_WEIGHT
+
+    def __init__(self, embedding_weight: float = EMBEDDING_WEIGHT) -> None:
+        self.embedding_weight = embedding_weight
         self.words = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True, max_features=50_000)
         self.chars = TfidfVectorizer(
             analyzer="char_wb", ngram_range=(2, 5), min_df=2, sublinear_tf=True, max_features=80_000
@@ -42,34 +59,79 @@ class Featurizer:
         return self
 
     def transform(self, texts: list[str], embeddings: np.ndarray) -> spmatrix:
-        return hstack(
-            [self.words.transform(texts), self.chars.transform(texts), csr_matrix(embeddings * EMBEDDING_WEIGHT)]
-        ).tocsr()
+        parts = [self.words.transform(texts), self.chars.transform(texts)]
+        if self.embedding_weight:
+            parts.append(csr_matrix(embeddings * self.embedding_weight))
+        return hstack(parts).tocsr()
+
+
+@dataclass
+class TunedHeads:
+    """The fine-tuned encoder's heads, and how much each counts beside the n-gram head of its task."""
+
+    heads: dict[str, LinearHead]
+    weights: dict[str, float]
+
+
+Probabilities = dict[str, list[dict[str, float]]]
 
 
 class Heads:
-    """The fitted heads, with the featurizer they share."""
+    """The fitted heads, with the featurizer they share, and the fine-tuned encoder's heads if any."""
 
-    def __init__(self, featurizer: Featurizer, classifiers: dict[str, LogisticRegression]) -> None:
+    # A class attribute as well, so that versions pickled before it existed still load.
+    tuned: TunedHeads | None = None
+
+    def __init__(
+        self, featurizer: Featurizer, classifiers: dict[str, LogisticRegression], tuned: TunedHeads | None = None
+    ) -> None:
         self.featurizer = featurizer
         self.classifiers = classifiers
+        self.tuned = tuned
 
-    def predict(self, texts: list[str], embeddings: np.ndarray) -> dict[str, list[dict[str, float]]]:
-        """Per head, one probability per class for every text."""
+    def predict(self, texts: list[str], embeddings: np.ndarray) -> Probabilities:
+        """Per head, one probability per class for every text (`embeddings` from the fine-tuned
+        encoder when there is one)."""
         features = self.featurizer.transform(texts, embeddings)
-        return {
+        ngrams = {
             head: [
                 dict(zip(classifier.classes_, map(float, row), strict=True))
                 for row in classifier.predict_proba(features)
             ]
             for head, classifier in self.classifiers.items()
         }
+        if self.tuned is None:
+            return ngrams
+        return blend(ngrams, tuned_probabilities(self.tuned.heads, embeddings), self.tuned.weights)
 
 
-def fit_heads(rows: Sequence[LabelledRow], embeddings: np.ndarray) -> Heads:
+def tuned_probabilities(heads: dict[str, LinearHead], embeddings: np.ndarray) -> Probabilities:
+    return {
+        head: [dict(zip(linear.classes, map(float, row), strict=True)) for row in linear.predict_proba(embeddings)]
+        for head, linear in heads.items()
+    }
+
+
+def blend(ngrams: Probabilities, tuned: Probabilities, weights: dict[str, float]) -> Probabilities:
+    """Per head, weight x tuned + (1 - weight) x n-grams (a class one side lacks counts 0 there)."""
+    blended = dict(ngrams)
+    for head, rows in tuned.items():
+        weight = weights.get(head, 1.0) if head in ngrams else 1.0
+        others = ngrams.get(head, [{}] * len(rows))
+        blended[head] = [
+            {
+                label: weight * mine.get(label, 0.0) + (1 - weight) * other.get(label, 0.0)
+                for label in sorted(mine.keys() | other.keys())
+            }
+            for mine, other in zip(rows, others, strict=True)
+        ]
+    return blended
+
+
+def fit_heads(rows: Sequence[LabelledRow], embeddings: np.ndarray, embedding_weight: float = EMBEDDING_WEIGHT) -> Heads:
     """Fit every head that the rows have labels for (at least two classes each)."""
     texts = [row.text for row in rows]
-    featurizer = Featurizer().fit(texts)
+    featurizer = Featurizer(embedding_weight).fit(texts)
     features = featurizer.transform(texts, embeddings)
     classifiers = {}
     for head in HEADS:
@@ -82,19 +144,89 @@ def fit_heads(rows: Sequence[LabelledRow], embeddings: np.ndarray) -> Heads:
     return Heads(featurizer, classifiers)
 
 
+# Below this many rows nothing is held out to weigh the two kinds of head: they count half each.
+MIN_ROWS_TO_WEIGH = 200
+HELD_OUT_SHARE = 0.1
+WEIGHT_GRID = [step / 10 for step in range(11)]
+
+
+class FineTuneSummary(BaseModel):
+    report: FineTuneReport
+    weights: dict[str, float]
+    held_out_rows: int
+
+
+def fit_fine_tuned(
+    rows: Sequence[LabelledRow], options: FineTuneOptions
+) -> tuple[Heads, SentenceTransformer, FineTuneSummary]:
+    """Fine-tune the encoder with its task heads, and fit the n-gram heads beside them.
+
+    A tenth of the rows (stratified, fixed seed) is held out of fine-tuning to choose, per task,
+    the weight of the tuned head against the n-gram head; the n-gram heads are then refitted on
+    every row.
+    """
+    rows = list(rows)
+    held_out: list[LabelledRow] = []
+    tuning = rows
+    if len(rows) >= MIN_ROWS_TO_WEIGH:
+        strata = [_stratum(row) for row in rows]
+        tuning, held_out = train_test_split(rows, test_size=HELD_OUT_SHARE, random_state=0, stratify=strata)
+    encoder, linear, report = fine_tune(tuning, HEADS, options)
+    weights = {head: 0.5 for head in linear}
+    if held_out:
+        texts = [row.text for row in held_out]
+        embeddings = encoder.encode(texts, batch_size=64, normalize_embeddings=True, convert_to_numpy=True)
+        ngrams = _ngram_heads(tuning).predict(texts, embeddings)
+        tuned = tuned_probabilities(linear, embeddings)
+        weights = {head: best_weight(held_out, head, ngrams, tuned) for head in linear if head in ngrams}
+    heads = _ngram_heads(rows)
+    heads.tuned = TunedHeads(linear, weights)
+    return heads, encoder, FineTuneSummary(report=report, weights=weights, held_out_rows=len(held_out))
+
+
+def best_weight(rows: Sequence[LabelledRow], head: str, ngrams: Probabilities, tuned: Probabilities) -> float:
+    """The tuned head's weight (0 to 1, by tenths) that reads the most held-out labels right; ties: nearest 0.5."""
+    labelled = [(index, getattr(row, head).value) for index, row in enumerate(rows) if getattr(row, head) is not None]
+    if not labelled:
+        return 0.5
+
+    def accuracy(weight: float) -> float:
+        mixed = blend({head: ngrams[head]}, {head: tuned[head]}, {head: weight})[head]
+        return sum(max(mixed[index], key=mixed[index].__getitem__) == label for index, label in labelled)
+
+    return max(WEIGHT_GRID, key=lambda weight: (accuracy(weight), -abs(weight - 0.5)))
+
+
+def _ngram_heads(rows: Sequence[LabelledRow]) -> Heads:
+    """The n-gram heads alone: beside a fine-tuned encoder, its own heads read the embedding."""
+    return fit_heads(rows, np.zeros((len(rows), 0)), embedding_weight=0)
+
+
+def _stratum(row: LabelledRow) -> str:
+    label = row.category or row.sentiment_label or row.priority
+    return label.value if label is not None else ""
+
+
 class ModelInfo(BaseModel):
     version: str
     trained_at: datetime
     rows: int
     heads: list[str]
     sources: list[str]
+    fine_tuned: FineTuneSummary | None = None
 
 
-def save(heads: Heads, directory: Path, info: ModelInfo) -> Path:
-    """Write a new model version and point `current` at it; the service picks it up."""
+ENCODER = "encoder"
+
+
+def save(heads: Heads, directory: Path, info: ModelInfo, encoder: SentenceTransformer | None = None) -> Path:
+    """Write a new model version (with the fine-tuned encoder, if any) and point `current` at it;
+    the service picks it up."""
     target = directory / info.version
     target.mkdir(parents=True, exist_ok=False)
     joblib.dump(heads, target / "heads.joblib")
+    if encoder is not None:
+        encoder.save(str(target / ENCODER))
     (target / "info.json").write_text(info.model_dump_json(indent=2))
     pointer = directory / "current"
     temporary = directory / "current.tmp"
@@ -108,13 +240,22 @@ def current_version(directory: Path) -> str | None:
     return pointer.read_text().strip() if pointer.exists() else None
 
 
-def load_current(directory: Path) -> tuple[Heads, ModelInfo] | None:
+@dataclass
+class SavedModel:
+    heads: Heads
+    info: ModelInfo
+    # The fine-tuned encoder's folder, or None: the bundled MiniLM embeds for these heads.
+    encoder: Path | None
+
+
+def load_current(directory: Path) -> SavedModel | None:
     version = current_version(directory)
     if version is None:
         return None
     target = directory / version
     info = ModelInfo.model_validate_json((target / "info.json").read_text())
-    return joblib.load(target / "heads.joblib"), info
+    encoder = target / ENCODER
+    return SavedModel(joblib.load(target / "heads.joblib"), info, encoder if encoder.is_dir() else None)
 
 
 def new_version(prefix: str, now: datetime | None = None) -> str:

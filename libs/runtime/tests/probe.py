@@ -8,11 +8,27 @@ from uuid import uuid4
 
 from libs.runtime import inbox
 from libs.runtime.service import ServiceRuntime
-from libs.schemas.events import FeedbackOverridden, TriageOverride
+from libs.schemas.events import (
+    CustomerMatch,
+    EnrichedFeedback,
+    FeedbackEnriched,
+    FeedbackOverridden,
+    TriageOverride,
+    utcnow,
+)
+from libs.schemas.feedback import FeedbackItem
 
 
 def overridden(reason: str) -> FeedbackOverridden:
     return FeedbackOverridden(producer="test", payload=TriageOverride(item_id=uuid4(), actor="pm", reason=reason))
+
+
+def reply_to(event: FeedbackOverridden, producer: str) -> FeedbackEnriched:
+    """A reply with an event id of its own: a second handling would publish a different one."""
+    now = utcnow()
+    item = FeedbackItem(id=event.payload.item_id, title="reply", created_at=now, received_at=now)
+    payload = EnrichedFeedback(item=item, match=CustomerMatch(matched_by="none", known=False))
+    return FeedbackEnriched.caused_by(event, producer=producer, payload=payload)
 
 
 async def handled(runtime: ServiceRuntime, event: FeedbackOverridden, timeout: float = 20.0) -> None:

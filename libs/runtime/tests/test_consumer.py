@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from uuid import uuid4
-
 import pytest
-from aiokafka import AIOKafkaConsumer
 from sqlalchemy.exc import OperationalError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -14,14 +11,10 @@ from libs.runtime.service import ServiceRuntime, service_app
 from libs.runtime.testing import collect, publish, running
 from libs.runtime.tests.probe import handled, overridden
 from libs.schemas.events import (
-    CustomerMatch,
     DeadLettered,
-    EnrichedFeedback,
     FeedbackEnriched,
     FeedbackOverridden,
-    utcnow,
 )
-from libs.schemas.feedback import FeedbackItem
 
 pytestmark = pytest.mark.kafka
 
@@ -74,32 +67,3 @@ async def test_a_dependency_that_is_down_for_a_while_is_waited_for_not_dead_lett
         {"consumer": f"{runtime.name}.{event.TOPIC}", "topic": event.TOPIC, "outcome": "retried"},
     )
     assert retried is not None and retried >= 1
-
-
-async def test_replies_carry_the_trace_context_in_their_headers(runtime: ServiceRuntime, kafka_bootstrap: str) -> None:
-    cause = overridden("traced")
-
-    async def handler(event: FeedbackOverridden, session: AsyncSession) -> list[FeedbackEnriched]:
-        now = utcnow()
-        item = FeedbackItem(id=event.payload.item_id, title="traced", created_at=now, received_at=now)
-        payload = EnrichedFeedback(item=item, match=CustomerMatch(matched_by="none", known=False))
-        return [FeedbackEnriched.caused_by(event, producer=runtime.name, payload=payload)]
-
-    consume(runtime, FeedbackOverridden, handler)
-    async with running(service_app(runtime, title="probe")):
-        await publish(kafka_bootstrap, cause)
-        reader = AIOKafkaConsumer(
-            FeedbackEnriched.TOPIC,
-            bootstrap_servers=kafka_bootstrap,
-            group_id=f"trace-{uuid4().hex[:6]}",
-            auto_offset_reset="earliest",
-        )
-        await reader.start()
-        try:
-            async for record in reader:
-                if f'"causation_id":"{cause.event_id}"' in record.value.decode():
-                    headers = dict(record.headers)
-                    break
-        finally:
-            await reader.stop()
-    assert b"00-" in headers["traceparent"], "W3C trace context travels with the reply"

@@ -43,7 +43,8 @@ async def test_with_the_api_down_an_item_waits_then_is_embedded_by_mistral_and_i
             results |= await deduped(kafka_bootstrap, twin, other)
         embeddings = [request for request in server.requests if request["path"] == "embeddings"]
 
-    assert len(embeddings) == attempts + 2 + 3  # the failures, then one request per item
+    # The failures, then at most one request per item (the items of a batch share one).
+    assert attempts + 2 < len(embeddings) <= attempts + 2 + 3
     original, duplicate, unrelated = results[first.event_id], results[twin.event_id], results[other.event_id]
     assert {result.embedding_model for result in results.values()} == {MISTRAL_EMBED}
     assert original.duplicate_of is None and unrelated.duplicate_of is None

@@ -73,9 +73,12 @@ async def test_a_paraphrase_is_flagged_as_a_duplicate_of_the_first_and_a_replay_
         # The topic has three partitions: wait for the first item before sending the rest, to know the order.
         results = await deduped(kafka_bootstrap, first)
         results |= await deduped(kafka_bootstrap, paraphrase, unrelated)
+        counted = decisions_counted(app)
         # A replay (a new event for an item already decided) keeps the decision though its twin is indexed now.
         replay = FeedbackReceived(producer="test", payload=first.payload)
         replayed = (await deduped(kafka_bootstrap, replay))[replay.event_id]
+        assert decisions_counted(app) == counted, "a decision is counted once, when made"
+        assert counted["duplicate"] >= 1 and counted["unique"] >= 2
         decisions = {
             item_id: await stored_decision(app, item_id) for item_id in (first_id, paraphrase_id, unrelated_id)
         }
@@ -112,6 +115,18 @@ async def test_a_twin_older_than_the_window_is_similar_but_not_the_parent(kafka_
     assert result.duplicate_of is None
     similar = {item.id: item.score for item in result.similar_items}
     assert similar[old.payload.id] >= settings.duplicate_threshold, "similar enough: only its age keeps it apart"
+
+
+def decisions_counted(app: FastAPI) -> dict[str, float]:
+    """The model's decisions in /metrics, by outcome."""
+    registry = app.state.runtime.registry
+    return {
+        outcome: registry.get_sample_value(
+            "prodops_dedupe_decisions_total", {"decided_by": "model", "outcome": outcome}
+        )
+        or 0.0
+        for outcome in ("duplicate", "unique")
+    }
 
 
 async def stored_decision(app: FastAPI, item_id: UUID) -> Decision:

@@ -191,7 +191,7 @@ async def test_the_list_shows_only_items_whose_base_arrived(scenario: Scenario) 
     s = scenario
     page = await listed(s)
     assert set(await ids(s)) == {s.outage, s.sso, s.praise}
-    assert (page["total"], page["limit"], page["offset"]) == (3, 50, 0)
+    assert (page["total"], page["limit"], page["next_cursor"]) == (3, 50, None)
     async with s.app.state.runtime.sessions() as session:
         orphan = await session.get(FeedbackView, s.orphan)
     assert orphan is not None and orphan.triaged_at is not None and orphan.title is None
@@ -222,11 +222,29 @@ async def test_sorting_and_pagination(scenario: Scenario) -> None:
     assert await ids(s, sort="arr") == [s.outage, s.sso, s.praise]
     assert await ids(s, sort="arr", order="asc") == [s.praise, s.sso, s.outage]
     assert await ids(s, sort="priority") == [s.outage, s.sso, s.praise]
-    first, second = await listed(s, limit=2), await listed(s, limit=2, offset=2)
-    assert (len(first["items"]), first["total"], len(second["items"]), second["total"]) == (2, 3, 1, 3)
-    assert {item["id"] for item in first["items"] + second["items"]} == {str(i) for i in (s.outage, s.sso, s.praise)}
-    for bad in ({"limit": 0}, {"limit": 201}, {"offset": -1}, {"categroy": "bug"}, {"priority": "urgent"}):
+    for bad in ({"limit": 0}, {"limit": 201}, {"offset": 2}, {"categroy": "bug"}, {"priority": "urgent"}):
         assert (await s.client.get("/api/v1/feedback", params=bad)).status_code == 422, bad
+
+
+@pytest.mark.parametrize("sort", ["created_at", "priority", "arr"])
+@pytest.mark.parametrize("order", ["desc", "asc"])
+async def test_the_pages_follow_one_another_by_cursor(scenario: Scenario, sort: str, order: str) -> None:
+    s, params = scenario, {"sort": sort, "order": order}
+    whole = await listed(s, **params)
+    pages = [await listed(s, limit=1, **params)]
+    while pages[-1]["next_cursor"] is not None and len(pages) <= 3:
+        pages.append(await listed(s, limit=1, cursor=pages[-1]["next_cursor"], **params))
+    assert [item["id"] for page in pages for item in page["items"]] == [item["id"] for item in whole["items"]]
+    assert [len(page["items"]) for page in pages] == [1, 1, 1] and pages[-1]["next_cursor"] is None
+    assert {page["total"] for page in pages} == {3}
+    other = {"sort": "arr" if sort != "arr" else "priority", "order": order}
+    for bad, why in (
+        ({"cursor": "bm90LWEtY3Vyc29y"}, "not a cursor of this list"),
+        ({"cursor": pages[0]["next_cursor"][:-4]}, "not a cursor of this list"),
+        ({"cursor": pages[0]["next_cursor"], **other}, f"the cursor continues sort={sort}&order={order}"),
+    ):
+        response = await s.client.get("/api/v1/feedback", params={**params, **bad})
+        assert response.status_code == 422 and why in response.text, response.text
 
 
 async def test_a_list_item_carries_its_customer_and_processing(scenario: Scenario) -> None:
@@ -318,6 +336,40 @@ async def test_the_overview_agrees_with_the_lists(scenario: Scenario) -> None:
     upcoming = [UUID(launch["id"]) for launch in overview["upcoming_launches"]]
     assert s.beta in upcoming and s.at_risk in upcoming and s.shipped not in upcoming
     assert datetime.fromisoformat(overview["last_updated"]) >= s.now + timedelta(seconds=7)
+
+
+async def test_every_week_and_category_of_the_overview_lists_its_items(scenario: Scenario) -> None:
+    s = scenario
+    series: dict[str, Any] = {}
+
+    def bounds(week: dict[str, Any]) -> dict[str, str]:
+        end = date.fromisoformat(week["end"]) + timedelta(days=1)
+        return {"created_from": week["start"], "created_to": end.isoformat()}
+
+    async def consistent() -> bool:
+        nonlocal series
+        series = (await s.client.get("/api/v1/overview", params={"weeks": 3})).json()["over_time"]
+        for week in series["weeks"]:
+            for category, number in week["by_category"].items():
+                page = await s.client.get("/api/v1/feedback", params={"category": category, **bounds(week)})
+                if number != page.json()["total"]:
+                    return False
+        return series == (await s.client.get("/api/v1/overview", params={"weeks": 3})).json()["over_time"]
+
+    await until(consistent, "the series to agree with the list")
+    assert [len(series["weeks"]), series["categories"][0]] == [3, "bug"]
+    assert series["sample_size"] == sum(week["total"] for week in series["weeks"]) >= 3
+    this_week, praise_week = (
+        series["weeks"][-1],
+        next(
+            week for week in series["weeks"] if week["start"] <= str((s.now - timedelta(days=10)).date()) <= week["end"]
+        ),
+    )
+    assert this_week["by_category"]["bug"] >= 1 and this_week["by_category"]["feature_request"] >= 1
+    assert await ids(s, category="praise", **bounds(praise_week)) == [s.praise]
+    assert await ids(s, category="praise", **bounds(this_week)) == []
+    too_long = await s.client.get("/api/v1/overview", params={"weeks": 53})
+    assert too_long.status_code == 422
 
 
 async def test_launches_by_target_date_with_filters(scenario: Scenario) -> None:

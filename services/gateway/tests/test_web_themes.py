@@ -242,3 +242,36 @@ async def test_a_viewer_sees_the_history_but_no_curation_controls(browser: Any, 
     assert await page.locator("#theme-detail .theme-controls").count() == 0
     assert await page.locator("#theme-detail input[type=checkbox]").count() == 0
     await close(page)
+
+
+async def test_next_and_previous_follow_the_lists_cursors(browser: Any, gateway: Gateway) -> None:
+    g, now, word = gateway, utcnow(), f"paging{gateway.marker}"
+    # 25 items, five created at the same moment (ties the cursor breaks by id): a page of 20, then 5.
+    created = [now - timedelta(days=40, minutes=index // 5 * 5) for index in range(25)]
+    events: list[Envelope] = [
+        factories.enriched(uuid4(), now, Customer(), title=f"{word} {index}", created_at=at, received_at=at)
+        for index, at in enumerate(created)
+    ]
+    await publish(g.kafka_bootstrap, *events)
+    await until(lambda: _all_folded(g.app, events), "the items to be folded")
+    page = await signed_in(browser, g, g.viewer_token)
+    await page.click("[data-tab=feedback]")
+    await page.fill("#filters input[name=q]", word)
+    await page.press("#filters input[name=q]", "Enter")
+    count, items = page.locator("#feedback-count"), page.locator("#feedback-list li .title")
+    await page.wait_for_function("document.querySelector('#feedback-count').innerText.includes('of 25 items')")
+    assert await count.inner_text() == "Showing 1–20 of 25 items"
+    first = await items.all_inner_texts()
+    assert await page.is_disabled("#prev-page") and not await page.is_disabled("#next-page")
+
+    await page.click("#next-page")
+    await page.wait_for_function("document.querySelector('#feedback-count').innerText.startsWith('Showing 21')")
+    second = await items.all_inner_texts()
+    assert await count.inner_text() == "Showing 21–25 of 25 items"
+    assert len(first) == 20 and len(second) == 5 and set(first) | set(second) == {f"{word} {i}" for i in range(25)}
+    assert await page.is_disabled("#next-page") and not await page.is_disabled("#prev-page")
+
+    await page.click("#prev-page")
+    await page.wait_for_function("document.querySelector('#feedback-count').innerText.startsWith('Showing 1–')")
+    assert await items.all_inner_texts() == first
+    await close(page)

@@ -12,7 +12,10 @@ const LAUNCH_STATUSES = ["in_dev", "beta", "at_risk", "shipped"];
 const TEAMS = ["engineering", "ml", "product"];
 
 const state = {
-  token: null, role: "viewer", subject: "", tab: "overview", offset: 0, themeOffset: 0, year: new Date().getFullYear(),
+  token: null, role: "viewer", subject: "", tab: "overview", themeOffset: 0, year: new Date().getFullYear(),
+  // The feedback list pages by cursor: the cursor of each page up to the one shown (the first's is null), and the
+  // next page's. Going back pops one; a new filter starts again. A refresh reloads the page shown from its cursor.
+  cursors: [null], nextCursor: null,
 };
 const $ = (selector) => document.querySelector(selector);
 
@@ -43,18 +46,28 @@ const percent = (value) => `${Math.round(value * 100)}%`;
 const when = (iso) => (iso ? new Date(iso).toLocaleString() : "never");
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** An SVG element with attributes and, optionally, its text. */
+function svg(tag, attrs, text) {
+  const node = document.createElementNS("http://www.w3.org/2000/svg", tag);
+  for (const [name, value] of Object.entries(attrs)) node.setAttribute(name, value);
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
 function fillSelect(select, allLabel, values) {
   select.replaceChildren(h("option", { value: "" }, allLabel), ...values.map((value) => h("option", { value }, label(value))));
 }
 
 /** Ask the gateway; a 401 sends the user back to sign in. Returns the parsed JSON. */
 async function api(path, options = {}) {
-  const response = await fetch(API + path, {
-    ...options,
-    headers: { Authorization: `Bearer ${state.token}`, "Content-Type": "application/json" },
-  });
+  const sent = credentials();
+  const response = await fetch(API + path, { ...options, headers: { ...sent, "Content-Type": "application/json" } });
   if (response.status === 401) {
-    signOut("Your token was refused (expired, revoked or mistyped). Sign in again.");
+    // The first refusal signs out and says why; the requests still in flight have nothing to add.
+    if (signedIn()) {
+      signOut(sent.Authorization ? "Your token was refused (expired, revoked or mistyped). Sign in again."
+        : "Your session has ended. Sign in again.");
+    }
     throw new Error("unauthorized");
   }
   const body = await response.json().catch(() => null);
@@ -113,9 +126,21 @@ function showSignin(message) {
   $("#token").focus();
 }
 
+// A sign-in with the provider leaves an HttpOnly session cookie the page never sees; the gateway tells
+// who it is (GET /auth/me) and the CSRF token every write on that cookie must carry.
+const session = { csrf: null };
+const signedIn = () => Boolean(state.token || session.csrf);
+
+/** A pasted token goes as the bearer header; a session rides on its cookie, its writes with the CSRF header. */
+function credentials() {
+  if (state.token) return { Authorization: `Bearer ${state.token}` };
+  return session.csrf ? { "X-CSRF-Token": session.csrf } : {};
+}
+
 function signOut(message) {
   sessionStorage.removeItem("token");
-  state.token = null;
+  if (session.csrf) fetch("/auth/logout", { method: "POST" }).catch(() => {});
+  state.token = session.csrf = null;
   stopLive();
   showSignin(message);
 }
@@ -123,8 +148,34 @@ function signOut(message) {
 function signIn(token) {
   const payload = claims(token);
   if (!payload?.role) return showSignin("That does not look like a ProdOps token.");
-  Object.assign(state, { token, role: payload.role, subject: payload.sub || "" });
+  state.token = token;
   sessionStorage.setItem("token", token);
+  enter(payload.sub || "", payload.role);
+}
+
+/** Offer "Sign in with <provider>" when the gateway has one (GET /auth/config). */
+async function loadSignInOptions() {
+  const options = await fetch("/auth/config").then((response) => response.json()).catch(() => null);
+  const button = $("#signin-oidc");
+  button.hidden = !options?.oidc;
+  if (!options?.oidc) return;
+  button.textContent = `Sign in with ${options.oidc.name}`;
+  button.onclick = () => location.assign(options.oidc.login_url);
+}
+
+/** Back from the provider (or a reload): the session's user, else the sign-in form with the gateway's message. */
+async function resumeSession() {
+  const message = new URLSearchParams(location.search).get("signin_error");
+  if (message) history.replaceState(null, "", location.pathname + location.hash);
+  const me = await fetch("/auth/me").then((response) => (response.ok ? response.json() : null)).catch(() => null);
+  if (me?.via !== "session") return showSignin(message);
+  session.csrf = me.csrf_token;
+  enter(me.subject, me.role);
+}
+
+/** Show the hub; the role only shapes the page (the gateway enforces it on every request). */
+function enter(subject, role) {
+  Object.assign(state, { subject, role });
   $("#who").textContent = `${state.subject} · ${state.role}`;
   $("#signin").hidden = true;
   $("#hub").hidden = false;
@@ -164,10 +215,10 @@ async function startLive() {
   try {
     ({ ticket } = await api("/stream/ticket", { method: "POST" }));
   } catch {
-    if (state.token) live.retry = setTimeout(startLive, 5000);
+    if (signedIn()) live.retry = setTimeout(startLive, 5000);
     return;
   }
-  if (!state.token) return;
+  if (!signedIn()) return;
   const source = new EventSource(`${API}/stream?ticket=${encodeURIComponent(ticket)}`);
   live.source = source;
   source.addEventListener("open", () => setLive(true));
@@ -233,6 +284,7 @@ async function loadOverview() {
     CATEGORIES.map((name) => [name, data.by_category[name] || 0, label(name)]),
     { title: "Feedback by category", sample: `n = ${number(data.total)} items`, onBar: (name) => openFeedback({ category: name }) },
   ));
+  $("#over-time").replaceChildren(...overTimeChart(data.over_time, data.last_updated));
   $("#top-themes").replaceChildren(
     ...(data.top_themes.length
       ? data.top_themes.map((theme) => h("li", {},
@@ -249,11 +301,14 @@ async function loadOverview() {
   $("#upcoming").replaceChildren(
     ...(data.upcoming_launches.length
       ? data.upcoming_launches.map((launch) => h("li", {},
-        h("span", {}, launch.name, h("small", { class: "muted" }, ` · ${label(launch.team)} · ${label(launch.status)}`)),
+        h("span", {}, h("a", { href: "#checklists", onclick: (event) => { event.preventDefault(); openChecklist(launch.id); } },
+          launch.name), h("small", { class: "muted" }, ` · ${label(launch.team)} · ${label(launch.status)}` +
+          (launch.readiness === null ? "" : ` · ${percent(launch.readiness)} ready`))),
         h("strong", {}, launch.target_date)))
       : [h("li", { class: "muted" }, "Nothing scheduled")]),
   );
   $("#last-updated").textContent = `Last updated ${when(data.last_updated)}`;
+  performance.mark("overview-rendered");  // bench/web_ui.py reads it: the first screen is interactive
 }
 
 function metric(title, value, sample) {
@@ -270,13 +325,6 @@ function barChart(rows, { title, sample, onBar = null, compact = false }) {
   const max = Math.max(1, ...rows.map(([, count]) => count));
   const step = (width - left) / rows.length;
   const y = (count) => height - bottom - (count / max) * (height - bottom - top);
-  const ns = "http://www.w3.org/2000/svg";
-  const svg = (tag, attrs, text) => {
-    const node = document.createElementNS(ns, tag);
-    for (const [name, value] of Object.entries(attrs)) node.setAttribute(name, value);
-    if (text !== undefined) node.textContent = text;
-    return node;
-  };
   const chart = svg("svg", { viewBox: `0 0 ${width} ${height}`, class: compact ? "chart compact" : "chart", role: "img",
     "aria-label": `${title}, ${sample}` });
   for (const tick of [0, max]) {
@@ -300,6 +348,77 @@ function barChart(rows, { title, sample, onBar = null, compact = false }) {
   return chart;
 }
 
+const OVER_TIME_COLOURS = [...CATEGORIES, "uncategorized"];
+
+/** The week's days as the Feedback tab's date filters: Monday to Sunday, both shown. */
+const weekFilters = (week, category) => ({ ...(category ? { category } : {}), created_from: week.start, created_to: week.end });
+const nextDay = (day) => new Date(Date.parse(`${day}T00:00:00Z`) + 86400000).toISOString().slice(0, 10);
+const shortDate = (day) => new Date(`${day}T00:00:00Z`).toLocaleDateString(undefined, { day: "numeric", month: "short", timeZone: "UTC" });
+
+/** The smallest of 1, 2, 2.5, 5 times a power of ten at or above `value` (whole numbers up to 5). */
+function niceCeiling(value) {
+  if (value <= 5) return Math.max(1, Math.ceil(value));
+  const power = 10 ** Math.floor(Math.log10(value));
+  return [1, 2, 2.5, 5, 10].map((step) => step * power).find((top) => top >= value);
+}
+
+/**
+ * Items per ISO week, stacked by category, the y-axis from 0; each segment opens its items in Feedback
+ * (that category, that week), each legend entry the category over all the weeks. Returns [chart, legend, caption].
+ */
+function overTimeChart(series, lastUpdated) {
+  // A phone gets a narrower drawing (so its text stays legible) and every third week's label.
+  const narrow = matchMedia("(max-width: 720px)").matches;
+  const [width, height, left, bottom, top] = narrow ? [360, 200, 30, 30, 16] : [720, 230, 34, 30, 16];
+  const weeks = series.weeks;
+  const stacks = weeks.map((week) => [...series.categories.map((name) => [name, week.by_category[name] || 0]),
+    ["uncategorized", week.uncategorized]]);
+  const max = niceCeiling(Math.max(0, ...weeks.map((week) => week.total)));
+  const step = (width - left) / weeks.length;
+  const y = (value) => height - bottom - (value / max) * (height - bottom - top);
+  const first = weeks[0], last = weeks[weeks.length - 1];
+  const sample = `n = ${count(series.sample_size, "item", "items")} created ${shortDate(first.start)} – ${shortDate(last.end)}`;
+  const chart = svg("svg", { viewBox: `0 0 ${width} ${height}`, class: "chart stacked", role: "img",
+    "aria-label": `Feedback per week by category, ${sample}` });
+  for (const tick of [0, max / 2, max].filter(Number.isInteger)) {
+    chart.append(svg("line", { x1: left, x2: width, y1: y(tick), y2: y(tick), class: "axis" }));
+    chart.append(svg("text", { x: left - 6, y: y(tick) + 4, "text-anchor": "end" }, number(tick)));
+  }
+  weeks.forEach((week, index) => {
+    const x = left + index * step + step * 0.15;
+    let base = 0;
+    for (const [name, value] of stacks[index]) {
+      if (!value) continue;
+      const segment = svg("rect", { x, y: y(base + value), width: step * 0.7, height: y(base) - y(base + value),
+        class: `segment cat-${name}`, tabindex: 0, "data-category": name, "data-week": week.week, "data-count": value });
+      segment.append(svg("title", {}, `${week.week} (${shortDate(week.start)} – ${shortDate(week.end)}): ` +
+        `${name === "uncategorized" ? "not triaged yet" : label(name)} ${value}`));
+      const open = () => openFeedback(weekFilters(week, name === "uncategorized" ? null : name));
+      segment.addEventListener("click", open);
+      segment.addEventListener("keydown", (event) => event.key === "Enter" && open());
+      chart.append(segment);
+      base += value;
+    }
+    chart.append(svg("text", { x: x + step * 0.35, y: y(week.total) - 4, "text-anchor": "middle", class: "count" },
+      week.total ? week.total : ""));
+    const labelled = !narrow || (weeks.length - 1 - index) % 3 === 0;
+    chart.append(svg("text", { x: x + step * 0.35, y: height - bottom + 14, "text-anchor": "middle" },
+      index === weeks.length - 1 ? "now" : labelled ? week.week.slice(5) : ""));
+  });
+  const totals = Object.fromEntries(OVER_TIME_COLOURS.map((name) => [name,
+    weeks.reduce((sum, week) => sum + (name === "uncategorized" ? week.uncategorized : week.by_category[name] || 0), 0)]));
+  const legend = h("ul", { class: "legend" }, OVER_TIME_COLOURS
+    .filter((name) => name !== "uncategorized" || totals[name])
+    .map((name) => h("li", {}, h("button", { type: "button", class: "ghost", "data-category": name,
+      title: name === "uncategorized" ? "Items the AI has not triaged yet" : `${label(name)}: every item of these weeks`,
+      onclick: () => openFeedback(weekFilters({ start: first.start, end: last.end }, name === "uncategorized" ? null : name)) },
+    h("span", { class: `swatch cat-${name}` }), `${name === "uncategorized" ? "Not triaged yet" : label(name)} `,
+    h("span", { class: "muted" }, number(totals[name]))))));
+  const caption = h("p", { class: "muted caption" },
+    `${sample} · ${weeks.length} ISO weeks (UTC), this week so far last · updated ${when(lastUpdated)}`);
+  return [chart, legend, caption];
+}
+
 // --- feedback -----------------------------------------------------------------------------------
 
 function openFeedback(filters) {
@@ -313,21 +432,26 @@ function openFeedback(filters) {
     }
     field.value = value;
   }
-  state.offset = 0;
+  state.cursors = [null];
   showTab("feedback");
 }
 
 async function loadFeedback() {
-  const params = new URLSearchParams({ limit: PAGE_SIZE, offset: state.offset });
+  const params = new URLSearchParams({ limit: PAGE_SIZE });
+  const cursor = state.cursors.at(-1);
+  if (cursor) params.set("cursor", cursor);
   for (const [name, value] of new FormData($("#filters"))) if (value.trim()) params.set(name, value.trim());
+  if (params.has("created_to")) params.set("created_to", nextDay(params.get("created_to")));
   const page = await api(`/feedback?${params}`);
-  const shown = page.items.length;
+  const shown = page.items.length, first = (state.cursors.length - 1) * PAGE_SIZE + 1;
   $("#feedback-count").textContent = page.total
-    ? `Showing ${page.offset + 1}–${page.offset + shown} of ${count(page.total, "item", "items")}`
+    ? `Showing ${number(first)}–${number(first + shown - 1)} of ${page.total_at_least
+      ? `${number(page.total)}+ items` : count(page.total, "item", "items")}`
     : "No items match these filters";
   $("#feedback-list").replaceChildren(...page.items.map(feedbackRow));
-  $("#prev-page").disabled = page.offset === 0;
-  $("#next-page").disabled = page.offset + shown >= page.total;
+  state.nextCursor = page.next_cursor;
+  $("#prev-page").disabled = state.cursors.length <= 1;
+  $("#next-page").disabled = !page.next_cursor;
 }
 
 function feedbackRow(item) {
@@ -666,17 +790,97 @@ async function loadThemeOptions() {
 // --- calendar -----------------------------------------------------------------------------------
 
 async function loadCalendar() {
-  const params = new URLSearchParams({ view: "calendar", year: state.year });
-  for (const [name, value] of new FormData($("#calendar-filters"))) if (value) params.set(name, value);
-  const data = await api(`/launches?${params}`);
+  showCalendarView();
+  if (calendarView.current === "timeline") return loadTimeline();
+  const data = await api(`/launches?${calendarParams("calendar")}`);
   $("#calendar-year").textContent = data.year;
   $("#calendar-count").textContent = `${count(data.total, "launch", "launches")} in ${data.year}`;
   $("#months").replaceChildren(...data.months.map((month) => h("div", { class: "month" },
     h("h3", {}, month.name, h("span", { class: "muted" }, String(month.launches.length))),
-    h("ul", {}, month.launches.map((launch) => h("li", { class: `launch ${launch.status}` },
+    h("ul", {}, month.launches.map((launch) => h("li", { class: `launch ${launch.status}`, ...opensChecklist(launch) },
       launch.name,
       h("small", {}, `${launch.target_date} · ${label(launch.team)} · ${label(launch.status)}` +
         (launch.readiness === null ? "" : ` · ${percent(launch.readiness)} ready`))))))));
+}
+
+const calendarView = { current: localStorage.getItem("calendarView") === "timeline" ? "timeline" : "months" };
+
+/** The calendar's filters (status, team) and year as query parameters of /launches for one view. */
+function calendarParams(view) {
+  const params = new URLSearchParams({ view, year: state.year });
+  for (const [name, value] of new FormData($("#calendar-filters"))) if (value) params.set(name, value);
+  return params;
+}
+
+function startCalendarViews() {
+  for (const button of document.querySelectorAll("#calendar-filters [data-view]")) {
+    button.addEventListener("click", () => {
+      calendarView.current = button.dataset.view;
+      localStorage.setItem("calendarView", calendarView.current);
+      loadCalendar().catch(showError);
+    });
+  }
+}
+
+function showCalendarView() {
+  for (const button of document.querySelectorAll("#calendar-filters [data-view]")) {
+    button.setAttribute("aria-pressed", String(button.dataset.view === calendarView.current));
+  }
+  $("#months").hidden = calendarView.current !== "months";
+  $("#timeline").hidden = calendarView.current !== "timeline";
+}
+
+/** Open a launch's checklist in the Checklists tab. */
+function openChecklist(launchId) {
+  const picker = $("#launch-pick");
+  // loadChecklists keeps the picked launch; it may not be among the options loaded so far.
+  if (![...picker.options].some((option) => option.value === launchId)) picker.append(h("option", { value: launchId }, launchId));
+  picker.value = launchId;
+  showTab("checklists");
+}
+
+/** What makes an element open a launch's checklist on click or Enter. */
+const opensChecklist = (launch) => ({ tabindex: 0, "data-launch": launch.id, title: "Open its checklist",
+  onclick: () => openChecklist(launch.id), onkeydown: (event) => event.key === "Enter" && openChecklist(launch.id) });
+
+const dayOf = (iso) => Date.parse(`${iso}T00:00:00Z`);
+
+/**
+ * The quarterly timeline: the year's quarters as columns, each launch a row with a bar from its start
+ * date (when it has one) to its target date, coloured by status; a row opens the launch's checklist.
+ */
+async function loadTimeline() {
+  const data = await api(`/launches?${calendarParams("timeline")}`);
+  const yearStart = dayOf(`${data.year}-01-01`), yearEnd = dayOf(`${data.year + 1}-01-01`);
+  const at = (time) => `${(100 * (Math.min(Math.max(time, yearStart), yearEnd) - yearStart)) / (yearEnd - yearStart)}%`;
+  const launches = [...new Map(data.quarters.flatMap((quarter) => quarter.launches).map((launch) => [launch.id, launch])).values()]
+    .sort((a, b) => a.target_date.localeCompare(b.target_date) || a.name.localeCompare(b.name));
+  $("#calendar-year").textContent = data.year;
+  $("#calendar-count").textContent = `${count(data.total, "launch", "launches")} in ${data.year}, by quarter`;
+  const days = (quarter) => (dayOf(quarter.end) - dayOf(quarter.start)) / 86400000 + 1;
+  const columns = { style: `grid-template-columns:${data.quarters.map((quarter) => `${days(quarter)}fr`).join(" ")}` };
+  const today = Date.now();
+  fill($("#timeline"),
+    h("ul", { class: "legend statuses" }, LAUNCH_STATUSES.map((status) => h("li", {},
+      h("span", { class: `swatch status-${status}` }), label(status)))),
+    h("div", { class: "tl-row tl-head" }, h("span", { class: "tl-name muted" }, "Launch"),
+      h("div", { class: "tl-quarters", ...columns }, data.quarters.map((quarter) => h("div", { class: "tl-quarter" },
+        h("strong", {}, `Q${quarter.quarter}`), h("small", { class: "muted" }, ` ${count(quarter.launches.length, "launch", "launches")}`))))),
+    launches.length ? null : h("p", { class: "muted" }, "No launches match these filters in this year."),
+    launches.map((launch) => {
+      const start = dayOf(launch.start_date || launch.target_date), target = dayOf(launch.target_date);
+      const dates = `${launch.start_date ? `${launch.start_date} → ` : ""}${launch.target_date}`;
+      return h("div", { class: `tl-row launch-row ${launch.status}`, ...opensChecklist(launch) },
+        h("span", { class: "tl-name" }, launch.name,
+          h("small", { class: "muted" }, `${label(launch.team)} · ${label(launch.status)}` +
+            (launch.readiness === null ? "" : ` · ${percent(launch.readiness)} ready`))),
+        h("div", { class: "tl-track", ...columns }, data.quarters.map(() => h("span", { class: "tl-cell" })),
+          launch.start_date ? h("span", { class: `tl-bar status-${launch.status}`, title: dates,
+            style: `left:${at(start)};width:calc(${at(target + 86400000)} - ${at(start)})` }) : null,
+          target < yearEnd ? h("span", { class: `tl-target status-${launch.status}`, title: `Target ${launch.target_date}`,
+            style: `left:${at(target + 43200000)}` }) : null,
+          today >= yearStart && today < yearEnd ? h("span", { class: "tl-today", style: `left:${at(today)}`, title: "Today" }) : null));
+    }));
 }
 
 // --- checklists ---------------------------------------------------------------------------------
@@ -764,11 +968,14 @@ function start() {
   fillSelect(filters.elements.priority, "All priorities", PRIORITIES);
   fillSelect(filters.elements.tier, "All tiers", TIERS);
   fillSelect(filters.elements.theme, "All themes", []);
-  const refilter = () => { state.offset = 0; loadFeedback().catch(showError); };
+  const refilter = () => { state.cursors = [null]; loadFeedback().catch(showError); };
   filters.addEventListener("change", refilter);
   filters.addEventListener("submit", (event) => event.preventDefault());
-  $("#prev-page").addEventListener("click", () => { state.offset = Math.max(0, state.offset - PAGE_SIZE); loadFeedback().catch(showError); });
-  $("#next-page").addEventListener("click", () => { state.offset += PAGE_SIZE; loadFeedback().catch(showError); });
+  $("#prev-page").addEventListener("click", () => {
+    if (state.cursors.length > 1) state.cursors.pop();
+    loadFeedback().catch(showError);
+  });
+  $("#next-page").addEventListener("click", () => { state.cursors.push(state.nextCursor); loadFeedback().catch(showError); });
   $("#drawer-close").addEventListener("click", () => { $("#drawer").hidden = true; });
 
   const themeFilters = $("#theme-filters");
@@ -787,11 +994,13 @@ function start() {
   calendar.addEventListener("change", () => loadCalendar().catch(showError));
   $("#year-prev").addEventListener("click", () => { state.year -= 1; loadCalendar().catch(showError); });
   $("#year-next").addEventListener("click", () => { state.year += 1; loadCalendar().catch(showError); });
+  startCalendarViews();
   $("#launch-pick").addEventListener("change", (event) => loadChecklist(event.target.value).catch(showError));
 
+  loadSignInOptions();
   const token = sessionStorage.getItem("token");
   if (token) signIn(token);
-  else showSignin();
+  else resumeSession();
 }
 
 start();

@@ -17,9 +17,10 @@ from pydantic import BaseModel, ConfigDict, Field, HttpUrl, SecretStr, TypeAdapt
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from libs.connectors.http import ApiRequest, ApiResponse, wait_from_headers
+from libs.connectors.lookups import Lookups
 from libs.connectors.paging import Cursor, Fetch, Page, PageContent, walk
 from libs.connectors.records import JSON
-from libs.schemas.feedback import Customer, FeedbackInput, Source
+from libs.schemas.feedback import MAX_VOTES, Customer, FeedbackInput, Source
 from services.ingest.connectors.requests import Feedback, WebhookEvent, WebhookRequest
 from services.ingest.connectors.signatures import Scheme, outside_window, sha256_hex
 
@@ -106,7 +107,18 @@ class Connector(ABC):
             name=self.event_name(request, payload),
             delivery_id=self.delivery_id(request, payload),
             feedback=[Feedback(record, self.transform_to_standard(record)) for record in records],
+            edits=self._readable(self.edited_records(request, payload)),
         )
+
+    def _readable(self, records: list[JSON]) -> list[Feedback]:
+        """The edits that map; an edit that cannot be read changes nothing (the sync re-reads the record)."""
+        readable = []
+        for record in records:
+            try:
+                readable.append(Feedback(record, self.transform_to_standard(record)))
+            except ValueError:
+                continue
+        return readable
 
     def delivery_id(self, request: WebhookRequest, payload: Any) -> str:
         """The vendor's id for this delivery, or a hash of the body when it gives none."""
@@ -120,6 +132,10 @@ class Connector(ABC):
     @abstractmethod
     def feedback_records(self, request: WebhookRequest, payload: Any) -> list[JSON]:
         """The vendor records in a delivery that are feedback; [] acknowledges and ignores it."""
+
+    def edited_records(self, request: WebhookRequest, payload: Any) -> list[JSON]:
+        """The whole records an update event carries: they change items the hub holds, never create one."""
+        return []
 
     # --- the unified model ----------------------------------------------------------------------
 
@@ -148,7 +164,7 @@ class Connector(ABC):
             customer=customer or Customer(),
             created_at=created_at,
             url=web_url(url),
-            votes=max(votes, 0),
+            votes=min(max(votes, 0), MAX_VOTES),
             tags=list(dict.fromkeys(tag.strip() for tag in tags if tag and tag.strip()))[:20],
         )
 
@@ -175,6 +191,14 @@ class Connector(ABC):
         if response.status != 429:
             return None
         return wait_from_headers(response.headers, now, *self.reset_headers)
+
+    async def complete(self, records: list[JSON], lookups: Lookups) -> list[JSON]:
+        """A page's records with what the vendor keeps elsewhere (an author's email, a call's transcript).
+
+        The second look-ups go through `lookups` (cached for the run); what they bring is added to the
+        raw record, so the stored record keeps it and `transform_to_standard` stays pure.
+        """
+        return records
 
     def fetch_incremental(self, fetch: Fetch, cursor: Cursor) -> AsyncIterator[Page]:
         """Pages of records changed since the cursor, each with the cursor to resume after it."""

@@ -18,6 +18,8 @@ from services.ingest.connectors.signatures import HmacSignature
 
 # A new post is feedback; votes, comments and status changes are activity on it.
 FEEDBACK_EVENTS = {"post.created"}
+# A status change carries the whole post (its score too): it changes a post the hub holds.
+EDIT_EVENTS = {"post.status_changed"}
 
 
 class CannySettings(SourceSettings):
@@ -80,6 +82,10 @@ class Canny(Connector):
         if not isinstance(event.object, dict):
             raise ValueError("object: a post event carries the post")
         return [event.object]
+
+    def edited_records(self, request: WebhookRequest, payload: Any) -> list[JSON]:
+        post = dig(payload, "object")
+        return [post] if text_at(payload, "type") in EDIT_EVENTS and isinstance(post, dict) else []
 
     def transform_to_standard(self, record: JSON) -> FeedbackInput:
         post = Post.model_validate(record)

@@ -21,6 +21,8 @@ from services.ingest.connectors.text import markdown_to_text
 
 # An issue is feedback when it is new, or comes back (edited or reopened: the same hub item).
 FEEDBACK_ACTIONS = {"opened", "edited", "reopened"}
+# Label changes carry the whole issue: they update an issue the hub holds (its tags).
+EDIT_ACTIONS = {"labeled", "unlabeled"}
 _NEXT = re.compile(r'<([^>]+)>;\s*rel="next"')
 
 
@@ -76,10 +78,16 @@ class GitHub(Connector):
         return f"{event}.{action}" if action else event
 
     def feedback_records(self, request: WebhookRequest, payload: Any) -> list[JSON]:
+        return self._issue(request, payload, FEEDBACK_ACTIONS)
+
+    def edited_records(self, request: WebhookRequest, payload: Any) -> list[JSON]:
+        return self._issue(request, payload, EDIT_ACTIONS)
+
+    def _issue(self, request: WebhookRequest, payload: Any, actions: set[str]) -> list[JSON]:
         if request.header("x-github-event") != "issues":
             return []
         event = IssuesEvent.model_validate(payload)
-        if event.action not in FEEDBACK_ACTIONS or "pull_request" in event.issue:
+        if event.action not in actions or "pull_request" in event.issue:
             return []
         return [event.issue]
 

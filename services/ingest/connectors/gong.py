@@ -1,8 +1,10 @@
 """Gong: automation-rule webhooks (a signed JWT, or a key in the URL), and calls through the extensive API.
 
-A call with its transcript (the monologues of /v2/calls/transcript under `transcript`) becomes one
-closed item whose text is the dialogue; triage splits it into one item per request voiced. A call
-without one (Gong's webhooks carry none) becomes one item with Gong's brief.
+The sync asks `/v2/calls/transcript` for the transcripts of each page's calls and keeps each under its
+call's `transcript` key. A call with its transcript becomes one closed item whose text is the dialogue;
+triage splits it into one item per request voiced. A call without one (Gong's webhooks carry none)
+becomes one item with Gong's brief; when the sync later brings its transcript, ingest announces the
+change (feedback.updated) and triage splits it then.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pydantic import SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from libs.connectors.http import ApiRequest, ApiResponse
+from libs.connectors.lookups import Lookups
 from libs.connectors.paging import Cursor, PageContent
 from libs.connectors.records import JSON, Stamp, dig, objects, text_at, when
 from libs.schemas import transcripts
@@ -90,6 +93,8 @@ class Call(VendorModel):
         return turns
 
 
+# Gong's transcript endpoint takes a list of call ids; a sync page holds at most 100 calls.
+TRANSCRIPT_BATCH = 100
 ROLES = {"External": SpeakerRole.CUSTOMER, "Internal": SpeakerRole.INTERNAL}
 
 
@@ -152,6 +157,32 @@ class Gong(Connector):
 
     def updated_at(self, record: JSON) -> datetime | None:
         return when(dig(record, "metaData", "started"))
+
+    async def complete(self, records: list[JSON], lookups: Lookups) -> list[JSON]:
+        """Each call with its transcript: POST /v2/calls/transcript with the page's call ids, cursor-paged."""
+        ids = [str(dig(record, "metaData", "id") or "") for record in records]
+        pairs = list(zip(ids, records, strict=True))
+        wanted = [call_id for call_id, record in pairs if call_id and "transcript" not in record]
+        found: dict[str, list[JSON]] = {}
+        for start in range(0, len(wanted), TRANSCRIPT_BATCH):
+            found |= await self._transcripts(wanted[start : start + TRANSCRIPT_BATCH], lookups)
+        return [{**record, "transcript": found[call_id]} if call_id in found else record for call_id, record in pairs]
+
+    async def _transcripts(self, call_ids: list[str], lookups: Lookups) -> dict[str, list[JSON]]:
+        """The monologues of each call that has a transcript (Gong answers 404 when none has)."""
+        found: dict[str, list[JSON]] = {}
+        cursor: str | None = None
+        while True:
+            body: JSON = {"filter": {"callIds": call_ids}}
+            if cursor:
+                body["cursor"] = cursor
+            answer = await lookups.get(ApiRequest(method="POST", url="/v2/calls/transcript", body=body))
+            for call in objects(dig(answer, "callTranscripts")):
+                if call.get("callId") is not None:
+                    found[str(call["callId"])] = objects(call.get("transcript"))
+            cursor = text_at(answer, "records", "cursor")
+            if not cursor:
+                return found
 
 
 def _jwt_problem(public_key: str, request: WebhookRequest) -> str | None:

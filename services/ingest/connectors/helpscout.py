@@ -9,8 +9,9 @@ from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from libs.connectors.http import ApiRequest, ApiResponse
+from libs.connectors.lookups import Lookups
 from libs.connectors.paging import Cursor, PageContent
-from libs.connectors.records import JSON, Stamp, dig, objects, text_at, when
+from libs.connectors.records import JSON, Stamp, dig, filled, objects, text_at, when
 from libs.schemas.feedback import Customer, FeedbackInput, Source
 from services.ingest.connectors.base import Connector, SourceSettings, VendorModel
 from services.ingest.connectors.requests import WebhookRequest
@@ -19,6 +20,8 @@ from services.ingest.connectors.text import html_to_text
 
 # A new conversation is feedback; replies, notes, tags, status changes and the test ping are not.
 FEEDBACK_EVENTS = {"convo.created"}
+# These carry the whole conversation: they change one the hub holds (its tags), and create none.
+EDIT_EVENTS = {"convo.tags", "convo.custom-fields"}
 
 
 class HelpScoutSettings(SourceSettings):
@@ -33,6 +36,7 @@ class Person(VendorModel):
     email: str | None = None
     first: str | None = None
     last: str | None = None
+    organization: str | None = None
 
 
 class Thread(VendorModel):
@@ -73,6 +77,10 @@ class HelpScout(Connector):
             raise ValueError("a convo.created body is the conversation object")
         return [payload]
 
+    def edited_records(self, request: WebhookRequest, payload: Any) -> list[JSON]:
+        held = request.header("x-helpscout-event") in EDIT_EVENTS and isinstance(payload, dict)
+        return [payload] if held else []
+
     def transform_to_standard(self, record: JSON) -> FeedbackInput:
         conversation = Conversation.model_validate(record)
         first = _first_customer_thread(conversation.embedded.get("threads"))
@@ -87,7 +95,7 @@ class HelpScout(Connector):
             source_id=conversation.id,
             title=conversation.subject,
             text=text or (conversation.preview or "").strip(),
-            customer=Customer(email=person.email, name=name or None) if person else None,
+            customer=Customer(email=person.email, name=name or None, company=person.organization) if person else None,
             created_at=when(conversation.createdAt),
             url=f"{url}/",
             tags=[tag.tag for tag in conversation.tags],
@@ -109,6 +117,10 @@ class HelpScout(Connector):
     def updated_at(self, record: JSON) -> datetime | None:
         return when(record.get("userUpdatedAt") or record.get("createdAt"))
 
+    async def complete(self, records: list[JSON], lookups: Lookups) -> list[JSON]:
+        """The customer's email from Help Scout's customer record when the conversation gives only their id."""
+        return [await _with_customer(record, lookups) for record in records]
+
 
 def _first_customer_thread(threads: Any) -> Thread | None:
     """The customer's opening message (the oldest customer thread), when the body embeds threads."""
@@ -117,3 +129,24 @@ def _first_customer_thread(threads: Any) -> Thread | None:
     parsed = [Thread.model_validate(thread) for thread in threads if isinstance(thread, dict)]
     customer = [thread for thread in parsed if thread.type == "customer"] or parsed
     return min(customer, key=lambda thread: thread.createdAt or "") if customer else None
+
+
+async def _with_customer(record: JSON, lookups: Lookups) -> JSON:
+    """The conversation with its customer's email, name and organization from GET /v2/customers/{id}."""
+    created_by = record.get("createdBy")
+    role = "createdBy" if isinstance(created_by, dict) and created_by.get("type") == "customer" else "primaryCustomer"
+    person = record.get(role)
+    if not isinstance(person, dict) or person.get("email") or not person.get("id"):
+        return record
+    customer = await lookups.get(ApiRequest(url=f"/v2/customers/{person['id']}"))
+    if not isinstance(customer, dict):
+        return record
+    emails = [text_at(email, "value") for email in objects(dig(customer, "_embedded", "emails"))]
+    organization = customer.get("organization")
+    found = {
+        "email": next((email for email in emails if email), None),
+        "first": customer.get("firstName"),
+        "last": customer.get("lastName"),
+        "organization": organization if isinstance(organization, str) else None,
+    }
+    return {**record, role: filled(person, found)}

@@ -8,8 +8,9 @@ from typing import Any
 from pydantic_settings import SettingsConfigDict
 
 from libs.connectors.http import ApiRequest, ApiResponse
+from libs.connectors.lookups import Lookups
 from libs.connectors.paging import Cursor, PageContent
-from libs.connectors.records import JSON, Stamp, dig, objects, text_at, when
+from libs.connectors.records import JSON, Stamp, dig, filled, objects, text_at, when
 from libs.schemas.feedback import Customer, FeedbackInput, Source
 from services.ingest.connectors.base import Connector, SourceSettings, VendorModel
 from services.ingest.connectors.requests import WebhookRequest
@@ -131,3 +132,30 @@ class Intercom(Connector):
 
     def updated_at(self, record: JSON) -> datetime | None:
         return when(record.get("updated_at"))
+
+    async def complete(self, records: list[JSON], lookups: Lookups) -> list[JSON]:
+        """The customer's email and name from GET /contacts/{id} when the conversation names them by id only."""
+        completed = []
+        for record in records:
+            author = dig(record, "source", "author")
+            from_customer = isinstance(author, dict) and author.get("type") != "admin"
+            person = author if from_customer else record.get("user")
+            contact_ids = [contact.get("id") for contact in objects(dig(record, "contacts", "contacts"))]
+            contact_id = (dig(person, "id") if isinstance(person, dict) else None) or next(iter(contact_ids), None)
+            if dig(person, "email") or not contact_id:
+                completed.append(record)
+                continue
+            contact = await lookups.get(ApiRequest(url=f"/contacts/{contact_id}"))
+            if not isinstance(contact, dict):
+                completed.append(record)
+                continue
+            found = {"id": contact_id, "type": contact.get("role")} | {
+                "name": contact.get("name"),
+                "email": contact.get("email"),
+            }
+            if from_customer:
+                source = {**record["source"], "author": filled(author, found)}
+                completed.append({**record, "source": source})
+            else:
+                completed.append({**record, "user": filled(person if isinstance(person, dict) else {}, found)})
+        return completed

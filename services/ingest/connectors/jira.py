@@ -11,8 +11,9 @@ from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from libs.connectors.http import ApiRequest, ApiResponse
+from libs.connectors.lookups import Lookups
 from libs.connectors.paging import Cursor, PageContent
-from libs.connectors.records import JSON, Stamp, dig, objects, text_at, when
+from libs.connectors.records import JSON, Stamp, dig, filled, objects, text_at, when
 from libs.schemas.feedback import Customer, FeedbackInput, Source
 from services.ingest.connectors.base import Connector, SourceSettings, VendorModel
 from services.ingest.connectors.requests import WebhookRequest
@@ -21,6 +22,8 @@ from services.ingest.connectors.text import adf_to_text
 
 # A new issue is feedback; updates, deletions and comments are the team's work on it.
 FEEDBACK_EVENTS = {"jira:issue_created"}
+# An update carries the whole issue: it changes an issue the hub holds, and creates none.
+EDIT_EVENTS = {"jira:issue_updated"}
 FIELDS = "summary,description,reporter,created,updated,labels,votes"
 
 
@@ -85,6 +88,10 @@ class Jira(Connector):
             raise ValueError("issue: an issue event carries the issue")
         return [event.issue]
 
+    def edited_records(self, request: WebhookRequest, payload: Any) -> list[JSON]:
+        issue = dig(payload, "issue")
+        return [issue] if text_at(payload, "webhookEvent") in EDIT_EVENTS and isinstance(issue, dict) else []
+
     def transform_to_standard(self, record: JSON) -> FeedbackInput:
         issue = Issue.model_validate(record)
         reporter = issue.fields.reporter or Reporter()
@@ -130,3 +137,17 @@ class Jira(Connector):
 
     def updated_at(self, record: JSON) -> datetime | None:
         return when(dig(record, "fields", "updated"))
+
+    async def complete(self, records: list[JSON], lookups: Lookups) -> list[JSON]:
+        """The reporter's email from GET /rest/api/3/user when the search hides it (it may stay hidden)."""
+        completed = []
+        for record in records:
+            reporter = dig(record, "fields", "reporter")
+            account = dig(reporter, "accountId")
+            if not isinstance(reporter, dict) or reporter.get("emailAddress") or not isinstance(account, str):
+                completed.append(record)
+                continue
+            user = await lookups.get(ApiRequest(url="/rest/api/3/user", params={"accountId": account}))
+            found = {"emailAddress": text_at(user, "emailAddress"), "displayName": text_at(user, "displayName")}
+            completed.append({**record, "fields": {**record["fields"], "reporter": filled(reporter, found)}})
+        return completed

@@ -101,8 +101,15 @@ class Linear(Connector):
         return f"{kind}.{text_at(payload, 'action')}" if kind else request.header("linear-event") or "unknown"
 
     def feedback_records(self, request: WebhookRequest, payload: Any) -> list[JSON]:
+        return self._entity(payload, "create")
+
+    def edited_records(self, request: WebhookRequest, payload: Any) -> list[JSON]:
+        # An update carries the whole entity (and `updatedFrom`): it changes one the hub holds.
+        return self._entity(payload, "update")
+
+    def _entity(self, payload: Any, action: str) -> list[JSON]:
         envelope = Envelope.model_validate(payload)
-        if envelope.action != "create" or envelope.type not in FEEDBACK_TYPES:
+        if envelope.action != action or envelope.type not in FEEDBACK_TYPES:
             return []
         record: JSON = {**envelope.data, "__typename": envelope.type}
         record.setdefault("url", envelope.url)

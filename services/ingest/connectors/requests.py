@@ -41,3 +41,5 @@ class WebhookEvent:
     name: str
     delivery_id: str
     feedback: list[Feedback]
+    edits: list[Feedback] = field(default_factory=list)
+    """Records from an update event: they change items the hub holds, and create none."""

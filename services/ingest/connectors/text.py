@@ -74,6 +74,8 @@ def _adf(node: Any) -> str:
     if not isinstance(node, dict):
         return ""
     kind = node.get("type")
+    if not isinstance(kind, str):  # a vendor's (or forger's) list or object here is no node type we know
+        kind = None
     if kind == "text":
         text = node.get("text")
         return text if isinstance(text, str) else ""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import Coroutine
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -34,12 +34,14 @@ EXTRA: dict[str, dict[str, Any]] = {
 Sessions = async_sessionmaker[AsyncSession]
 
 
-@pytest.fixture
-async def sessions(tmp_path: Path) -> AsyncIterator[Sessions]:
-    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'ingest.db'}", "ingest")
-    await migrate(engine, "ingest", MIGRATIONS)
-    yield session_factory(engine)
-    await engine.dispose()
+async def killed_while_waiting(run: Coroutine[Any, Any, Any], requests: list[Any], count: int) -> None:
+    """Start a run and kill it (as a dying process) while the vendor holds its `count`-th request."""
+    task = asyncio.create_task(run)
+    while len(requests) < count:  # noqa: ASYNC110 - the fake counts requests; there is no event to await
+        await asyncio.sleep(0.01)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
 
 
 def connector_at(source: str, base_url: str) -> Connector:
@@ -92,12 +94,8 @@ async def test_a_crash_mid_sync_resumes_from_the_last_stored_page(sessions: Sess
     vendor.add(7)
     async with serving(vendor) as base:
         connector = connector_at(source, base)
-        run = asyncio.create_task(run_sync(sessions, connector))
-        while len(vendor.requests) < 3:  # noqa: ASYNC110 - the fake counts requests; there is no event to await
-            await asyncio.sleep(0.01)
-        run.cancel()  # the process dies while the vendor is answering page three
-        with pytest.raises(asyncio.CancelledError):
-            await run
+        # The process dies while the vendor is answering page three.
+        await killed_while_waiting(run_sync(sessions, connector), vendor.requests, 3)
         two_pages = [record for record in vendor.records[:6]]
         assert await count(sessions, StoredItem) == feedback_count(source, two_pages)
 
@@ -217,12 +215,7 @@ async def test_cursors_and_records_are_kept_on_postgres_too(postgres_url: str) -
     try:
         async with serving(vendor) as base:
             connector = connector_at("chorus", base)
-            run = asyncio.create_task(run_sync(sessions, connector))
-            while len(vendor.requests) < 3:  # noqa: ASYNC110 - the fake counts requests; there is no event to await
-                await asyncio.sleep(0.01)
-            run.cancel()
-            with pytest.raises(asyncio.CancelledError):
-                await run
+            await killed_while_waiting(run_sync(sessions, connector), vendor.requests, 3)
             resumed = await run_sync(sessions, connector)
         async with sessions() as session:
             cursor = await load_cursor(session, "chorus", "incremental")

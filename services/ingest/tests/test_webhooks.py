@@ -13,11 +13,18 @@ from pydantic import SecretStr
 from sqlmodel import func, select
 
 from libs.runtime.testing import DATABASES, collect, database_for, running
-from libs.schemas.events import FeedbackReceived, utcnow
+from libs.schemas.events import FeedbackReceived, FeedbackUpdated, utcnow
 from services.ingest.app import create_app
 from services.ingest.connectors import REGISTRY, Connector
 from services.ingest.settings import IngestSettings
-from services.ingest.storage import RejectedPayload, SourceRecord, StoredItem, WebhookDelivery, WebhookRejection
+from services.ingest.storage import (
+    RejectedPayload,
+    SourceRecord,
+    StoredItem,
+    StoredUpdate,
+    WebhookDelivery,
+    WebhookRejection,
+)
 from services.ingest.tests.connectors.vendors import BASE_URL, BY_SOURCE, VENDORS, WITH_FEEDBACK, Delivery, Vendor
 
 pytestmark = pytest.mark.kafka
@@ -105,6 +112,26 @@ async def test_an_event_without_feedback_is_acknowledged_and_ignored(ingest: htt
     assert await count(ingest, StoredItem) == items
 
 
+def probed(payload: Any) -> Any:
+    """A payload of its own (a fresh id, a marker), so a first delivery is never taken for another test's."""
+    marker = uuid4().hex
+    if isinstance(payload, list):
+        return [*payload[:-1], probed(payload[-1])]
+    fresh = {**payload, "probe": marker}
+    if "id" in payload and isinstance(payload["id"], str):
+        fresh["id"] = f"{payload['id']}-{marker}"
+    return fresh
+
+
+@pytest.mark.parametrize("vendor", VENDORS, ids=[v.source for v in VENDORS])
+async def test_a_replayed_delivery_of_any_event_is_a_duplicate(ingest: httpx.AsyncClient, vendor: Vendor) -> None:
+    delivery = vendor.deliver(SECRET, probed(vendor.ignored), utcnow(), vendor.ignored_headers)
+    first, replay = await post(ingest, delivery), await post(ingest, delivery)
+    assert (first.status_code, first.json()["duplicate"]) == (200, False), first.text
+    assert (replay.status_code, replay.json()["duplicate"]) == (200, True)
+    assert replay.json()["delivery_id"] == first.json()["delivery_id"]
+
+
 async def test_a_stale_delivery_is_refused(ingest: httpx.AsyncClient) -> None:
     from datetime import timedelta
 
@@ -143,3 +170,44 @@ async def test_a_webhook_item_is_published_as_feedback_received(
     seen = await collect(kafka_bootstrap, FeedbackReceived, lambda s: any(e.payload.id == item_id for e in s))
     event = next(e for e in seen if e.payload.id == item_id)
     assert event.payload.source.value == "helpscout" and event.payload.customer.email == "night@owl.io"
+
+
+async def test_an_edit_at_the_source_is_published_as_feedback_updated_once(
+    ingest: httpx.AsyncClient, kafka_bootstrap: str
+) -> None:
+    github = with_fresh_ids(BY_SOURCE["github"])
+    item_id = UUID((await post(ingest, github.feedback_delivery(SECRET, utcnow()))).json()["ids"][0])
+    issue = {**github.feedback["issue"], "title": "Export to CSV drops unicode and emoji", "labels": []}
+    edited = {**github.feedback, "action": "edited", "issue": issue}
+    headers = {**github.feedback_headers, "X-GitHub-Delivery": str(uuid4())}
+    answer = await post(ingest, github.deliver(SECRET, edited, utcnow(), headers))
+    assert answer.status_code == 202 and answer.json()["updated"] == [str(item_id)]
+    assert await count(ingest, StoredItem, StoredItem.id == item_id) == 1, "the same item, never a second"
+
+    # GitHub sends the same edit again under another delivery id: the content is unchanged, so nothing.
+    again = await post(ingest, github.deliver(SECRET, edited, utcnow(), {**headers, "X-GitHub-Delivery": "x2"}))
+    assert again.json()["updated"] == [] and await count(ingest, StoredUpdate, StoredUpdate.item_id == item_id) == 1
+
+    seen = await collect(kafka_bootstrap, FeedbackUpdated, lambda s: any(e.payload.item_id == item_id for e in s))
+    (update,) = [event for event in seen if event.payload.item_id == item_id]
+    assert update.payload.changed == ["title", "tags"] and update.payload.item.title == issue["title"]
+
+
+async def test_an_update_event_changes_a_held_item_and_creates_none(ingest: httpx.AsyncClient) -> None:
+    jira = with_fresh_ids(BY_SOURCE["jira"])
+    item_id = UUID((await post(ingest, jira.feedback_delivery(SECRET, utcnow()))).json()["ids"][0])
+    issue = jira.feedback["issue"]
+    updated = {**jira.feedback, "webhookEvent": "jira:issue_updated", "issue": {**issue, "fields": {**issue["fields"]}}}
+    updated["issue"]["fields"]["votes"] = {"votes": 9}
+    answer = await post(ingest, jira.deliver(SECRET, updated, utcnow()))
+    assert answer.status_code == 202 and answer.json() | {"delivery_id": ""} == {
+        "delivery_id": "",
+        "event": "jira:issue_updated",
+        "duplicate": False,
+        "ids": [],
+        "updated": [str(item_id)],
+    }
+    items = await count(ingest, StoredItem)
+    unknown = {**updated, "issue": {**updated["issue"], "id": f"{uuid4().int % 10**9}"}}
+    answer = await post(ingest, jira.deliver(SECRET, unknown, utcnow()))
+    assert answer.status_code == 200 and answer.json()["updated"] == [] and await count(ingest, StoredItem) == items

@@ -72,9 +72,9 @@ async def test_an_email_goes_out_over_smtp_with_a_stable_message_id() -> None:
 
 async def test_an_unreachable_smtp_server_is_retried_then_given_up_with_the_reason() -> None:
     notifier = EmailNotifier(settings(smtp_host="127.0.0.1", smtp_port=free_port(), delivery_timeout_seconds=2))
-    reason, attempts = await send_with_retries(notifier, planned("email", "cto@acme.io"), notifier.settings)
+    failure, attempts = await send_with_retries(notifier, planned("email", "cto@acme.io"), notifier.settings)
     assert attempts == 3
-    assert reason is not None and reason.startswith("SMTP unreachable")
+    assert failure is not None and failure.reason.startswith("SMTP unreachable") and failure.kind == "unavailable"
 
 
 async def test_an_intercom_message_goes_to_the_contact_with_that_email(
@@ -100,12 +100,13 @@ async def test_no_intercom_contact_fails_at_once_and_a_busy_intercom_is_retried(
 ) -> None:
     configured = settings(intercom_token="tok", intercom_admin_id="1", intercom_api_url=f"{vendors.url}/intercom")
     notifier = IntercomNotifier(client, configured)
-    reason, attempts = await send_with_retries(notifier, planned("intercom", "nobody@acme.io"), configured)
-    assert (reason, attempts) == ("no Intercom contact with the email nobody@acme.io", 1)
+    failure, attempts = await send_with_retries(notifier, planned("intercom", "nobody@acme.io"), configured)
+    assert failure is not None and attempts == 1
+    assert (failure.reason, failure.kind) == ("no Intercom contact with the email nobody@acme.io", "refused")
     vendors.intercom_contacts["cto@acme.io"] = "contact-42"
     vendors.unavailable["/intercom/messages"] = 2
-    reason, attempts = await send_with_retries(notifier, planned("intercom", "cto@acme.io"), configured)
-    assert (reason, attempts) == (None, 3)
+    failure, attempts = await send_with_retries(notifier, planned("intercom", "cto@acme.io"), configured)
+    assert (failure, attempts) == (None, 3)
 
 
 async def test_a_slack_post_goes_to_the_channel_and_slack_errors_are_reasons(
@@ -122,8 +123,9 @@ async def test_a_slack_post_goes_to_the_channel_and_slack_errors_are_reasons(
         await notifier.send(planned("slack", "#gone"))
     assert (failed.value.reason, failed.value.retry) == ("Slack answered channel_not_found", False)
     vendors.unavailable["/slack/chat.postMessage"] = 5
-    reason, attempts = await send_with_retries(notifier, planned("slack", "#acme"), configured)
-    assert (reason, attempts) == ("Slack answered 503", 3)
+    failure, attempts = await send_with_retries(notifier, planned("slack", "#acme"), configured)
+    assert failure is not None and attempts == 3
+    assert (failure.reason, failure.kind) == ("Slack answered 503", "unavailable")
 
 
 def test_a_channel_is_off_until_configured(client: httpx.AsyncClient) -> None:

@@ -207,6 +207,18 @@ async def test_everyone_who_asked_hears_once_per_channel_and_a_replay_sends_noth
     slack_acme = next(n for n in mine.values() if n.channel == "slack" and n.status == "sent")
     assert set(slack_acme.feedback_ids) == {sso.payload.item.id, sso_again.payload.item.id, ops.payload.item.id}
 
+    registry = app.state.runtime.registry
+    sent_per_channel = {
+        channel: registry.get_sample_value("prodops_notifications_sent_total", {"channel": channel})
+        for channel in ("in_app", "email", "intercom", "slack")
+    }
+    assert sent_per_channel == {"in_app": 4, "email": 3, "intercom": 2, "slack": 1}, "counted once, replays not"
+    failed_per_channel = {
+        channel: registry.get_sample_value("prodops_notifications_failed_total", {"channel": channel, "reason": reason})
+        for channel, reason in (("intercom", "refused"), ("slack", "refused"), ("email", "unavailable"))
+    }
+    assert failed_per_channel == {"intercom": 2, "slack": 1, "email": None}
+
 
 def themed(item: FeedbackEnriched, theme_id: UUID, at: datetime) -> FeedbackThemed:
     membership = ThemeMembership(item_id=item.payload.item.id, theme_id=theme_id)

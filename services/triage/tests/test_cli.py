@@ -25,7 +25,12 @@ ROWS = [
 ]
 
 
-def test_train_writes_a_version_that_eval_then_scores(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+# --epochs 0: the heads alone on the bundled encoder; 1: the encoder fine-tuned, saved with the version.
+@pytest.mark.timeout(900)
+@pytest.mark.parametrize("epochs", [0, 1])
+def test_train_writes_a_version_that_eval_then_scores(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, epochs: int
+) -> None:
     monkeypatch.setenv("PRODOPS_DATA_DIR", str(tmp_path))
     data = tmp_path / "labelled.jsonl"
     data.write_text("\n".join(json.dumps(row) for row in ROWS))
@@ -35,13 +40,15 @@ def test_train_writes_a_version_that_eval_then_scores(tmp_path: Path, monkeypatc
     assert before.exit_code == 0, before.output
     assert json.loads(before.stdout)["model_version"] == "local-seed-1"
 
-    trained = runner.invoke(app, ["triage", "train", "--data", str(data)])
+    trained = runner.invoke(app, ["triage", "train", "--data", str(data), "--epochs", str(epochs)])
     assert trained.exit_code == 0, trained.output
-    assert (tmp_path / "triage-models" / "current").exists()
+    models = tmp_path / "triage-models"
+    version = (models / "current").read_text()
+    assert (models / version / "encoder").is_dir() == bool(epochs)
 
     after = runner.invoke(app, ["triage", "eval", "--data", str(data), "--json"])
     report = json.loads(after.stdout)
-    assert report["model_version"].startswith("local-") and report["model_version"] != "local-seed-1"
+    assert report["model_version"] == version
     assert report["n"] == len(ROWS)
     for key in ("category_accuracy", "sentiment_accuracy", "sentiment_direction_accuracy", "priority_accuracy"):
         assert report[key] is not None and 0 <= report[key] <= 1, key

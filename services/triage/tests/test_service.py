@@ -6,7 +6,7 @@ from pathlib import Path
 from uuid import uuid4
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from libs.runtime.testing import collect, publish, quick_settings, running
 from libs.schemas.events import (
@@ -23,9 +23,10 @@ from libs.schemas.events import (
     utcnow,
 )
 from libs.schemas.feedback import Customer, FeedbackItem, Source, Tier
+from libs.testing.mistral_server import MistralServer, Reply, running_mistral
 from services.triage.app import create_app
 from services.triage.settings import TriageSettings
-from services.triage.storage import OverrideRecord
+from services.triage.storage import OverrideRecord, TriageVerdict
 
 pytestmark = [pytest.mark.kafka, pytest.mark.model]
 
@@ -123,3 +124,58 @@ async def test_a_call_transcript_is_triaged_and_split_into_its_requests(
     assert "SAML SSO" in split.payload.requests[0].title
     assert split.payload.model_version.endswith("+split") and not split.payload.degraded
     assert any(event.payload.item_id == item.id for event in triaged), "the call itself is triaged as well"
+
+
+async def test_degraded_verdicts_are_triaged_again_by_mistral_on_request_once_it_answers(
+    kafka_bootstrap: str, tmp_path: Path, database_url: str | None
+) -> None:
+    answer = '{"category": "bug", "sentiment_score": -0.7, "severity": 4, "confidence": 0.9, "reasoning": "Down."}'
+    with running_mistral(MistralServer(default_content=lambda messages: answer)) as mistral:
+        settings = quick_settings(
+            TriageSettings,
+            kafka_bootstrap,
+            tmp_path,
+            database_url,
+            mistral_api_key="test-key",
+            mistral_server_url=mistral.url,
+            mistral_timeout_seconds=1.0,
+            mistral_retries=0,
+            retriage_degraded_seconds=3600.0,  # only the command asks here
+        )
+        down, later = enriched("Exports fail with a 500", Customer()), enriched("Exports hang", Customer())
+        app = create_app(settings)
+        registry = app.state.runtime.registry
+        async with running(app):
+            mistral.then(Reply(status=503), Reply(status=503))  # down for both items
+            await publish(kafka_bootstrap, down, later)
+            first = await collect(
+                kafka_bootstrap,
+                FeedbackTriaged,
+                lambda seen: sum(e.causation_id in {down.event_id, later.event_id} for e in seen) == 2,
+            )
+            fallen = [e.payload for e in first if e.causation_id in {down.event_id, later.event_id}]
+            assert all(
+                p.ai_triage.degraded and p.degraded and not p.ai_triage.model_version.startswith("mistral")
+                for p in fallen
+            )
+            assert registry.get_sample_value("prodops_ai_fallbacks_total", {"reason": "primary_failed"}) == 2
+
+            # Still down: the run stops at the first item; nothing is published, nothing falls back again.
+            mistral.then(Reply(status=503))
+            still = RetriageFeedback(producer="test", payload=RetriageRequest(degraded=True, requested_by="sre"))
+            back = RetriageFeedback(producer="test", payload=RetriageRequest(degraded=True, requested_by="sre"))
+            await publish(kafka_bootstrap, still)
+            await publish(kafka_bootstrap, back)  # the API answers again by then
+            again = await collect(
+                kafka_bootstrap, FeedbackTriaged, lambda seen: sum(e.causation_id == back.event_id for e in seen) == 2
+            )
+            assert not [e for e in again if e.causation_id == still.event_id]
+            retriaged = {e.payload.item_id: e.payload.ai_triage for e in again if e.causation_id == back.event_id}
+            assert set(retriaged) == {down.payload.item.id, later.payload.item.id}
+            assert all(t.model_version == "mistral:mistral-small-latest" and not t.degraded for t in retriaged.values())
+            assert registry.get_sample_value("prodops_ai_fallbacks_total", {"reason": "primary_failed"}) == 2
+            async with app.state.runtime.sessions() as session:
+                verdicts = (
+                    await session.exec(select(TriageVerdict).where(col(TriageVerdict.item_id).in_(retriaged)))
+                ).all()
+            assert sorted(v.item_id for v in verdicts) == sorted(retriaged) and not any(v.degraded for v in verdicts)

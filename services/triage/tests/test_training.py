@@ -42,7 +42,8 @@ def test_a_new_version_is_saved_and_becomes_current(tmp_path: Path) -> None:
             heads, tmp_path, ModelInfo(version=version, trained_at="2026-11-27T00:00:00Z", rows=7, heads=[], sources=[])
         )
     loaded = load_current(tmp_path)
-    assert loaded is not None and loaded[1].version == "local-2"
+    assert loaded is not None and loaded.info.version == "local-2"
+    assert loaded.encoder is None, "heads alone: the bundled encoder embeds for them"
     assert new_version("local").startswith("local-")
 
 

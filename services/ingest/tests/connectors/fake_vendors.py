@@ -2,7 +2,8 @@
 
 Three records to a page, whatever the client asks for, so a handful of records spans several pages.
 Faults on demand: a rate-limited answer at request N, or a request that never answers (the client's
-process dies while waiting).
+process dies while waiting). The second look-ups (an author by id, Gong's transcripts) are answered
+and counted apart from the listing, with faults of their own.
 """
 
 from __future__ import annotations
@@ -40,6 +41,13 @@ ENDPOINTS = {
     "hubspot": "/crm/v3/objects/notes/search",
     "salesforce": "/services/data/v60.0/query",
 }
+LOOKUPS = {
+    "gong": "/v2/calls/transcript",
+    "intercom": "/contacts/",
+    "helpscout": "/v2/customers/",
+    "jira": "/rest/api/3/user",
+}
+TRANSCRIPT_PAGE = 2
 EPOCH = datetime(2026, 11, 1, tzinfo=UTC)
 JSON = dict[str, Any]
 
@@ -158,6 +166,15 @@ class FakeVendor:
     released: asyncio.Event = field(default_factory=asyncio.Event)
     served: int = 0
     """Records served, over every page."""
+    people: dict[str, JSON] = field(default_factory=dict)
+    """A look-up's answer by its path and query (e.g. `/contacts/c1`); others are answered 404."""
+    transcripts: dict[str, list[JSON]] = field(default_factory=dict)
+    """Gong: a call id's monologues."""
+    sideloads: dict[str, list[JSON]] = field(default_factory=dict)
+    """Zendesk: the users and organizations side-loaded with every page when the client asks for them."""
+    lookups: list[JSON] = field(default_factory=list)
+    lookup_rate_limited: set[int] = field(default_factory=set)
+    lookup_hang_at: int | None = None
 
     def add(self, count: int) -> None:
         for _ in range(count):
@@ -166,6 +183,8 @@ class FakeVendor:
 
     async def answer(self, request: Request) -> JSONResponse:
         body = await request.json() if request.method == "POST" else None
+        if self.source in LOOKUPS and request.url.path.startswith(LOOKUPS[self.source]):
+            return await self.look_up(request, body)
         self.requests.append(
             {"method": request.method, "path": request.url.path, "params": dict(request.query_params), "body": body}
         )
@@ -184,7 +203,33 @@ class FakeVendor:
         page = matching[offset : offset + PAGE]
         following = offset + PAGE if offset + PAGE < len(matching) else None
         self.served += len(page)
-        return JSONResponse(*_shaped(self.source, page, following, str(request.base_url).rstrip("/"), request))
+        shaped, status, headers = _shaped(self.source, page, following, str(request.base_url).rstrip("/"), request)
+        if self.source == "zendesk" and request.query_params.get("include"):
+            shaped |= {kind: self.sideloads.get(kind, []) for kind in request.query_params["include"].split(",")}
+        return JSONResponse(shaped, status, headers)
+
+    async def look_up(self, request: Request, body: Any) -> JSONResponse:
+        """A second look-up: a person by id, or Gong's transcripts of some calls (two calls to a page)."""
+        self.lookups.append(
+            {"method": request.method, "path": request.url.path, "query": request.url.query, "body": body}
+        )
+        number = len(self.lookups)
+        if number == self.lookup_hang_at:
+            await self.released.wait()
+        if number in self.lookup_rate_limited:
+            return _rate_limited(self.source)
+        if self.source == "gong":
+            held = [call_id for call_id in body["filter"]["callIds"] if call_id in self.transcripts]
+            if not held:  # Gong answers 404 when no call matches the filter
+                return JSONResponse({"errors": ["No calls found corresponding to the provided filters"]}, 404)
+            offset = int(body.get("cursor") or 0)
+            page = held[offset : offset + TRANSCRIPT_PAGE]
+            following = offset + TRANSCRIPT_PAGE
+            records = {"currentPageSize": len(page), **({"cursor": str(following)} if following < len(held) else {})}
+            calls = [{"callId": call_id, "transcript": self.transcripts[call_id]} for call_id in page]
+            return JSONResponse({"records": records, "callTranscripts": calls})
+        key = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return JSONResponse(self.people[key]) if key in self.people else JSONResponse({"message": "not found"}, 404)
 
 
 def _updated(source: str, record: JSON) -> datetime:

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from services.ingest.connectors import REGISTRY
 from services.ingest.connectors.base import title_of, web_url
@@ -186,53 +183,7 @@ def test_published_rest_records_map_too() -> None:
         REGISTRY["linear"]().read_webhook(WebhookRequest("POST", "http://x", json.dumps(linear_stub).encode()))
 
 
-# --- parsers never fail with anything but a clear validation error ---------------------------------
-
-json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4),
-    max_leaves=20,
-)
-
-
-def mutated(payload: Any, data: st.DataObject) -> Any:
-    """The payload with one value somewhere replaced by something else, or removed."""
-    if not isinstance(payload, dict | list) or not payload or data.draw(st.integers(0, 3)) == 0:
-        return data.draw(json_values)
-    copy = dict(payload) if isinstance(payload, dict) else list(payload)
-    key = data.draw(st.sampled_from(list(copy) if isinstance(copy, dict) else range(len(copy))))
-    if isinstance(copy, dict) and data.draw(st.booleans()):
-        del copy[key]
-    else:
-        copy[key] = mutated(copy[key], data)
-    return copy
-
-
-@pytest.mark.parametrize("vendor", VENDORS, ids=[v.source for v in VENDORS])
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(data=st.data())
-def test_mutated_payloads_map_or_fail_clearly(vendor: Vendor, data: st.DataObject) -> None:
-    payload = mutated(vendor.feedback if vendor.feedback is not None else vendor.ignored, data)
-    try:
-        event = read(vendor, payload, vendor.feedback_headers)
-    except ValueError:  # pydantic's ValidationError and PayloadError are ValueErrors
-        return
-    for piece in event.feedback:
-        assert piece.item.title and len(piece.item.title) <= 500
-
-
-@pytest.mark.parametrize("source", sorted(REGISTRY))
-@settings(max_examples=40, deadline=None)
-@given(record=json_values, body=st.binary(max_size=64))
-def test_random_input_never_raises_anything_but_a_validation_error(source: str, record: Any, body: bytes) -> None:
-    connector = REGISTRY[source]()
-    for attempt in (
-        lambda: connector.transform_to_standard(record),
-        lambda: connector.read_webhook(WebhookRequest("POST", "http://x", body)),
-        lambda: connector.read_webhook(WebhookRequest("POST", "http://x", json.dumps(record).encode())),
-    ):
-        with contextlib.suppress(ValueError):
-            attempt()
+# Random and mutated payloads against every parser: test_fuzz.py.
 
 
 def test_a_linear_customer_request_is_feedback_with_its_customer() -> None:
