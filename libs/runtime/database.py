@@ -97,3 +97,12 @@ def _upgrade(connection: Connection, service: str, versions: Path, postgres: boo
     config.attributes["connection"] = connection
     config.attributes["version_table_schema"] = service if postgres else None
     command.upgrade(config, "heads")
+
+
+def after_commit(session: AsyncSession, action: Callable[[], object]) -> None:
+    """Run `action` once the session's transaction commits, never when it rolls back.
+
+    For side effects that must follow the stored work, such as counters: a batch the consumer redoes message by
+    message would otherwise count its first, rolled-back handling too.
+    """
+    event.listen(session.sync_session, "after_commit", lambda _session: action(), once=True)

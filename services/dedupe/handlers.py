@@ -16,6 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from libs.ml.embeddings import Embedder
 from libs.runtime.consumer import PoisonMessage, consume
+from libs.runtime.database import after_commit
 from libs.runtime.service import ServiceRuntime
 from libs.schemas.commands import MarkNotDuplicate, MergeItems, MergeThemes, RenameTheme, SplitTheme, UnmergeItem
 from libs.schemas.events import DedupeCommand, Envelope, FeedbackDeduped, FeedbackReceived, utcnow
@@ -88,7 +89,7 @@ def register(runtime: ServiceRuntime, settings: DedupeSettings, engines: Engines
                 model=embedder.model_name,
             )
             storage.add_decision(session, item.id, decision)
-            decisions.labels("model", "duplicate" if decision.duplicate_of else "unique").inc()
+            after_commit(session, decisions.labels("model", "duplicate" if decision.duplicate_of else "unique").inc)
         indexed = IndexedItem(
             item_id=item.id, title=item.title, created_at=item.created_at, model=embedder.model_name, text=item.text
         )
@@ -128,7 +129,7 @@ def register(runtime: ServiceRuntime, settings: DedupeSettings, engines: Engines
         except domain.Rejected as error:
             raise PoisonMessage(str(error)) from error
         if (outcome := PERSON_OUTCOMES.get(type(payload))) is not None:
-            decisions.labels("person", outcome).inc()
+            after_commit(session, decisions.labels("person", outcome).inc)
         return await changes.replies()
 
     async def embed_received(events: Sequence[FeedbackReceived]) -> None:

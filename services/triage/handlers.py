@@ -11,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from libs.ml.embeddings import Embedder
 from libs.runtime.consumer import consume
+from libs.runtime.database import after_commit
 from libs.runtime.service import ServiceRuntime
 from libs.schemas.events import (
     EnrichedFeedback,
@@ -151,7 +152,7 @@ def register(runtime: ServiceRuntime, settings: TriageSettings, engine: Engine) 
         storage.record_override(session, uuid5(NAMESPACE_URL, f"prodops:override/{command.event_id}"), correction, ai)
         for field in ("category", "priority", "tags", "product_area", "not_duplicate"):
             if getattr(correction, field) is not None:
-                overrides.labels(field).inc()
+                after_commit(session, overrides.labels(field).inc)
         return [FeedbackOverridden.caused_by(command, producer=runtime.name, payload=correction)]
 
     async def on_retriage(command: RetriageFeedback, session: AsyncSession) -> list[FeedbackTriaged]:

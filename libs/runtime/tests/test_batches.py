@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from libs.runtime import consumer
 from libs.runtime.consumer import consume
+from libs.runtime.database import after_commit
 from libs.runtime.service import ServiceRuntime, service_app
 from libs.runtime.testing import collect, publish, running
 from libs.runtime.tests.probe import eventually, handled, overridden, reply_to
@@ -75,11 +76,13 @@ async def test_a_poison_message_in_the_middle_of_a_batch_is_dead_lettered_alone(
     poison = overridden(f"{marker} poison")
     after = [overridden(f"{marker} after {number}") for number in range(5)]
     attempts: Counter[UUID] = Counter()
+    committed: Counter[UUID] = Counter()
 
     async def handler(event: FeedbackOverridden, session: AsyncSession) -> list[FeedbackEnriched]:
         if marker not in (event.payload.reason or ""):
             return []
         attempts[event.event_id] += 1
+        after_commit(session, lambda: committed.update([event.event_id]))
         if event.event_id == poison.event_id:
             raise ValueError("override names a field that does not exist")
         return [reply_to(event, runtime.name)]
@@ -100,6 +103,8 @@ async def test_a_poison_message_in_the_middle_of_a_batch_is_dead_lettered_alone(
     assert attempts[poison.event_id] == letter.payload.attempts == runtime.settings.handler_attempts
     # The rolled-back batch published nothing: the replies are those of the one handling that committed.
     assert all(len(ids) == 1 for ids in replies.values()), "one reply each, from the handling that committed"
+    # Work redone after the batch rolled back runs its after-commit actions (counters) once, the poison's never.
+    assert committed == Counter(event.event_id for event in (*before, *after))
 
 
 async def test_a_batch_redelivered_after_its_work_republishes_its_stored_replies_and_does_no_work_twice(
