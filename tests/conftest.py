@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -80,6 +80,18 @@ class HubClient:
 
     async def item(self, item_id: str) -> httpx.Response:
         return await self.http.get(f"{self.hub.gateway_url}/api/v1/feedback/{item_id}", headers=self.viewer)
+
+    async def item_when(
+        self, item_id: str, done: Callable[[dict[str, Any]], bool], timeout: float = 90.0
+    ) -> dict[str, Any]:
+        """Wait until the gateway shows the item as `done` says it should be."""
+        deadline = time.monotonic() + timeout
+        while True:
+            response = await self.item(item_id)
+            if response.status_code == 200 and done(response.json()):
+                return dict(response.json())
+            assert time.monotonic() < deadline, f"not as expected after {timeout}s: {response.text[:2000]}"
+            await asyncio.sleep(0.25)
 
     async def processed(
         self, item_ids: list[str], timeout: float = 90.0, poll: float = 0.25

@@ -7,10 +7,8 @@ marked items again, and the read model shows Mistral's verdict: one item each, n
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sqlite3
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -119,18 +117,6 @@ async def fallbacks(client: HubClient) -> float:
     )
 
 
-async def eventually_item(
-    client: HubClient, item_id: str, done: Callable[[dict[str, Any]], bool], timeout: float = 90.0
-) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while True:
-        response = await client.item(item_id)
-        if response.status_code == 200 and done(response.json()):
-            return dict(response.json())
-        assert time.monotonic() < deadline, f"not as expected after {timeout}s: {response.text[:2000]}"
-        await asyncio.sleep(0.25)
-
-
 @pytest.mark.parametrize("fault", FAULTS)
 async def test_a_mistral_fault_falls_back_marks_the_item_and_mistral_triages_it_once_back(
     fault: str, hub: Hub, mistral: Mistral
@@ -152,7 +138,7 @@ async def test_a_mistral_fault_falls_back_marks_the_item_and_mistral_triages_it_
         def by_mistral(item: dict[str, Any]) -> bool:
             return item["ai_triage"]["model_version"].startswith("mistral:") and not item["ai_triage"]["degraded"]
 
-        item = await eventually_item(client, item_id, by_mistral)
+        item = await client.item_when(item_id, by_mistral)
         assert item["ai_triage"]["degraded_reason"] is None
         assert item["category"] == "bug", "the read model shows Mistral's verdict"
 

@@ -8,7 +8,8 @@ with its reason; a down dependency is never dead-lettered but retried until it i
 
 Messages come in batches (what the consumer has fetched, up to `consumer_batch_size`): the batch's
 work and inbox rows commit in one transaction, its replies are published with one wait, and its
-offsets are committed once. If that transaction fails, the batch is handled again one message at
+offsets are committed once; a `conclude` hook finishes the batch's work elsewhere (a vector index's
+flush) before that commit. If that transaction fails, the batch is handled again one message at
 a time, with the retries and dead letters above, so a poison message costs only itself.
 """
 
@@ -17,10 +18,10 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, TypeAlias, TypeVar
+from typing import Any, Generic, TypeAlias, TypeVar
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 import stamina
@@ -30,10 +31,10 @@ from faststream import AckPolicy
 from faststream.kafka.annotations import KafkaMessage
 from opentelemetry.trace import SpanKind
 from pydantic import ValidationError
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from libs.runtime import inbox
+from libs.runtime.database import is_transient
 from libs.runtime.inbox import OutgoingMessage
 from libs.runtime.service import ServiceRuntime
 from libs.runtime.telemetry import within_trace
@@ -44,18 +45,14 @@ Handler = Callable[[E, AsyncSession], Awaitable[Sequence[Envelope]]]
 # Work done for a whole batch before its handlers run (one model pass for many texts); the handlers
 # must not depend on it: when it fails, or a message is handled alone, they do the work themselves.
 Prepare = Callable[[Sequence[E]], Awaitable[None]]
+# Work done once for a batch after its handlers, before its transaction commits: what they wrote
+# outside the database (a vector index) made durable before the inbox says they ran.
+Conclude = Callable[[], Awaitable[None]]
 Record: TypeAlias = ConsumerRecord[Any, Any]
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
 
 log = structlog.get_logger()
-
-# A dependency that is down (database, broker): wait for it, never dead-letter the message.
-TRANSIENT = (OperationalError, InterfaceError, ConnectionError, OSError, asyncio.TimeoutError)
-
-
-def is_transient(error: BaseException) -> bool:
-    if isinstance(error, DBAPIError) and error.connection_invalidated:
-        return True
-    return isinstance(error, TRANSIENT)
 
 
 class PoisonMessage(Exception):
@@ -71,11 +68,16 @@ def group_of(service: str, event_type: type[Envelope]) -> str:
 
 
 def consume(
-    runtime: ServiceRuntime, event_type: type[E], handler: Handler[E], prepare: Prepare[E] | None = None
+    runtime: ServiceRuntime,
+    event_type: type[E],
+    handler: Handler[E],
+    prepare: Prepare[E] | None = None,
+    conclude: Conclude | None = None,
 ) -> None:
     """Subscribe `handler` to the topic of `event_type` with the hub's delivery guarantees.
 
-    `prepare`, if given, runs on the new messages of each batch before `handler` runs on each.
+    `prepare`, if given, runs on the new messages of each batch before `handler` runs on each;
+    `conclude` after the last of them, inside their transaction (for a message handled alone too).
     """
     name = group_of(runtime.name, event_type)
     settings = runtime.settings
@@ -105,7 +107,24 @@ def consume(
     @subscriber
     async def on_message(message: KafkaMessage) -> None:
         records = message.raw_message if batched else (message.raw_message,)
-        await _deliver(runtime, name, event_type, handler, records, prepare)  # type: ignore[arg-type]
+        await _deliver(runtime, name, event_type, handler, records, prepare, conclude)  # type: ignore[arg-type]
+
+
+class Ahead(Generic[K, V]):
+    """What a `prepare` hook worked out for its batch, for the handlers to take one message at a time.
+
+    A handler that finds nothing (a message handled alone, a preparation that failed) works it out itself.
+    """
+
+    def __init__(self) -> None:
+        self._results: dict[K, V] = {}
+
+    def keep(self, results: dict[K, V]) -> None:
+        """This batch's results, in place of the last batch's."""
+        self._results = results
+
+    def get(self, key: K) -> V | None:
+        return self._results.get(key)
 
 
 @dataclass(frozen=True)
@@ -130,6 +149,7 @@ async def _deliver(
     handler: Handler[E],
     records: Sequence[Record],
     prepare: Prepare[E] | None = None,
+    conclude: Conclude | None = None,
 ) -> None:
     topic = event_type.TOPIC
     metrics = runtime.metrics
@@ -163,9 +183,9 @@ async def _deliver(
             if prepare is not None:
                 await _prepare(prepare, [delivery.event for delivery in fresh.values()])  # type: ignore[arg-type]
             try:
-                handled = await _handle_together(runtime, name, handler, list(fresh.values()))  # type: ignore[arg-type]
+                handled = await _handle_together(runtime, name, handler, list(fresh.values()), conclude)  # type: ignore[arg-type]
             except _BatchFailed as failure:
-                handled = await _handle_one_by_one(runtime, name, handler, list(fresh.values()), failure)  # type: ignore[arg-type]
+                handled = await _handle_one_by_one(runtime, name, handler, list(fresh.values()), failure, conclude)  # type: ignore[arg-type]
 
         # Replies in the order their causes came; seen before: its stored replies again (their
         # publish may be what failed last time). A second copy within the batch shares one publish.
@@ -202,7 +222,7 @@ async def _deliver(
 
 
 async def _handle_together(
-    runtime: ServiceRuntime, name: str, handler: Handler[E], fresh: list[_Delivery]
+    runtime: ServiceRuntime, name: str, handler: Handler[E], fresh: list[_Delivery], conclude: Conclude | None
 ) -> dict[UUID, list[OutgoingMessage]]:
     """Every message's work and its inbox row in one transaction."""
     results: dict[UUID, list[OutgoingMessage]] = {}
@@ -216,6 +236,8 @@ async def _handle_together(
                     await session.flush()  # a failing write is this message's, not the next one's
                     results[culprit] = [OutgoingMessage.of(reply) for reply in replies]
             culprit = None
+            if conclude is not None:
+                await conclude()
             await inbox.record_many(
                 session, name, [(d.event.event_id, d.event.TOPIC, results[d.event.event_id]) for d in fresh]
             )
@@ -225,7 +247,12 @@ async def _handle_together(
 
 
 async def _handle_one_by_one(
-    runtime: ServiceRuntime, name: str, handler: Handler[E], fresh: list[_Delivery], failure: _BatchFailed
+    runtime: ServiceRuntime,
+    name: str,
+    handler: Handler[E],
+    fresh: list[_Delivery],
+    failure: _BatchFailed,
+    conclude: Conclude | None,
 ) -> dict[UUID, list[OutgoingMessage]]:
     """The batch again, a message at a time: the bad one is retried and dead-lettered alone."""
     if len(fresh) > 1:
@@ -238,7 +265,14 @@ async def _handle_one_by_one(
         failed_once = failure.error if event.event_id == failure.culprit else None
         with _handling(runtime, name, delivery):
             try:
-                results[event.event_id] = await handle_with_retries(runtime, name, event, handler, failed_once)  # type: ignore[arg-type]
+                results[event.event_id] = await handle_with_retries(
+                    runtime,
+                    name,
+                    event,
+                    handler,  # type: ignore[arg-type]
+                    failed_once,
+                    conclude,
+                )
             except PoisonMessage as error:
                 await _dead_letter(runtime, name, delivery.record, str(error), error, 1)
             except Exception as error:
@@ -250,7 +284,12 @@ async def _handle_one_by_one(
 
 
 async def handle_with_retries(
-    runtime: ServiceRuntime, name: str, event: E, handler: Handler[E], failed_once: BaseException | None = None
+    runtime: ServiceRuntime,
+    name: str,
+    event: E,
+    handler: Handler[E],
+    failed_once: BaseException | None = None,
+    conclude: Conclude | None = None,
 ) -> list[OutgoingMessage]:
     """Run `handler` and record the inbox row of consumer `name` in one transaction, retrying what may pass.
 
@@ -264,6 +303,8 @@ async def handle_with_retries(
     async def attempt() -> list[OutgoingMessage]:
         async with runtime.sessions() as session, session.begin():
             replies = await handler(event, session)
+            if conclude is not None:
+                await conclude()
             outgoing = [OutgoingMessage.of(reply) for reply in replies]
             await inbox.record_many(session, name, [(event.event_id, event.TOPIC, outgoing)])
         return outgoing

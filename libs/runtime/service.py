@@ -18,6 +18,7 @@ from typing import Any
 import structlog
 from aiokafka.errors import IllegalStateError
 from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.responses import JSONResponse
 from faststream.kafka import KafkaBroker
 from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
@@ -27,10 +28,11 @@ from opentelemetry.sdk.trace import TracerProvider
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from pydantic import BaseModel
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from libs.runtime.database import database_url, make_engine, migrate, session_factory
+from libs.runtime.database import database_url, is_transient, make_engine, migrate, session_factory
 from libs.runtime.inbox import OutgoingMessage
 from libs.runtime.settings import ServiceSettings
 from libs.runtime.telemetry import ConsumerMetrics, HttpMetrics, configure_logging, tracer_provider, within_trace
@@ -54,6 +56,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"model": Problem, "description": "No bearer token, or a forged or expired one"},
     403: {"model": Problem, "description": "The token's role is not enough"},
     422: {"model": Problem, "description": "Input that breaks the documented rules"},
+    503: {"model": Problem, "description": "A dependency (the database) is away: nothing was done; send it again"},
 }
 
 
@@ -253,6 +256,19 @@ def service_app(
     async def metrics() -> Response:
         return Response(generate_latest(runtime.registry), media_type=CONTENT_TYPE_LATEST)
 
+    async def dependency_away(_: Request, error: Exception) -> Response:
+        """Nothing was stored, so nothing is acknowledged: a 503 the caller retries, not a bare 500."""
+        if not is_transient(error):
+            raise error
+        return JSONResponse(
+            status_code=503,
+            content={"detail": f"a dependency is unavailable ({type(error).__name__}): nothing done, send it again"},
+            headers={"Retry-After": "5"},
+        )
+
+    # A route's database calls fail with the driver's errors (OperationalError...) or the socket's (OSError).
+    for kind in (DBAPIError, OSError):
+        app.add_exception_handler(kind, dependency_away)
     for router in routers:
         app.include_router(router, responses=ERROR_RESPONSES)
     return app

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit, urlunsplit
 
 
 @dataclass
@@ -21,6 +22,12 @@ class TcpProxy:
         """Listen (again, on the same port once it has one)."""
         self._server = await asyncio.start_server(self._forward, "127.0.0.1", self.port)
         self.port = self._server.sockets[0].getsockname()[1]
+
+    def through(self, url: str) -> str:
+        """`url` reaching its server through this proxy: the host and port swapped, credentials and path kept."""
+        parts = urlsplit(url)
+        credentials = parts.netloc.rsplit("@", 1)[0] + "@" if "@" in parts.netloc else ""
+        return urlunsplit(parts._replace(netloc=f"{credentials}127.0.0.1:{self.port}"))
 
     async def cut(self) -> None:
         """As if the dependency went down: nothing listens, and every open connection is reset."""

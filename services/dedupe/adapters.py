@@ -58,11 +58,15 @@ class VectorIndex(Protocol):
     """Item vectors, searchable by similarity; every call blocks, so call it in a thread."""
 
     def upsert(self, item: IndexedItem, vector: list[float]) -> None:
-        """Store (or replace) the item's vector, durably."""
+        """Store (or replace) the item's vector: searchable at once, durable after `flush`."""
         ...
 
     def upsert_many(self, entries: Sequence[Entry]) -> None:
-        """Store (or replace) several items' vectors, durably, in one write."""
+        """Store (or replace) several items' vectors in one write: searchable at once, durable after `flush`."""
+        ...
+
+    def flush(self) -> None:
+        """Make every write so far durable (once per batch: a flush costs about as much as an embedding)."""
         ...
 
     def search(
@@ -111,13 +115,16 @@ class QdrantEdgeIndex:
         return cls(shard)
 
     def upsert(self, item: IndexedItem, vector: list[float]) -> None:
-        """Store the vector under the item's id (so a replay replaces it) and flush it to disk."""
+        """Store the vector under the item's id (so a replay replaces it)."""
         self.upsert_many([(item, vector)])
 
     def upsert_many(self, entries: Sequence[Entry]) -> None:
-        """Store the vectors under their items' ids and flush them to disk."""
+        """Store the vectors under their items' ids."""
         points = [Point(item.item_id, vector, _payload(item)) for item, vector in entries]
         self._shard.update(UpdateOperation.upsert_points(points))
+
+    def flush(self) -> None:
+        """Write the shard's pending changes to disk."""
         self._shard.flush()
 
     def search(
@@ -163,7 +170,8 @@ class QdrantEdgeIndex:
         self._shard.optimize()
 
     def close(self) -> None:
-        """Release the shard and its lock."""
+        """Flush, and release the shard and its lock."""
+        self._shard.flush()
         self._shard.close()
 
 
@@ -184,6 +192,9 @@ class QdrantServerIndex:
             qm.PointStruct(id=str(item.item_id), vector=vector, payload=_payload(item)) for item, vector in entries
         ]
         self._client.upsert(self._collection, points, wait=True)
+
+    def flush(self) -> None:
+        """Nothing to do: the server has every write once `upsert` returns."""
 
     def search(
         self, vector: list[float], *, limit: int, exclude: UUID, window: TimeWindow | None = None

@@ -15,7 +15,7 @@ from prometheus_client import Counter
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from libs.ml.embeddings import Embedder
-from libs.runtime.consumer import PoisonMessage, consume
+from libs.runtime.consumer import Ahead, PoisonMessage, consume
 from libs.runtime.database import after_commit
 from libs.runtime.service import ServiceRuntime
 from libs.schemas.commands import MarkNotDuplicate, MergeItems, MergeThemes, RenameTheme, SplitTheme, UnmergeItem
@@ -31,14 +31,16 @@ class Engines:
 
     embedder: Embedder
     index: VectorIndex
-    # The vectors of the batch being handled, embedded in one call, by (model, text).
-    ahead: dict[tuple[str, str], list[float]] = {}  # noqa: RUF012  # replaced whole, never changed
+
+    def __init__(self) -> None:
+        # The vectors of the batch being handled, embedded in one call, by (model, text).
+        self.ahead: Ahead[tuple[str, str], list[float]] = Ahead()
 
     async def embed_ahead(self, texts: list[str]) -> None:
         """Embed a batch's texts at once (far cheaper per text than one by one), for `embed` to find."""
         embedder = self.embedder
         vectors = await asyncio.to_thread(embedder.embed, texts)
-        self.ahead = {(embedder.model_name, text): vector for text, vector in zip(texts, vectors, strict=True)}
+        self.ahead.keep({(embedder.model_name, text): vector for text, vector in zip(texts, vectors, strict=True)})
 
     async def embed(self, text: str) -> list[float]:
         """The text's vector: embedded ahead with its batch, or now, off the event loop."""
@@ -93,7 +95,7 @@ def register(runtime: ServiceRuntime, settings: DedupeSettings, engines: Engines
         indexed = IndexedItem(
             item_id=item.id, title=item.title, created_at=item.created_at, model=embedder.model_name, text=item.text
         )
-        await asyncio.to_thread(index.upsert, indexed, vector)
+        await asyncio.to_thread(index.upsert, indexed, vector)  # durable once the batch concludes
 
         changes = Changes(session, index, runtime.name, event, actor=domain.MODEL_ACTOR, now=utcnow())
         link = await storage.get_link(session, item.id)
@@ -135,7 +137,11 @@ def register(runtime: ServiceRuntime, settings: DedupeSettings, engines: Engines
     async def embed_received(events: Sequence[FeedbackReceived]) -> None:
         await engines.embed_ahead([event.payload.text for event in events])
 
-    consume(runtime, FeedbackReceived, on_received, prepare=embed_received)
+    async def flush_index() -> None:
+        await asyncio.to_thread(engines.index.flush)
+
+    # The batch's vectors reach the disk once, before its decisions commit.
+    consume(runtime, FeedbackReceived, on_received, prepare=embed_received, conclude=flush_index)
     consume(runtime, DedupeCommand, on_command)
 
 

@@ -123,6 +123,13 @@ class ServingIndex:
         with self._call():
             return self.live.count()
 
+    def flush(self) -> None:
+        """Flush the live generation, and the one being built."""
+        with self._call(), self._writes:
+            self.live.flush()
+            if self._target is not None:
+                self._target.index.flush()
+
     def close(self) -> None:
         """Refuse further calls, wait for those under way, and close the live generation."""
         self.retire()
@@ -148,6 +155,7 @@ class ServingIndex:
             written = target.index.present([item.item_id for item, _ in moved])
             fresh = [(item, vector) for item, vector in moved if item.item_id not in written]
             target.index.upsert_many(fresh)
+            target.index.flush()
         return len(fresh)
 
     def abandon(self) -> None:

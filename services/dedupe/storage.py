@@ -141,17 +141,23 @@ async def link_history(session: AsyncSession, item_id: UUID) -> list[LinkHistory
 
 
 async def vote_root(session: AsyncSession, item_id: UUID) -> UUID:
-    """The item whose votes this one's count towards (itself when it is not linked)."""
-    parent_of: dict[UUID, UUID] = {}
-    current: UUID | None = item_id
-    while current is not None and current not in parent_of:
-        record = await session.get(LinkRecord, current)
-        parent = record.duplicate_of if record is not None and record.state in LINKED_STATES else None
-        if parent is None:
-            break
-        parent_of[current] = parent
-        current = parent
-    return domain_vote_root(item_id, parent_of)
+    """The item whose votes this one's count towards (itself when it is not linked).
+
+    One recursive query walks the whole chain of links (a popular request's duplicates chain up, one
+    under the next); UNION, not UNION ALL, ends the walk on a cycle, which the domain then reports.
+    """
+    links = LinkRecord.__table__  # type: ignore[attr-defined]
+    linked = links.c.state.in_(LINKED_STATES)
+    start = select(links.c.item_id, links.c.duplicate_of).where(links.c.item_id == item_id, linked)
+    walk = start.cte("chain", recursive=True)
+    step = links.alias("step")
+    walk = walk.union(
+        select(step.c.item_id, step.c.duplicate_of).where(
+            step.c.item_id == walk.c.duplicate_of, step.c.state.in_(LINKED_STATES)
+        )
+    )
+    rows = (await session.exec(select(walk.c.item_id, walk.c.duplicate_of))).all()
+    return domain_vote_root(item_id, {child: parent for child, parent in rows if parent is not None})
 
 
 async def linked_children(session: AsyncSession, parent_ids: Collection[UUID]) -> list[UUID]:

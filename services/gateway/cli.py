@@ -20,8 +20,8 @@ from rich.console import Console
 from sqlmodel import col, delete
 
 from libs.runtime import inbox
-from libs.runtime.consumer import Handler, PoisonMessage, group_of, handle_with_retries, is_transient
-from libs.runtime.database import migrate
+from libs.runtime.consumer import Handler, PoisonMessage, group_of, handle_with_retries
+from libs.runtime.database import is_transient, migrate
 from libs.runtime.inbox import InboxEntry
 from libs.runtime.service import ServiceRuntime
 from libs.schemas.events import Envelope

@@ -186,13 +186,25 @@ async def fold_theme(session: AsyncSession, event: ThemeChanged) -> None:
     await _fold(session, _table(ThemeView), event.payload.id, lambda row: domain.fold_theme(row, event))
 
 
+# Rows changed by one UPDATE ... WHERE id IN (...): well under every database's limit on bound parameters.
+UPDATE_CHUNK = 500
+
+
 async def _reroot(session: AsyncSession, item_id: UUID) -> None:
-    """Point the item and every item merged below it at the top of its chain (votes count there, once)."""
-    parent_of = select(FeedbackView.duplicate_of).where(FeedbackView.item_id == item_id)
-    chain, top = [item_id], (await session.exec(parent_of)).first()
+    """Point the item and every item merged below it at the top of its chain (votes count there, once).
+
+    Two recursive queries, up the chain and down the tree below, however deep a popular request's
+    duplicates go; UNION, not UNION ALL, ends either walk on a cycle.
+    """
+    up = select(FeedbackView.item_id, FeedbackView.duplicate_of).where(FeedbackView.item_id == item_id)
+    upward = up.cte("upward", recursive=True)
+    above = aliased(FeedbackView)
+    upward = upward.union(select(above.item_id, above.duplicate_of).where(above.item_id == upward.c.duplicate_of))
+    parent_of = dict((await session.exec(select(upward.c.item_id, upward.c.duplicate_of))).all())
+    chain, top = [item_id], parent_of.get(item_id)
     while top is not None and top not in chain:
         chain.append(top)
-        top = (await session.exec(select(FeedbackView.duplicate_of).where(FeedbackView.item_id == top))).first()
+        top = parent_of.get(top)
     # A cycle (never made by dedupe, but a row may be mid-update) leaves the item standing alone.
     root = item_id if top is not None else chain[-1]
     connection = await session.connection()
@@ -201,17 +213,18 @@ async def _reroot(session: AsyncSession, item_id: UUID) -> None:
         .where(col(FeedbackView.item_id) == item_id)
         .values(duplicate_root=None if root == item_id else root)
     )
-    seen, frontier = {item_id, root}, [item_id]
-    while frontier:
-        children = (
-            await session.exec(select(FeedbackView.item_id).where(col(FeedbackView.duplicate_of).in_(frontier)))
-        ).all()
-        frontier = [child for child in children if child not in seen]
-        seen.update(frontier)
-        if frontier:
-            await connection.execute(
-                update(FeedbackView).where(col(FeedbackView.item_id).in_(frontier)).values(duplicate_root=root)
-            )
+    down = select(FeedbackView.item_id).where(col(FeedbackView.duplicate_of) == item_id)
+    downward = down.cte("downward", recursive=True)
+    below = aliased(FeedbackView)
+    downward = downward.union(select(below.item_id).where(below.duplicate_of == downward.c.item_id))
+    descendants = [
+        child for child in (await session.exec(select(downward.c.item_id))).all() if child not in (item_id, root)
+    ]
+    for start in range(0, len(descendants), UPDATE_CHUNK):
+        chunk = descendants[start : start + UPDATE_CHUNK]
+        await connection.execute(
+            update(FeedbackView).where(col(FeedbackView.item_id).in_(chunk)).values(duplicate_root=root)
+        )
 
 
 async def fold_launch(session: AsyncSession, event: domain.LaunchEvent) -> None:

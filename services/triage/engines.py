@@ -299,13 +299,20 @@ class FallbackEngine:
         self.metrics = metrics
 
     async def assess(self, texts: Sequence[str]) -> list[Assessment]:
-        try:
-            return await self.primary.assess(texts)
-        except EngineFailure as error:
-            self.metrics.fallbacks.labels("primary_failed").inc(len(texts))
-            log.warning("falling back to the local engine", reason=str(error))
-            fallen = await self.fallback.assess(texts)
-            return [Assessment(a.reading, a.severity, a.model_version, degraded_reason=str(error)) for a in fallen]
+        """Each text by the primary; those it cannot answer by the fallback, together, marked degraded."""
+        answers = await asyncio.gather(*(self.primary.assess([text]) for text in texts), return_exceptions=True)
+        for answer in answers:
+            if isinstance(answer, BaseException) and not isinstance(answer, EngineFailure):
+                raise answer
+        results = {index: answer[0] for index, answer in enumerate(answers) if not isinstance(answer, BaseException)}
+        failed = {index: answer for index, answer in enumerate(answers) if isinstance(answer, EngineFailure)}
+        if failed:
+            self.metrics.fallbacks.labels("primary_failed").inc(len(failed))
+            log.warning("falling back to the local engine", items=len(failed), reason=str(next(iter(failed.values()))))
+            fallen = await self.fallback.assess([texts[index] for index in failed])
+            for (index, error), a in zip(failed.items(), fallen, strict=True):
+                results[index] = Assessment(a.reading, a.severity, a.model_version, degraded_reason=str(error))
+        return [results[index] for index in range(len(texts))]
 
     async def split(self, transcript: str, policy: SplitPolicy) -> Split:
         try:

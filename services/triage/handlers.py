@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from uuid import NAMESPACE_URL, uuid5
 
@@ -10,7 +11,7 @@ from prometheus_client import Counter
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from libs.ml.embeddings import Embedder
-from libs.runtime.consumer import consume
+from libs.runtime.consumer import Ahead, consume
 from libs.runtime.database import after_commit
 from libs.runtime.service import ServiceRuntime
 from libs.schemas.events import (
@@ -85,9 +86,23 @@ def register(runtime: ServiceRuntime, settings: TriageSettings, engine: Engine) 
         )
         return FeedbackTriaged.caused_by(cause, producer=runtime.name, payload=result)
 
+    # A batch's assessments, made in one pass of the engine, by (engine, text).
+    ahead: Ahead[tuple[TriageEngine, str], Assessment] = Ahead()
+
+    async def assess_ahead(events: Sequence[FeedbackEnriched]) -> None:
+        """Assess a batch's texts at once (one embedding pass for all: far cheaper per text), for `triaged`."""
+        current = engine.current
+        assert current is not None, "the engine is loaded before the broker starts"
+        texts = [event.payload.item.text for event in events]
+        assessments = await current.assess(texts)
+        ahead.keep({(current, text): assessment for text, assessment in zip(texts, assessments, strict=True)})
+
     async def triaged(cause: Envelope, enriched: EnrichedFeedback, session: AsyncSession) -> FeedbackTriaged:
-        assert engine.current is not None, "the engine is loaded before the broker starts"
-        [assessment] = await engine.current.assess([enriched.item.text])
+        current = engine.current
+        assert current is not None, "the engine is loaded before the broker starts"
+        text = enriched.item.text
+        if (assessment := ahead.get((current, text))) is None:
+            [assessment] = await current.assess([text])
         return await stored(cause, enriched, assessment, session)
 
     async def retriaged_degraded(command: RetriageFeedback, session: AsyncSession) -> list[FeedbackTriaged]:
@@ -163,7 +178,7 @@ def register(runtime: ServiceRuntime, settings: TriageSettings, engine: Engine) 
         chosen = await storage.items(session, None if request.everything else request.item_ids)
         return [await triaged(command, enriched, session) for enriched in chosen]
 
-    consume(runtime, FeedbackEnriched, on_enriched)
+    consume(runtime, FeedbackEnriched, on_enriched, prepare=assess_ahead)
     consume(runtime, FeedbackUpdated, on_updated)
     consume(runtime, OverrideTriage, on_override)
     consume(runtime, RetriageFeedback, on_retriage)

@@ -19,7 +19,7 @@ from libs.ml.mistral import (
     batches,
 )
 from libs.runtime.broker import free_port
-from libs.runtime.consumer import is_transient
+from libs.runtime.database import is_transient
 from libs.testing.mistral_server import MistralServer, Reply, hashed_embedding, running_mistral
 
 

@@ -168,3 +168,37 @@ async def test_a_batch_is_prepared_at_once_and_handled_even_when_its_preparation
     assert set().union(*prepared) == mine, "every new message prepared"
     assert max(len(batch) for batch in prepared) > 1, "several at once"
     assert all(calls[event_id] == 1 for event_id in mine), "handled once each, the failed preparation's too"
+
+
+async def test_a_batch_concludes_once_after_its_handlers_and_a_failed_conclusion_commits_nothing(
+    runtime: ServiceRuntime, kafka_bootstrap: str
+) -> None:
+    events = [overridden(f"concluded {number} {uuid4()}") for number in range(10)]
+    mine = {event.event_id for event in events}
+    pending: set[UUID] = set()  # handled since the last conclusion: what a vector index holds unflushed
+    concluded: list[set[UUID]] = []
+    committed: Counter[UUID] = Counter()
+
+    async def handler(event: FeedbackOverridden, session: AsyncSession) -> list[FeedbackEnriched]:
+        if event.event_id in mine:
+            pending.add(event.event_id)
+            after_commit(session, lambda: committed.update([event.event_id]))
+        return []
+
+    async def conclude() -> None:
+        batch = set(pending)
+        pending.clear()
+        concluded.append(batch)
+        if len(concluded) == 1 and batch:
+            raise OSError("disk full while flushing")
+
+    consume(runtime, FeedbackOverridden, handler, conclude=conclude)
+    await publish(kafka_bootstrap, *events)
+    async with running(service_app(runtime, title="probe")):
+        for event in events:
+            await handled(runtime, event)
+
+    first, *later = [batch for batch in concluded if batch]
+    assert len(first) > 1, "the first conclusion came once for a whole batch, after its handlers"
+    assert set().union(*later) == mine, "after the failed conclusion every message was handled and concluded again"
+    assert committed == Counter(mine), "nothing committed by the batch whose conclusion failed; each message once since"

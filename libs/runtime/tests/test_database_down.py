@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 from uuid import uuid4
 
 import pytest
@@ -24,12 +24,6 @@ from libs.testing.tcp_proxy import TcpProxy
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
 
 
-def through(proxy: TcpProxy, url: str) -> str:
-    parts = urlsplit(url)
-    credentials = parts.netloc.rsplit("@", 1)[0] + "@" if "@" in parts.netloc else ""
-    return urlunsplit(parts._replace(netloc=f"{credentials}127.0.0.1:{proxy.port}"))
-
-
 async def test_a_database_down_for_a_while_is_waited_out_and_no_offset_is_committed_before_the_write(
     kafka_bootstrap: str, postgres_url: str, tmp_path: Path
 ) -> None:
@@ -39,7 +33,7 @@ async def test_a_database_down_for_a_while_is_waited_out_and_no_offset_is_commit
     settings = ServiceSettings(
         kafka_bootstrap=kafka_bootstrap,
         data_dir=tmp_path,
-        database_url=through(proxy, postgres_url),
+        database_url=proxy.through(postgres_url),
         handler_backoff_seconds=0.05,
         kafka_session_timeout_ms=2000,
         kafka_heartbeat_interval_ms=500,
