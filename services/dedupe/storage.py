@@ -11,9 +11,12 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import JSON, Column, func
+from sqlalchemy import JSON, Column, bindparam, func
+from sqlalchemy.orm import aliased
+from sqlalchemy.sql.elements import BindParameter
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import Select
 
 from libs.runtime.database import UTCDateTime, upsert_insert
 from libs.schemas.events import Theme, utcnow
@@ -140,23 +143,29 @@ async def link_history(session: AsyncSession, item_id: UUID) -> list[LinkHistory
     return list(result.all())
 
 
-async def vote_root(session: AsyncSession, item_id: UUID) -> UUID:
-    """The item whose votes this one's count towards (itself when it is not linked).
-
-    One recursive query walks the whole chain of links (a popular request's duplicates chain up, one
-    under the next); UNION, not UNION ALL, ends the walk on a cycle, which the domain then reports.
-    """
-    links = LinkRecord.__table__  # type: ignore[attr-defined]
-    linked = links.c.state.in_(LINKED_STATES)
-    start = select(links.c.item_id, links.c.duplicate_of).where(links.c.item_id == item_id, linked)
-    walk = start.cte("chain", recursive=True)
-    step = links.alias("step")
+def _links_above() -> Select[UUID, UUID | None]:
+    """The links (child, parent) up from :item_id: one recursive query however long the chain (a popular
+    request's duplicates chain up, one under the next); UNION, not UNION ALL, ends the walk on a cycle,
+    which the domain then reports. Built once, run per call."""
+    linked = col(LinkRecord.state).in_(LINKED_STATES)
+    start: BindParameter[UUID] = bindparam("item_id")
+    first = select(LinkRecord.item_id, LinkRecord.duplicate_of).where(LinkRecord.item_id == start, linked)
+    walk = first.cte("chain", recursive=True)
+    step = aliased(LinkRecord)
     walk = walk.union(
-        select(step.c.item_id, step.c.duplicate_of).where(
-            step.c.item_id == walk.c.duplicate_of, step.c.state.in_(LINKED_STATES)
+        select(step.item_id, step.duplicate_of).where(
+            step.item_id == walk.c.duplicate_of, col(step.state).in_(LINKED_STATES)
         )
     )
-    rows = (await session.exec(select(walk.c.item_id, walk.c.duplicate_of))).all()
+    return select(walk.c.item_id, walk.c.duplicate_of)
+
+
+LINKS_ABOVE = _links_above()
+
+
+async def vote_root(session: AsyncSession, item_id: UUID) -> UUID:
+    """The item whose votes this one's count towards (itself when it is not linked)."""
+    rows = (await session.exec(LINKS_ABOVE, params={"item_id": item_id})).all()
     return domain_vote_root(item_id, {child: parent for child, parent in rows if parent is not None})
 
 

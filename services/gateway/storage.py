@@ -16,6 +16,7 @@ from sqlalchemy import (
     Date,
     Table,
     Text,
+    bindparam,
     case,
     func,
     inspect,
@@ -28,9 +29,11 @@ from sqlalchemy import (
 )
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.elements import BindParameter
 from sqlmodel import Field as SQLField
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import Select, SelectOfScalar
 
 from libs.runtime.database import UTCDateTime, upsert_insert
 from libs.schemas.commands import Channel
@@ -190,17 +193,30 @@ async def fold_theme(session: AsyncSession, event: ThemeChanged) -> None:
 UPDATE_CHUNK = 500
 
 
-async def _reroot(session: AsyncSession, item_id: UUID) -> None:
-    """Point the item and every item merged below it at the top of its chain (votes count there, once).
+def _chain_walks() -> tuple[Select[UUID, UUID | None], SelectOfScalar[UUID]]:
+    """The links up from :item_id (child, parent), and the items below it: built once, run per fold.
 
-    Two recursive queries, up the chain and down the tree below, however deep a popular request's
-    duplicates go; UNION, not UNION ALL, ends either walk on a cycle.
+    Recursive queries, however deep a popular request's duplicates go; UNION, not UNION ALL, ends
+    either walk on a cycle.
     """
-    up = select(FeedbackView.item_id, FeedbackView.duplicate_of).where(FeedbackView.item_id == item_id)
+    start: BindParameter[UUID] = bindparam("item_id")
+    up = select(FeedbackView.item_id, FeedbackView.duplicate_of).where(FeedbackView.item_id == start)
     upward = up.cte("upward", recursive=True)
     above = aliased(FeedbackView)
     upward = upward.union(select(above.item_id, above.duplicate_of).where(above.item_id == upward.c.duplicate_of))
-    parent_of = dict((await session.exec(select(upward.c.item_id, upward.c.duplicate_of))).all())
+    down = select(FeedbackView.item_id).where(col(FeedbackView.duplicate_of) == start)
+    downward = down.cte("downward", recursive=True)
+    below = aliased(FeedbackView)
+    downward = downward.union(select(below.item_id).where(below.duplicate_of == downward.c.item_id))
+    return select(upward.c.item_id, upward.c.duplicate_of), select(downward.c.item_id)
+
+
+LINKS_ABOVE, ITEMS_BELOW = _chain_walks()
+
+
+async def _reroot(session: AsyncSession, item_id: UUID) -> None:
+    """Point the item and every item merged below it at the top of its chain (votes count there, once)."""
+    parent_of = dict((await session.exec(LINKS_ABOVE, params={"item_id": item_id})).all())
     chain, top = [item_id], parent_of.get(item_id)
     while top is not None and top not in chain:
         chain.append(top)
@@ -213,13 +229,8 @@ async def _reroot(session: AsyncSession, item_id: UUID) -> None:
         .where(col(FeedbackView.item_id) == item_id)
         .values(duplicate_root=None if root == item_id else root)
     )
-    down = select(FeedbackView.item_id).where(col(FeedbackView.duplicate_of) == item_id)
-    downward = down.cte("downward", recursive=True)
-    below = aliased(FeedbackView)
-    downward = downward.union(select(below.item_id).where(below.duplicate_of == downward.c.item_id))
-    descendants = [
-        child for child in (await session.exec(select(downward.c.item_id))).all() if child not in (item_id, root)
-    ]
+    below = (await session.exec(ITEMS_BELOW, params={"item_id": item_id})).all()
+    descendants = [child for child in below if child not in (item_id, root)]
     for start in range(0, len(descendants), UPDATE_CHUNK):
         chunk = descendants[start : start + UPDATE_CHUNK]
         await connection.execute(
