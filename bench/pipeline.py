@@ -3,8 +3,10 @@
     python bench/pipeline.py --items N [--rate R] [--half-rate] [--json]
 
 1. The engine alone: every model pass an item needs, as the services make them (triage's local
-   engine, `LocalEngine.assess_now`, and dedupe's embedding, `embed([item.text])`), one item at a
-   time in this process, with no broker and no database: engine_items_per_s.
+   engine, `LocalEngine.assess_now`, and dedupe's embedding, `embed`), in this process with no
+   broker and no database, on every core: engine_items_per_s in batches of --engine-batch (the
+   services assess and embed each fetched batch in one pass; 16-100 items at the peak), and
+   engine.single_items_per_s one item at a time (what the services did before they batched).
 2. The whole hub (tansu, every service a process, SQLite) in a data dir of its own; one warm-up
    delivery; then a second process (bench/load.py) posts N signed GitHub `issues.opened` webhooks,
    as fast as ingest accepts them or at --rate per second. Meanwhile this process polls the
@@ -99,9 +101,11 @@ def item_texts(numbers: range) -> list[str]:
     return texts
 
 
-def engine_throughput(texts: list[str], data_dir: Path) -> dict[str, Any]:
-    """Items/s of every model pass an item needs, one item at a time, as triage and dedupe make them."""
+def engine_throughput(texts: list[str], data_dir: Path, batch: int) -> dict[str, Any]:
+    """Items/s of every model pass an item needs, as triage and dedupe make them: in batches, and one by one."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    import torch
+
     from libs.ml.embeddings import MiniLMEmbedder, load_embedder
     from services.dedupe.settings import DedupeSettings
     from services.triage.engines import LocalEngine
@@ -111,21 +115,28 @@ def engine_throughput(texts: list[str], data_dir: Path) -> dict[str, Any]:
     triage = LocalEngine.load(MiniLMEmbedder.load(), TriageSettings(data_dir=data_dir).model_directory())
     dedupe_settings = DedupeSettings(data_dir=data_dir)
     dedupe = load_embedder(dedupe_settings.embedding_model)
+    # The services run one torch thread each (two model services share the cores); alone, the
+    # models get every core, as the pipeline's processes do together.
+    torch.set_num_threads(os.cpu_count() or 1)
 
-    def model_passes(text: str) -> None:
-        triage.assess_now([text])  # triage's on_enriched: embed, heads, severity
-        dedupe.embed([text])  # dedupe's on_received: its own embedding of the same text
+    def model_passes(chunk: list[str]) -> None:
+        triage.assess_now(chunk)  # triage's on_enriched: embed, heads, severity
+        dedupe.embed(chunk)  # dedupe's on_received: its own embedding of the same texts
 
-    for text in texts[:5]:
-        model_passes(text)
-    started = time.perf_counter()
-    for text in texts:
-        model_passes(text)
-    seconds = time.perf_counter() - started
+    def items_per_s(size: int) -> float:
+        chunks = [texts[start : start + size] for start in range(0, len(texts), size)]
+        model_passes(chunks[0])  # warm
+        started = time.perf_counter()
+        for chunk in chunks:
+            model_passes(chunk)
+        return round(len(texts) / (time.perf_counter() - started), 1)
+
     return {
         "items": len(texts),
-        "seconds": round(seconds, 2),
-        "items_per_s": round(len(texts) / seconds, 1),
+        "batch": batch,
+        "items_per_s": items_per_s(batch),
+        "single_items_per_s": items_per_s(1),
+        "threads": torch.get_num_threads(),
         "model_passes": f"triage: {triage.version} (embedding and heads); dedupe: {dedupe.model_name} embedding",
     }
 
@@ -307,8 +318,12 @@ async def measure(arguments: argparse.Namespace) -> dict[str, Any]:
         settings = ServiceSettings(data_dir=data_dir, database_url=arguments.database_url)
         texts = item_texts(range(min(items, arguments.engine_items)))
         note(f"engine alone: {len(texts)} items", arguments.json)
-        engine = await asyncio.to_thread(engine_throughput, texts, data_dir)
-        note(f"engine alone: {engine['items_per_s']} items/s", arguments.json)
+        engine = await asyncio.to_thread(engine_throughput, texts, data_dir, arguments.engine_batch)
+        note(
+            f"engine alone: {engine['items_per_s']} items/s in batches of {engine['batch']}, "
+            f"{engine['single_items_per_s']} one by one",
+            arguments.json,
+        )
 
         hub, secret, ready_seconds = await start_signed_hub(data_dir, arguments.database_url)
         note(f"hub ready in {ready_seconds:.1f}s", arguments.json)
@@ -322,6 +337,7 @@ async def measure(arguments: argparse.Namespace) -> dict[str, Any]:
                 "pipeline_items_per_s": peak["pipeline_items_per_s"],
                 "engine_items_per_s": engine["items_per_s"],
                 "ratio": round(peak["pipeline_items_per_s"] / engine["items_per_s"], 3),
+                "ratio_to_single": round(peak["pipeline_items_per_s"] / engine["single_items_per_s"], 3),
                 **{key: value for key, value in peak.items() if key not in ("items", "pipeline_items_per_s")},
                 "engine": engine,
                 "hub_start_s": round(ready_seconds, 1),
@@ -346,7 +362,8 @@ async def measure(arguments: argparse.Namespace) -> dict[str, Any]:
 def summary(result: dict[str, Any]) -> str:
     lines = [
         f"{result['items']} items: pipeline {result['pipeline_items_per_s']} items/s, engine alone "
-        f"{result['engine_items_per_s']} items/s, ratio {result['ratio']}; latency p50 {result['p50_ms']} ms, "
+        f"{result['engine_items_per_s']} items/s (one by one {result['engine']['single_items_per_s']}), ratio "
+        f"{result['ratio']} ({result['ratio_to_single']} to one by one); latency p50 {result['p50_ms']} ms, "
         f"p95 {result['p95_ms']} ms, p99 {result['p99_ms']} ms; lost {result['lost']}, doubled {result['doubled']}"
     ]
     if half := result.get("half_rate"):
@@ -365,13 +382,16 @@ def main() -> None:
     parser.add_argument("--half-rate", action="store_true", help="then N more at half the measured pipeline rate")
     parser.add_argument("--concurrency", type=int, default=16, help="the generator's connections")
     parser.add_argument("--engine-items", type=int, default=200, help="at most this many items for the engine alone")
+    parser.add_argument("--engine-batch", type=int, default=32, help="items per model pass for the engine alone")
     parser.add_argument("--send-timeout", type=float, default=600.0, help="stop sending after this many seconds")
     parser.add_argument("--drain-timeout", type=float, default=600.0, help="after the last 202; then it is lost")
     parser.add_argument("--database-url", default=None, help="PostgreSQL instead of SQLite files")
     parser.add_argument("--json", action="store_true", help="one JSON object on stdout")
     arguments = parser.parse_args()
-    if arguments.items < 1 or arguments.concurrency < 1 or (arguments.rate is not None and arguments.rate <= 0):
-        parser.error("--items and --concurrency must be at least 1, --rate above 0")
+    if min(arguments.items, arguments.concurrency, arguments.engine_batch) < 1 or (
+        arguments.rate is not None and arguments.rate <= 0
+    ):
+        parser.error("--items, --concurrency and --engine-batch must be at least 1, --rate above 0")
     result = asyncio.run(measure(arguments))
     note(summary(result), arguments.json)
     if arguments.json:
