@@ -92,24 +92,24 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
 
 
-async def migrate(engine: AsyncEngine, service: str, versions: Path) -> None:
-    """Bring the service's tables to the newest revision (the shared inbox first, then its own)."""
+async def migrate(engine: AsyncEngine, service: str, versions: Path, revision: str = "heads") -> None:
+    """Bring the service's tables to the newest revision (the shared inbox first, then its own), or to `revision`."""
     async with engine.begin() as connection:
         if is_postgres(engine):
             # Replicas starting together would race on CREATE SCHEMA and on Alembic's version table.
             await connection.execute(text("SELECT pg_advisory_xact_lock(hashtext(:service))"), {"service": service})
             await connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{service}"'))
-        await connection.run_sync(_upgrade, service, versions, is_postgres(engine))
+        await connection.run_sync(_upgrade, service, versions, is_postgres(engine), revision)
 
 
-def _upgrade(connection: Connection, service: str, versions: Path, postgres: bool) -> None:
+def _upgrade(connection: Connection, service: str, versions: Path, postgres: bool, revision: str) -> None:
     config = Config()
     config.set_main_option("script_location", str(RUNTIME_MIGRATIONS))
     config.set_main_option("version_locations", f"{RUNTIME_MIGRATIONS / 'versions'} {versions}")
     config.set_main_option("path_separator", "space")
     config.attributes["connection"] = connection
     config.attributes["version_table_schema"] = service if postgres else None
-    command.upgrade(config, "heads")
+    command.upgrade(config, revision)
 
 
 def after_commit(session: AsyncSession, action: Callable[[], object]) -> None:

@@ -325,20 +325,21 @@ async def titles(session: AsyncSession, theme_id: UUID, limit: int) -> list[str]
     return list(result.all())
 
 
+# The terms table's row that counts every item placed: the rarity's denominator, kept beside the words
+# (migration dedupe_0003) rather than counted over every placement for each new item.
+EVERY_ITEM = ""
+
+
 async def count_terms(session: AsyncSession, words: Collection[str]) -> None:
-    """One more item uses each of these words."""
-    if not words:
-        return
+    """One more item is placed, and it uses each of these words."""
     insert = upsert_insert(session)
     table = TermRecord.__table__  # type: ignore[attr-defined]
-    statement = insert(table).values([{"term": word, "items": 1} for word in sorted(words)])
+    statement = insert(table).values([{"term": word, "items": 1} for word in sorted({EVERY_ITEM, *words})])
     await session.exec(statement.on_conflict_do_update(index_elements=["term"], set_={"items": table.c["items"] + 1}))
 
 
 async def term_frequencies(session: AsyncSession, words: Collection[str]) -> tuple[dict[str, int], int]:
     """For each word, how many items' titles use it; and how many items there are."""
-    documents = (await session.exec(select(func.count()).select_from(ThemeItemRecord))).one()
-    if not words:
-        return {}, documents
-    result = await session.exec(select(TermRecord).where(col(TermRecord.term).in_(words)))
-    return {record.term: record.items for record in result.all()}, documents
+    result = await session.exec(select(TermRecord).where(col(TermRecord.term).in_({EVERY_ITEM, *words})))
+    counts = {record.term: record.items for record in result.all()}
+    return counts, counts.pop(EVERY_ITEM, 0)
