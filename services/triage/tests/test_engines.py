@@ -106,6 +106,21 @@ async def test_a_down_or_slow_api_falls_back_to_the_local_engine_and_says_so(
     assert down.degraded_reason is not None and down.model_version == local.version
 
 
+async def test_in_a_batch_only_the_items_the_api_cannot_answer_fall_back(
+    server: MistralServer, local: LocalEngine
+) -> None:
+    mistral, _ = engine(server, mistral_retries=0)
+    registry = CollectorRegistry()
+    fallback = FallbackEngine(mistral, local, MistralMetrics(registry))
+    server.then(Reply(content=GOOD), Reply(status=500), Reply(content=GOOD))
+    texts = ["The dashboard is broken", "Exports time out", "Login fails with SSO"]
+    assessments = await fallback.assess(texts)
+    degraded = [assessment for assessment in assessments if assessment.degraded_reason is not None]
+    assert len(assessments) == 3 and len(server.requests) == 3
+    assert [assessment.model_version for assessment in degraded] == [local.version], "one item fell back, alone"
+    assert registry.get_sample_value("prodops_ai_fallbacks_total", {"reason": "primary_failed"}) == 1
+
+
 # --- splitting a call transcript (the long-context path) ---------------------------------------------
 
 CALL = """Sam Rivera [internal]: Anything else on your list, Dana?
