@@ -235,6 +235,7 @@ def stage_notes(before: Snapshot, after: Snapshot, items: int, seconds: float) -
     return {
         "mean_handle_ms": dict(sorted(handle_ms.items(), key=lambda pair: -pair[1])),
         "cpu_seconds": dict(sorted(cpu.items(), key=lambda pair: -pair[1])),
+        "cpu_ms_per_item": round(sum(cpu.values()) / items * 1000, 1) if items else None,
         "cpu_cores_busy": round(sum(cpu.values()) / seconds, 2) if seconds else None,
         "extra_handled": extra_handled,
     }
@@ -371,7 +372,11 @@ def summary(result: dict[str, Any]) -> str:
             f"at half the peak ({half['rate']} items/s): p50 {half['p50_ms']} ms, p95 {half['p95_ms']} ms, "
             f"p99 {half['p99_ms']} ms; lost {half['lost']}, doubled {half['doubled']}"
         )
-    lines.append(f"busiest: {result['stages']['cpu_seconds']}; mean handling: {result['stages']['mean_handle_ms']}")
+    stages = result["stages"]
+    lines.append(
+        f"CPU {stages['cpu_ms_per_item']} ms an item; busiest: {stages['cpu_seconds']}; "
+        f"mean handling: {stages['mean_handle_ms']}"
+    )
     return "\n".join(lines)
 
 

@@ -24,4 +24,5 @@ def test_the_pipeline_bench_prints_its_figures_and_loses_nothing() -> None:
         assert result[field] is not None, field
     assert (result["items"], result["lost"], result["doubled"]) == (6, 0, 0)
     assert result["pipeline_items_per_s"] > 0 and result["engine"]["single_items_per_s"] > 0
+    assert result["stages"]["cpu_ms_per_item"] > 0, "the hub's processes were measured"
     assert result["ratio"] == pytest.approx(result["pipeline_items_per_s"] / result["engine_items_per_s"], abs=0.01)
