@@ -79,13 +79,14 @@ def fine_tune(
     import torch
     from torch import nn
 
-    # Training is a batch job the operator started: it may use every core unless told otherwise.
-    if "OMP_NUM_THREADS" not in os.environ:
-        torch.set_num_threads(os.cpu_count() or 1)
-    torch.manual_seed(options.seed)
     started = time.monotonic()
     deadline = started + options.max_minutes * 60
     model = load_sentence_transformer()
+    # Training is a batch job the operator started: it may use every core unless told otherwise.
+    # Set after loading, which limits a service's torch to one thread.
+    if "OMP_NUM_THREADS" not in os.environ:
+        torch.set_num_threads(os.cpu_count() or 1)
+    torch.manual_seed(options.seed)
     model.max_seq_length = options.max_tokens
     bert: Any = model[0].auto_model  # transformers' BertModel
     layers = bert.encoder.layer
