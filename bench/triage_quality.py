@@ -1,14 +1,15 @@
 """Triage quality on real, human-labelled feedback: the shipped engine, and calibrated by cross-validation.
 
-    .venv/bin/python -m bench.triage_quality [--data-dir ../shared/data] [--folds 5]
-    .venv/bin/python -m bench.triage_quality --held-out 0.2 [--fine-tune [--epochs 2] [--max-minutes 30]]
+    .venv/bin/python -m bench.triage_quality [--data-dir ../shared/data] [--folds 5] [--fine-tune]
+    .venv/bin/python -m bench.triage_quality --held-out 0.2 [--fine-tune [--epochs 4] [--max-minutes 30]]
 
 The shipped engine is the one fitted on the project's own seed examples. The calibrated one is
-what `prodops triage train` fits, scored here on held-out folds so that no row is scored by a
-model that saw it. With --held-out, one fixed split instead (stratified, seed 0): fitted on the
-rest, scored on that share; with --fine-tune as well, the engine scored is the fine-tuned encoder
-with its heads beside the n-gram heads (`train --epochs N`), with its train time and the cost of
-reading one item. Prints one JSON object.
+what `prodops triage train` fits, scored on held-out folds so that no row is scored by a model
+that saw it: without --fine-tune, the heads on the bundled encoder (`train --epochs 0`); with it,
+the encoder fine-tuned with its heads beside the n-gram heads (`train`, its default), once per fold.
+With --held-out, one fixed split instead (stratified, seed 0): fitted on the rest, scored on that
+share; fine-tuned, with each half of the blend alone, the train time and the cost of reading one
+item. Prints one JSON object.
 """
 
 from __future__ import annotations
@@ -67,7 +68,7 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, default=Path("../shared/data"))
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--held-out", type=float, default=0.0, help="score on this share of the rows, fixed split")
-    parser.add_argument("--fine-tune", action="store_true", help="with --held-out: the fine-tuned engine")
+    parser.add_argument("--fine-tune", action="store_true", help="calibrate with the encoder fine-tuned")
     parser.add_argument("--epochs", type=int, default=FineTuneOptions().epochs)
     parser.add_argument("--max-minutes", type=float, default=FineTuneOptions().max_minutes)
     arguments = parser.parse_args()
@@ -77,10 +78,8 @@ def main() -> None:
     )
     # Stratify on whichever label a row has, so every fold holds every class of both files.
     strata = [(row.category or row.sentiment_label).value for row in rows]  # type: ignore[union-attr]
-    if arguments.fine_tune:
-        if not arguments.held_out:
-            parser.error("--fine-tune needs --held-out")
-        options = FineTuneOptions(epochs=arguments.epochs, max_minutes=arguments.max_minutes)
+    options = FineTuneOptions(epochs=arguments.epochs, max_minutes=arguments.max_minutes)
+    if arguments.fine_tune and arguments.held_out:
         print(json.dumps(fine_tuned(rows, strata, arguments.held_out, options)))
         return
 
@@ -110,14 +109,24 @@ def main() -> None:
 
     predictions: list[domain.Reading | None] = [None] * len(rows)
     folds = StratifiedKFold(arguments.folds, shuffle=True, random_state=0)
+    fold_seconds = []
     for train_index, test_index in folds.split(np.zeros(len(rows)), strata):
-        heads = training.fit_heads([rows[i] for i in train_index], embeddings[train_index])
-        engine = LocalEngine(embedder, heads, "cv")
+        started = time.monotonic()
         held_out = [rows[i] for i in test_index]
-        for index, reading in zip(test_index, readings(engine, held_out, embeddings[test_index]), strict=True):
+        if arguments.fine_tune:
+            engine, _ = fine_tuned_engine([rows[i] for i in train_index], options)
+            fold_embeddings = np.asarray(engine.embedder.embed([row.text for row in held_out]))
+        else:
+            heads = training.fit_heads([rows[i] for i in train_index], embeddings[train_index])
+            engine = LocalEngine(embedder, heads, "cv")
+            fold_embeddings = embeddings[test_index]
+        for index, reading in zip(test_index, readings(engine, held_out, fold_embeddings), strict=True):
             predictions[index] = reading
+        fold_seconds.append(round(time.monotonic() - started, 1))
     result["calibrated_cross_validated"] = labels_of(rows, [p for p in predictions if p is not None])
     result["folds"] = arguments.folds
+    result["fine_tuned"] = arguments.fine_tune
+    result["fold_seconds"] = fold_seconds
     print(json.dumps(result))
 
 
@@ -128,16 +137,23 @@ def split(strata: list[str], share: float) -> tuple[np.ndarray, np.ndarray]:
     return np.sort(train_index), np.sort(test_index)
 
 
+def fine_tuned_engine(
+    rows: list[evaluation.LabelledRow], options: FineTuneOptions
+) -> tuple[LocalEngine, training.FineTuneSummary]:
+    """What `prodops triage train` fits by default: the encoder fine-tuned, its heads beside the n-gram heads."""
+    heads, encoder, summary = training.fit_fine_tuned(rows, options)
+    return LocalEngine(MiniLMEmbedder(encoder), heads, "fine-tuned"), summary
+
+
 def fine_tuned(
     rows: list[evaluation.LabelledRow], strata: list[str], share: float, options: FineTuneOptions
 ) -> dict[str, object]:
-    """Train as `prodops triage train --epochs N` does on the split's rest, score on the held-out share."""
+    """Fine-tune on the split's rest, score on the held-out share: the blend, each half alone, and the cost."""
     train_index, test_index = split(strata, share)
     started = time.monotonic()
-    heads, encoder, summary = training.fit_fine_tuned([rows[i] for i in train_index], options)
+    engine, summary = fine_tuned_engine([rows[i] for i in train_index], options)
     train_seconds = time.monotonic() - started
     held_out = [rows[i] for i in test_index]
-    engine = LocalEngine(MiniLMEmbedder(encoder), heads, "fine-tuned")
     started = time.monotonic()
     embeddings = np.asarray(engine.embedder.embed([row.text for row in held_out]))
     result: dict[str, object] = {
@@ -148,6 +164,7 @@ def fine_tuned(
         "fine_tuned_held_out": labels_of(held_out, readings(engine, held_out, embeddings)),
         "read_ms_per_item_batched": round((time.monotonic() - started) * 1000 / len(held_out), 1),
     }
+    heads = engine.heads
     tuned = heads.tuned
     assert tuned is not None
     # Each half alone, on the same rows: what the blend adds.

@@ -26,7 +26,10 @@ if TYPE_CHECKING:
 
 
 class FineTuneOptions(BaseModel):
-    epochs: int = 2
+    # On a fixed 80/20 split of ../shared/data (docs/triage.md): 4 epochs of every layer read category
+    # 0.743, sentiment 0.822, direction 0.863; 3 epochs 0.738 / 0.814 / 0.858; the top 2 layers alone,
+    # 3 epochs, 0.713 / 0.767 / 0.816 in less than half the time.
+    epochs: int = 4
     # Whichever ends first: the epochs or this budget (checked after every batch).
     max_minutes: float = 30.0
     batch_size: int = 32
@@ -34,8 +37,8 @@ class FineTuneOptions(BaseModel):
     learning_rate: float = 5e-5
     # The heads start from nothing on unit-length embeddings: they need a larger step than the encoder.
     head_learning_rate: float = 3e-3
-    # Only the top layers are trained; the states below them are computed once, not every epoch.
-    trainable_layers: int = 2
+    # Only the top layers are trained (MiniLM has 6); the states below them are computed once, not every epoch.
+    trainable_layers: int = 6
     seed: int = 0
 
 
