@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -40,15 +39,22 @@ def _as_utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-# A dependency that is down (database, broker): a consumer waits for it and never dead-letters the
-# message; a request is refused with a 503 that asks for it again.
-TRANSIENT = (OperationalError, InterfaceError, ConnectionError, OSError, asyncio.TimeoutError)
+# A file missing or out of reach is no outage: waiting would not bring it back.
+NOT_AN_OUTAGE = (FileNotFoundError, FileExistsError, IsADirectoryError, NotADirectoryError, PermissionError)
 
 
 def is_transient(error: BaseException) -> bool:
+    """A dependency that is down (database, broker, an API): a consumer waits for it and never
+    dead-letters the message; a request is refused with a 503 that asks for it again.
+
+    OSError covers refused and reset connections, timeouts and unresolved hosts, and asyncpg's
+    "Multiple exceptions" when every address of a host refuses.
+    """
     if isinstance(error, DBAPIError) and error.connection_invalidated:
         return True
-    return isinstance(error, TRANSIENT)
+    if isinstance(error, NOT_AN_OUTAGE):
+        return False
+    return isinstance(error, OperationalError | InterfaceError | OSError)
 
 
 def database_url(settings: ServiceSettings, service: str) -> str:
