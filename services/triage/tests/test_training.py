@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from services.triage.evaluation import LabelledRow, read_rows
-from services.triage.training import ModelInfo, fit_heads, load_current, new_version, save
+from services.triage.training import ModelInfo, fit_heads, lexicon_sentiment, load_current, new_version, save
 
 ROWS = [
     LabelledRow(text="the app crashes on launch", category="bug", sentiment_label="negative"),
@@ -52,3 +52,19 @@ def test_a_bad_row_names_its_file_and_line(tmp_path: Path) -> None:
     data.write_text('{"text": "fine", "category": "bug"}\n{"text": "x", "category": "rant"}\n')
     with pytest.raises(ValueError, match=r"rows.jsonl:2"):
         read_rows([data])
+
+
+def test_the_lexicon_reads_sentiment_in_words_no_row_taught() -> None:
+    compound, positive, negative = lexicon_sentiment(
+        ["Absolutely delighted with the new editor", "Dreadful, sluggish UI"]
+    ).T
+    assert compound[0] > 0.5 and positive[0] > negative[0]
+    assert compound[1] < -0.3 and negative[1] > positive[1]
+    assert lexicon_sentiment([]).shape == (0, 3)
+
+
+def test_a_version_fitted_before_the_lexicon_reads_as_it_did() -> None:
+    heads = fit_heads(ROWS, embeddings(ROWS))
+    with_lexicon = heads.featurizer.transform(["love it"], embeddings(ROWS[:1])).shape[1]
+    del heads.featurizer.lexicon_weight  # as unpickled from a version saved before the attribute existed
+    assert heads.featurizer.transform(["love it"], embeddings(ROWS[:1])).shape[1] == with_lexicon - 3
