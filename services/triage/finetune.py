@@ -37,7 +37,8 @@ class FineTuneOptions(BaseModel):
     learning_rate: float = 5e-5
     # The heads start from nothing on unit-length embeddings: they need a larger step than the encoder.
     head_learning_rate: float = 3e-3
-    # Only the top layers are trained (MiniLM has 6); the states below them are computed once, not every epoch.
+    # How many of MiniLM's 6 layers train, from the top; the states below them are computed once, not every
+    # epoch. All of them by default: the top 2 alone cost half the time and 4-5 points (above).
     trainable_layers: int = 6
     seed: int = 0
 
