@@ -3,23 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
+from libs.runtime.broker import free_port
 from libs.runtime.database import is_transient, make_engine
 
 
-def _closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 async def test_a_database_that_refuses_connections_is_down() -> None:
-    engine = make_engine(f"postgresql+asyncpg://prodops@127.0.0.1:{_closed_port()}/prodops", "probe")
+    # Nothing listens on a free port: the connection is refused.
+    engine = make_engine(f"postgresql+asyncpg://prodops@127.0.0.1:{free_port()}/prodops", "probe")
     with pytest.raises(Exception) as caught:
         async with engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
