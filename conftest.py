@@ -3,14 +3,19 @@
 - `kafka_bootstrap`: a tansu broker (the Kafka protocol, in memory) with the hub's topics.
 - `postgres_url`: a fresh PostgreSQL database on the local server, dropped at the end.
 - `database_url`: parametrizes a test over SQLite and PostgreSQL.
+
+A test about to time out first prints where every task of the event loop waits: pytest-timeout
+shows only the threads, and an async test that hangs shows just its loop idling in select().
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import sys
+import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import asyncpg
@@ -63,3 +68,38 @@ def postgres_url() -> Iterator[str]:
 def database_url(request: pytest.FixtureRequest) -> str | None:
     """None (SQLite) or a PostgreSQL URL: a test that takes it runs on both."""
     return database_for(request)
+
+
+_TEST_LOOP: list[asyncio.AbstractEventLoop] = []  # the session's one event loop, once a fixture has run on it
+_HANG_REPORT = pytest.StashKey[threading.Timer]()
+
+
+@pytest.fixture(scope="session", autouse=True)
+async def _test_loop() -> AsyncIterator[None]:
+    _TEST_LOOP.append(asyncio.get_running_loop())
+    yield
+    _TEST_LOOP.clear()
+
+
+def _print_waiting_tasks() -> None:
+    print(f"+++ {len(asyncio.all_tasks())} tasks of the event loop, where each waits +++", file=sys.stderr)
+    for task in asyncio.all_tasks():
+        task.print_stack(limit=12, file=sys.stderr)
+
+
+def _report_hang() -> None:
+    if _TEST_LOOP:
+        _TEST_LOOP[0].call_soon_threadsafe(_print_waiting_tasks)
+
+
+def pytest_timeout_set_timer(item: pytest.Item, settings: object) -> None:
+    if timeout := getattr(settings, "timeout", None):
+        timer = threading.Timer(max(timeout - 5, timeout / 2), _report_hang)
+        timer.daemon = True
+        timer.start()
+        item.stash[_HANG_REPORT] = timer
+
+
+def pytest_timeout_cancel_timer(item: pytest.Item) -> None:
+    if (timer := item.stash.get(_HANG_REPORT, None)) is not None:
+        timer.cancel()

@@ -211,7 +211,14 @@ def service_app(
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
-            await runtime.broker.stop()
+            try:
+                async with asyncio.timeout(settings.broker_stop_seconds):
+                    await runtime.broker.stop()
+            except TimeoutError:
+                # Uncommitted offsets are redelivered to the next consumer, and the inbox skips their work.
+                log.error(
+                    "the broker connection did not close in time; leaving it", seconds=settings.broker_stop_seconds
+                )
             for hook in on_stop:
                 await hook()
             await runtime.engine.dispose()

@@ -31,6 +31,9 @@ class ServiceSettings(BaseSettings):
     # Short sessions make a new or restarted consumer get its partitions in a second, not ten.
     kafka_session_timeout_ms: int = 6000
     kafka_heartbeat_interval_ms: int = 1000
+    # How long a stopping service waits for its broker connection to close (handlers in flight get 10 s
+    # of it) before it leaves it: a consumer that never closes must not keep the process alive.
+    broker_stop_seconds: float = Field(default=20.0, gt=0)
 
     # Unset: each service gets its own SQLite file under data_dir (one writer per file).
     # Set to postgresql+asyncpg://...: each service gets its own schema in that database.

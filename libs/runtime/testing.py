@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -77,10 +78,10 @@ async def collect(
         session_timeout_ms=2000,
         heartbeat_interval_ms=500,
     )
-    await consumer.start()
     seen: list[E] = []
     try:
         async with asyncio.timeout(timeout):
+            await consumer.start()
             while not until(seen):
                 batches = await consumer.getmany(timeout_ms=200)
                 for records in batches.values():
@@ -90,7 +91,10 @@ async def collect(
     except TimeoutError:
         raise AssertionError(f"timed out after {timeout}s with {len(seen)} {event_type.__name__} seen") from None
     finally:
-        await consumer.stop()
+        # A reader that does not leave its group in time is left behind: the group is the test's alone.
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(5.0):
+                await consumer.stop()
     return seen
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from sqlalchemy.exc import OperationalError
 from sqlmodel.ext.asyncio.session import AsyncSession
+from structlog.testing import capture_logs
 
 from libs.runtime.consumer import consume
 from libs.runtime.service import ServiceRuntime, service_app
@@ -67,3 +70,34 @@ async def test_a_dependency_that_is_down_for_a_while_is_waited_for_not_dead_lett
         {"consumer": f"{runtime.name}.{event.TOPIC}", "topic": event.TOPIC, "outcome": "retried"},
     )
     assert retried is not None and retried >= 1
+
+
+async def test_a_handler_stuck_on_a_dependency_does_not_keep_the_service_from_stopping(
+    runtime: ServiceRuntime, kafka_bootstrap: str
+) -> None:
+    stuck = overridden("a dependency that never answers")
+    entered, answer = asyncio.Event(), asyncio.Event()
+
+    async def handler(event: FeedbackOverridden, session: AsyncSession) -> list[FeedbackEnriched]:
+        if event.event_id == stuck.event_id:
+            entered.set()
+            await answer.wait()
+        return []
+
+    quick = ServiceRuntime.create(
+        runtime.name, runtime.settings.model_copy(update={"broker_stop_seconds": 0.5}), runtime.migrations
+    )
+    consume(quick, FeedbackOverridden, handler)
+    app = service_app(quick, title="probe")  # before capturing: it configures the logging
+    try:
+        with capture_logs() as logs:
+            async with running(app):
+                await publish(kafka_bootstrap, stuck)
+                await asyncio.wait_for(entered.wait(), 30)
+        # Left to the broker: the uncommitted message goes to the group's next consumer (see the crash tests).
+        assert {"event": "the broker connection did not close in time; leaving it", "log_level": "error"}.items() <= (
+            logs[-1].items()
+        )
+    finally:
+        answer.set()
+        await quick.broker.stop()  # what a process exit does for it
