@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Hashable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import DateTime, TypeDecorator, event, text
+from sqlalchemy import DateTime, TypeDecorator, event, inspect, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.orm.util import identity_key
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from libs.runtime.settings import ServiceSettings
+
+M = TypeVar("M")
+K = TypeVar("K", bound=Hashable)
 
 RUNTIME_MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -125,3 +129,18 @@ def after_commit(session: AsyncSession, action: Callable[[], object]) -> None:
     message would otherwise count its first, rolled-back handling too.
     """
     event.listen(session.sync_session, "after_commit", lambda _session: action(), once=True)
+
+
+def held(session: AsyncSession, model: type[M], keys: Collection[K]) -> dict[K, M]:
+    """The rows of `model` with these primary keys that the session has loaded already.
+
+    A SELECT would hand back these same objects (the session never overwrites what it holds), so a
+    handler that reads one row many times asks the database only for the others.
+    """
+    identity_map = session.sync_session.identity_map
+    found: dict[K, M] = {}
+    for key in keys:
+        row = identity_map.get(identity_key(model, key))
+        if row is not None and not inspect(row).expired_attributes:
+            found[key] = row
+    return found

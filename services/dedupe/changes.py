@@ -60,15 +60,20 @@ class Changes:
     links: dict[UUID, ItemLink] = field(default_factory=dict)
     moves: dict[UUID, _Move] = field(default_factory=dict)
     touched: set[UUID] = field(default_factory=set)
+    # Items whose link changed and whose theme has not followed yet: settled once, before the replies.
+    unsettled: set[UUID] = field(default_factory=set)
+    # Every theme this message has read: the session holds rows by weak reference, and a theme read
+    # again (to place, to move, to announce) should come from it, not from another query.
+    themes_read: dict[UUID, ThemeRecord] = field(default_factory=dict)
 
     # --- links ------------------------------------------------------------------------------------
 
     async def set_link(self, link: ItemLink, *, announce: bool = True, reason: str | None = None) -> None:
-        """Store an item's new link; its votes and its theme (and its duplicates') follow."""
+        """Store an item's new link; its votes and its theme (and its duplicates') follow by the replies."""
         await storage.save_link(self.session, link, cause=self.cause.event_id, reason=reason)
         if announce:
             self.links[link.item_id] = link
-        await self.reconcile([link.item_id])
+        self.unsettled.add(link.item_id)
 
     # --- themes -----------------------------------------------------------------------------------
 
@@ -89,7 +94,7 @@ class Changes:
         homes = {record.home_theme_id for record in near.values() if record.home_theme_id is not None}
         candidates = [
             themes.ThemeCandidate(theme.id, theme.centroid_of)
-            for theme in await storage.themes_by_id(self.session, homes)
+            for theme in await self._themes(homes)
             if theme.merged_into is None
         ]
         neighbours = [
@@ -132,6 +137,7 @@ class Changes:
         )
         self.session.add(theme)
         await self.session.flush()
+        self.themes_read[theme.id] = theme
         return theme
 
     async def _add_homes(self, theme: ThemeRecord, records: Sequence[ThemeItemRecord]) -> None:
@@ -157,7 +163,13 @@ class Changes:
         theme = await storage.get_theme(self.session, theme_id)
         if theme is None:
             raise Rejected(f"unknown theme {theme_id}")
+        self.themes_read[theme.id] = theme
         return theme
+
+    async def _themes(self, theme_ids: Collection[UUID]) -> list[ThemeRecord]:
+        found = await storage.themes_by_id(self.session, theme_ids)
+        self.themes_read |= {theme.id: theme for theme in found}
+        return found
 
     async def vectors(self, item_ids: Collection[UUID]) -> dict[UUID, list[float]]:
         """The items' vectors: the one in hand, else the index's; an item the index lacks is an error."""
@@ -173,6 +185,7 @@ class Changes:
     async def reconcile(self, item_ids: Collection[UUID]) -> None:
         """Put these items, and every item linked below them, in the theme they count in now."""
         for item_id in item_ids:
+            self.unsettled.discard(item_id)
             root = await storage.vote_root(self.session, item_id)
             root_placement = await storage.get_placement(self.session, root)
             root_home = root_placement.home_theme_id if root_placement else None
@@ -264,6 +277,7 @@ class Changes:
 
     async def replies(self) -> list[Envelope]:
         """The events announcing every change, once each theme's count and keywords are up to date."""
+        await self.reconcile(sorted(self.unsettled, key=str))
         replies: list[Envelope] = [
             DuplicateLinkChanged.caused_by(self.cause, producer=self.producer, payload=link.as_event())
             for link in self.links.values()
@@ -281,7 +295,7 @@ class Changes:
                 score=record.score if record.home_theme_id == move.theme_id else None,
             )
             replies.append(FeedbackThemed.caused_by(self.cause, producer=self.producer, payload=membership))
-        touched = await storage.themes_by_id(self.session, self.touched)
+        touched = await self._themes(self.touched)
         counts = await storage.item_counts(self.session, self.touched)
         for theme in sorted(touched, key=lambda theme: str(theme.id)):
             if theme.name_source == "keywords" and theme.merged_into is None:

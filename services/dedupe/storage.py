@@ -18,7 +18,7 @@ from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import Select
 
-from libs.runtime.database import UTCDateTime, upsert_insert
+from libs.runtime.database import UTCDateTime, held, upsert_insert
 from libs.schemas.events import Theme, utcnow
 from services.dedupe.domain import LINKED_STATES, Decision, ItemLink, LinkState
 from services.dedupe.domain import vote_root as domain_vote_root
@@ -279,10 +279,11 @@ async def merged_root(session: AsyncSession, theme: ThemeRecord) -> ThemeRecord:
 
 
 async def themes_by_id(session: AsyncSession, theme_ids: Collection[UUID]) -> list[ThemeRecord]:
-    if not theme_ids:
-        return []
-    result = await session.exec(select(ThemeRecord).where(col(ThemeRecord.id).in_(theme_ids)))
-    return list(result.all())
+    found = held(session, ThemeRecord, theme_ids)
+    if missing := [theme_id for theme_id in theme_ids if theme_id not in found]:
+        result = await session.exec(select(ThemeRecord).where(col(ThemeRecord.id).in_(missing)))
+        found |= {theme.id: theme for theme in result.all()}
+    return list(found.values())
 
 
 async def get_placement(session: AsyncSession, item_id: UUID) -> ThemeItemRecord | None:
@@ -290,10 +291,11 @@ async def get_placement(session: AsyncSession, item_id: UUID) -> ThemeItemRecord
 
 
 async def placements(session: AsyncSession, item_ids: Collection[UUID]) -> dict[UUID, ThemeItemRecord]:
-    if not item_ids:
-        return {}
-    result = await session.exec(select(ThemeItemRecord).where(col(ThemeItemRecord.item_id).in_(item_ids)))
-    return {record.item_id: record for record in result.all()}
+    found = held(session, ThemeItemRecord, item_ids)
+    if missing := [item_id for item_id in item_ids if item_id not in found]:
+        result = await session.exec(select(ThemeItemRecord).where(col(ThemeItemRecord.item_id).in_(missing)))
+        found |= {record.item_id: record for record in result.all()}
+    return found
 
 
 async def homed_in(session: AsyncSession, theme_id: UUID) -> list[ThemeItemRecord]:

@@ -1,15 +1,18 @@
-"""Which errors mean a dependency is down (wait for it, or answer 503) and which are not (dead-letter)."""
+"""Which errors mean a dependency is down (wait for it, or answer 503) and which are not (dead-letter);
+which rows a session already holds."""
 
 from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from uuid import UUID, uuid4
 
 import pytest
 from sqlalchemy import text
+from sqlmodel import Field, SQLModel
 
 from libs.runtime.broker import free_port
-from libs.runtime.database import is_transient, make_engine
+from libs.runtime.database import held, is_transient, make_engine, session_factory
 
 
 async def test_a_database_that_refuses_connections_is_down() -> None:
@@ -36,3 +39,31 @@ def test_a_missing_file_is_no_outage(tmp_path: Path) -> None:
 
 def test_a_programming_error_is_no_outage() -> None:
     assert not is_transient(ValueError("a bad value"))
+
+
+class Note(SQLModel, table=True):
+    __tablename__ = "probe_notes"
+
+    id: UUID = Field(primary_key=True)
+    text: str
+
+
+async def test_a_session_holds_the_rows_it_has_read_and_changed_not_the_others(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'notes.db'}", "probe")
+    async with engine.begin() as connection:
+        await connection.run_sync(SQLModel.metadata.create_all, tables=[Note.__table__])  # type: ignore[list-item]
+    read, changed, unread, pending = uuid4(), uuid4(), uuid4(), uuid4()
+    async with session_factory(engine)() as session, session.begin():
+        session.add_all([Note(id=read, text="read"), Note(id=changed, text="changed"), Note(id=unread, text="unread")])
+    async with session_factory(engine)() as session, session.begin():
+        note = await session.get(Note, read)
+        edited = await session.get(Note, changed)
+        assert note is not None and edited is not None
+        edited.text = "edited, not flushed"
+        session.add(Note(id=pending, text="added, not flushed"))
+        found = held(session, Note, [read, changed, unread, pending])
+        assert found == {read: note, changed: edited}, "what a query would hand back; the rest is asked for"
+        assert found[changed].text == "edited, not flushed"
+        session.expire(note)
+        assert held(session, Note, [read]) == {}, "an expired row is read again"
+    await engine.dispose()
