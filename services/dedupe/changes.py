@@ -69,7 +69,7 @@ class Changes:
     # --- links ------------------------------------------------------------------------------------
 
     async def set_link(self, link: ItemLink, *, announce: bool = True, reason: str | None = None) -> None:
-        """Store an item's new link; its votes and its theme (and its duplicates') follow by the replies."""
+        """Store an item's new link; its votes and its theme (and its duplicates') follow before the replies."""
         await storage.save_link(self.session, link, cause=self.cause.event_id, reason=reason)
         if announce:
             self.links[link.item_id] = link
