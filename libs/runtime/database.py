@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.orm.util import identity_key
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from libs.runtime.settings import ServiceSettings
@@ -131,11 +132,11 @@ def after_commit(session: AsyncSession, action: Callable[[], object]) -> None:
     event.listen(session.sync_session, "after_commit", lambda _session: action(), once=True)
 
 
-def held(session: AsyncSession, model: type[M], keys: Collection[K]) -> dict[K, M]:
-    """The rows of `model` with these primary keys that the session has loaded already.
+async def get_many(session: AsyncSession, model: type[M], keys: Collection[K]) -> dict[K, M]:
+    """The rows of `model` with these primary keys, by key: `session.get` for many at once.
 
-    A SELECT would hand back these same objects (the session never overwrites what it holds), so a
-    handler that reads one row many times asks the database only for the others.
+    Rows the session holds already come from it (a SELECT would hand back these same objects: the
+    session never overwrites what it holds); one query fetches the others.
     """
     identity_map = session.sync_session.identity_map
     found: dict[K, M] = {}
@@ -143,4 +144,8 @@ def held(session: AsyncSession, model: type[M], keys: Collection[K]) -> dict[K, 
         row = identity_map.get(identity_key(model, key))
         if row is not None and not inspect(row).expired_attributes:
             found[key] = row
+    if missing := [key for key in keys if key not in found]:
+        (key_column,) = inspect(model).primary_key
+        result = await session.exec(select(model).where(key_column.in_(missing)))
+        found |= {getattr(row, key_column.key): row for row in result.all()}
     return found

@@ -18,7 +18,7 @@ from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import Select
 
-from libs.runtime.database import UTCDateTime, held, upsert_insert
+from libs.runtime.database import UTCDateTime, get_many, upsert_insert
 from libs.schemas.events import Theme, utcnow
 from services.dedupe.domain import LINKED_STATES, Decision, ItemLink, LinkState
 from services.dedupe.domain import vote_root as domain_vote_root
@@ -279,11 +279,7 @@ async def merged_root(session: AsyncSession, theme: ThemeRecord) -> ThemeRecord:
 
 
 async def themes_by_id(session: AsyncSession, theme_ids: Collection[UUID]) -> list[ThemeRecord]:
-    found = held(session, ThemeRecord, theme_ids)
-    if missing := [theme_id for theme_id in theme_ids if theme_id not in found]:
-        result = await session.exec(select(ThemeRecord).where(col(ThemeRecord.id).in_(missing)))
-        found |= {theme.id: theme for theme in result.all()}
-    return list(found.values())
+    return list((await get_many(session, ThemeRecord, theme_ids)).values())
 
 
 async def get_placement(session: AsyncSession, item_id: UUID) -> ThemeItemRecord | None:
@@ -291,11 +287,7 @@ async def get_placement(session: AsyncSession, item_id: UUID) -> ThemeItemRecord
 
 
 async def placements(session: AsyncSession, item_ids: Collection[UUID]) -> dict[UUID, ThemeItemRecord]:
-    found = held(session, ThemeItemRecord, item_ids)
-    if missing := [item_id for item_id in item_ids if item_id not in found]:
-        result = await session.exec(select(ThemeItemRecord).where(col(ThemeItemRecord.item_id).in_(missing)))
-        found |= {record.item_id: record for record in result.all()}
-    return found
+    return await get_many(session, ThemeItemRecord, item_ids)
 
 
 async def homed_in(session: AsyncSession, theme_id: UUID) -> list[ThemeItemRecord]:

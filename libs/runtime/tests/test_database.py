@@ -8,11 +8,11 @@ from pathlib import Path
 from uuid import UUID, uuid4
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlmodel import Field, SQLModel
 
 from libs.runtime.broker import free_port
-from libs.runtime.database import held, is_transient, make_engine, session_factory
+from libs.runtime.database import get_many, is_transient, make_engine, session_factory
 
 
 async def test_a_database_that_refuses_connections_is_down() -> None:
@@ -48,22 +48,38 @@ class Note(SQLModel, table=True):
     text: str
 
 
-async def test_a_session_holds_the_rows_it_has_read_and_changed_not_the_others(tmp_path: Path) -> None:
+async def test_rows_the_session_holds_are_not_read_again_and_the_others_in_one_query(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'notes.db'}", "probe")
     async with engine.begin() as connection:
         await connection.run_sync(SQLModel.metadata.create_all, tables=[Note.__table__])  # type: ignore[list-item]
-    read, changed, unread, pending = uuid4(), uuid4(), uuid4(), uuid4()
+    read, changed, unread, pending, absent = uuid4(), uuid4(), uuid4(), uuid4(), uuid4()
     async with session_factory(engine)() as session, session.begin():
         session.add_all([Note(id=read, text="read"), Note(id=changed, text="changed"), Note(id=unread, text="unread")])
+    selects: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            selects.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", count)
     async with session_factory(engine)() as session, session.begin():
         note = await session.get(Note, read)
         edited = await session.get(Note, changed)
         assert note is not None and edited is not None
         edited.text = "edited, not flushed"
+        selects.clear()
+        assert await get_many(session, Note, [read, changed]) == {read: note, changed: edited}
+        assert selects == [], "what a query would hand back, without one"
+        assert edited.text == "edited, not flushed"
+
         session.add(Note(id=pending, text="added, not flushed"))
-        found = held(session, Note, [read, changed, unread, pending])
-        assert found == {read: note, changed: edited}, "what a query would hand back; the rest is asked for"
-        assert found[changed].text == "edited, not flushed"
+        found = await get_many(session, Note, [read, changed, unread, pending, absent])
+        assert len(selects) == 1, "the rows it does not hold, in one query"
+        assert set(found) == {read, changed, unread, pending}
+        assert found[unread].text == "unread" and found[pending].text == "added, not flushed"
+
         session.expire(note)
-        assert held(session, Note, [read]) == {}, "an expired row is read again"
+        selects.clear()
+        assert (await get_many(session, Note, [read]))[read].text == "read"
+        assert len(selects) == 1, "an expired row is read again"
     await engine.dispose()
