@@ -58,6 +58,7 @@ async def test_two_events_about_a_new_item_folded_at_the_same_moment_both_land(p
         async with engine.connect() as watcher:
             for _ in range(200):
                 waiting = await watcher.scalar(WAITING_ON_A_LOCK)
+                await watcher.rollback()  # the activity view is read once a transaction
                 if waiting:
                     break
                 await asyncio.sleep(0.05)
