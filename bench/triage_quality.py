@@ -1,7 +1,7 @@
 """Triage quality on real, human-labelled feedback: the shipped engine, and calibrated by cross-validation.
 
     .venv/bin/python -m bench.triage_quality [--data-dir ../shared/data] [--folds 5] [--fine-tune]
-    .venv/bin/python -m bench.triage_quality --held-out 0.2 [--fine-tune [--epochs 4] [--max-minutes 30]]
+    .venv/bin/python -m bench.triage_quality --held-out 0.2 [--fine-tune [--epochs 4] [--max-minutes 30] [--seed 0]]
 
 The shipped engine is the one fitted on the project's own seed examples. The calibrated one is
 what `prodops triage train` fits, scored on held-out folds so that no row is scored by a model
@@ -71,6 +71,9 @@ def main() -> None:
     parser.add_argument("--fine-tune", action="store_true", help="calibrate with the encoder fine-tuned")
     parser.add_argument("--epochs", type=int, default=FineTuneOptions().epochs)
     parser.add_argument("--max-minutes", type=float, default=FineTuneOptions().max_minutes)
+    parser.add_argument(
+        "--seed", type=int, default=FineTuneOptions().seed, help="the fine-tune's seed: rerun to see its own spread"
+    )
     arguments = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     rows = evaluation.read_rows(
@@ -78,7 +81,7 @@ def main() -> None:
     )
     # Stratify on whichever label a row has, so every fold holds every class of both files.
     strata = [(row.category or row.sentiment_label).value for row in rows]  # type: ignore[union-attr]
-    options = FineTuneOptions(epochs=arguments.epochs, max_minutes=arguments.max_minutes)
+    options = FineTuneOptions(epochs=arguments.epochs, max_minutes=arguments.max_minutes, seed=arguments.seed)
     if arguments.fine_tune and arguments.held_out:
         print(json.dumps(fine_tuned(rows, strata, arguments.held_out, options)))
         return
