@@ -17,7 +17,9 @@ from services.gateway.tests import factories
 
 MIGRATIONS = Path(storage.__file__).parent / "migrations"
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-WAITING_ON_A_LOCK = text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
+WAITING_ON_A_LOCK = text(
+    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+)
 
 
 async def test_every_event_folds_into_the_one_row_whichever_comes_first(
