@@ -47,7 +47,10 @@ class ServiceSettings(BaseSettings):
     # A consumer takes up to this many fetched messages at once: one transaction, one publish wait
     # and one offset commit for them all (1: a message at a time).
     consumer_batch_size: int = Field(default=100, ge=1)
-    # How long an idle consumer polls before it looks again; records that arrive end the wait at once.
+    # How long an idle consumer polls before it looks again; records that arrive end the wait at once,
+    # but after an empty poll FastStream sleeps as long again before the next, so it also bounds how
+    # long a record that arrives then waits. Shorter waits (and fetch waits) cut an idle hop's delay on
+    # tansu and cost CPU: bench/broker_hop.py and docs/benchmarks.md.
     consumer_batch_wait_ms: int = Field(default=100, ge=1)
 
     handler_attempts: int = Field(default=4, ge=1)
