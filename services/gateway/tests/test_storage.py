@@ -12,10 +12,10 @@ from libs.runtime.database import make_engine, migrate, session_factory
 from libs.schemas.feedback import Category
 from services.gateway import storage
 from services.gateway.app import NAME
+from services.gateway.cli import MIGRATIONS
 from services.gateway.storage import FeedbackView
 from services.gateway.tests import factories
 
-MIGRATIONS = Path(storage.__file__).parent / "migrations"
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 WAITING_ON_A_LOCK = text(
     "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
