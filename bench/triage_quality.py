@@ -1,7 +1,8 @@
 """Triage quality on real, human-labelled feedback: the shipped engine, and calibrated by cross-validation.
 
     .venv/bin/python -m bench.triage_quality [--data-dir ../shared/data] [--folds 5] [--fine-tune]
-    .venv/bin/python -m bench.triage_quality --held-out 0.2 [--fine-tune [--epochs 4] [--max-minutes 30] [--seed 0]]
+    .venv/bin/python -m bench.triage_quality --held-out 0.2 [--fine-tune [--epochs 4] [--max-minutes 30]
+        [--seed 0] [--max-tokens 128]]
 
 The shipped engine is the one fitted on the project's own seed examples. The calibrated one is
 what `prodops triage train` fits, scored on held-out folds so that no row is scored by a model
@@ -74,6 +75,7 @@ def main() -> None:
     parser.add_argument(
         "--seed", type=int, default=FineTuneOptions().seed, help="the fine-tune's seed: rerun to see its own spread"
     )
+    parser.add_argument("--max-tokens", type=int, default=FineTuneOptions().max_tokens, help="read per text")
     arguments = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     rows = evaluation.read_rows(
@@ -81,7 +83,9 @@ def main() -> None:
     )
     # Stratify on whichever label a row has, so every fold holds every class of both files.
     strata = [(row.category or row.sentiment_label).value for row in rows]  # type: ignore[union-attr]
-    options = FineTuneOptions(epochs=arguments.epochs, max_minutes=arguments.max_minutes, seed=arguments.seed)
+    options = FineTuneOptions(
+        epochs=arguments.epochs, max_minutes=arguments.max_minutes, seed=arguments.seed, max_tokens=arguments.max_tokens
+    )
     if arguments.fine_tune and arguments.held_out:
         print(json.dumps(fine_tuned(rows, strata, arguments.held_out, options)))
         return
