@@ -16,12 +16,12 @@ import argparse
 import asyncio
 import json
 import random
-import statistics
 import time
 from typing import Any
 
 from faststream.kafka import KafkaBroker
 
+from bench.load import percentile
 from libs.runtime.broker import EmbeddedBroker, create_topics, free_port
 from libs.runtime.settings import ServiceSettings
 
@@ -65,8 +65,8 @@ async def hop_latency(bootstrap: str, fetch_max_wait_ms: int, batch_timeout_ms: 
         "fetch_max_wait_ms": fetch_max_wait_ms,
         "batch_timeout_ms": batch_timeout_ms,
         "records": len(milliseconds),
-        "p50_ms": round(statistics.median(milliseconds), 1),
-        "p95_ms": round(milliseconds[int(0.95 * len(milliseconds)) - 1], 1),
+        "p50_ms": round(percentile(milliseconds, 0.5), 1),
+        "p95_ms": round(percentile(milliseconds, 0.95), 1),
         "max_ms": round(milliseconds[-1], 1),
     }
 
