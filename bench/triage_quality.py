@@ -4,8 +4,8 @@
     .venv/bin/python -m bench.triage_quality --held-out 0.2 [--fine-tune [--epochs 4] [--max-minutes 30]
         [--seed 0] [--max-tokens 128]]
 
-The shipped engine is the one fitted on the project's own seed examples. The calibrated one is
-what `prodops triage train` fits, scored on held-out folds so that no row is scored by a model
+The shipped engine is the one fitted on the project's own examples (services/triage/examples/seed.jsonl).
+The calibrated one is what `prodops triage train` fits, scored on held-out folds so that no row is scored by a model
 that saw it: without --fine-tune, the heads on the bundled encoder (`train --epochs 0`); with it,
 the encoder fine-tuned with its heads beside the n-gram heads (`train`, its default), once per fold.
 With --held-out, one fixed split instead (stratified, seed 0): fitted on the rest, scored on that

@@ -113,7 +113,7 @@ class FieldConfidence(BaseModel):
 
 
 class AITriage(BaseModel):
-    """The seed's ai_triage block: what the triage engine decided about one item, and why."""
+    """The spec's ai_triage block: what the triage engine decided about one item, and why."""
 
     model_config = ConfigDict(extra="ignore")
 

@@ -10,8 +10,8 @@ from libs.runtime.settings import ServiceSettings
 # all-MiniLM-L6-v2: F1 0.635 at 0.50; the folds' best thresholds 0.505 +- 0.003, held-out F1 0.63.
 # multilingual-e5-small (q4): F1 0.556 at 0.87; the folds' best 0.870 +- 0.005, held-out F1 0.54
 # (E5's cosines crowd near 1: unrelated texts score about 0.8).
-# The seed's 0.85 (set for Mistral Embed) gives F1 0.11 with MiniLM.
-# mistral-embed: the seed's 0.85, NOT calibrated (no network here to embed the pairs); run
+# The spec's 0.85 (set for Mistral Embed) gives F1 0.11 with MiniLM.
+# mistral-embed: the spec's 0.85, NOT calibrated (no network here to embed the pairs); run
 # `prodops dedupe eval` with a key before trusting it.
 CALIBRATED_THRESHOLDS = {MINILM: 0.50, E5_SMALL: 0.87, MISTRAL_EMBED: 0.85}
 # Theme clustering per model: (join a theme's centroid, found a theme with a neighbour), set by

@@ -22,7 +22,7 @@ router = APIRouter(prefix="/api/v1", tags=["corrections"])
 
 
 class OverrideCreate(BaseModel):
-    """The seed's correction: "AI says Bug, High. Correct? No: it is ..." Only what changes is sent."""
+    """The spec's correction: "AI says Bug, High. Correct? No: it is ..." Only what changes is sent."""
 
     model_config = ConfigDict(extra="forbid")
 

@@ -1,4 +1,4 @@
-"""Triage rules: priority as the seed defines it, and a first local reading of the text.
+"""Triage rules: priority as the spec defines it, and a first local reading of the text.
 
 Priority = Tier x 3 + Severity x 2 + Revenue x 1, boosted for customers at risk. Tier, ARR and
 health come from enrichment; severity is read from the language. Everything here is pure.

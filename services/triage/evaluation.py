@@ -1,4 +1,4 @@
-"""Scoring a triage engine against labelled rows: the seed's validation step. Pure functions."""
+"""Scoring a triage engine against labelled rows: the spec's validation step. Pure functions."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from libs.schemas.feedback import Category, Priority, SentimentLabel
 
-# The seed's quality bars.
+# The spec's quality bars.
 TARGETS = {"category_accuracy": 0.85, "priority_accuracy": 0.80, "sentiment_direction_accuracy": 0.90}
 DIRECTIONAL = ("positive", "negative")
 

@@ -1,4 +1,4 @@
-"""The connector plugin interface: one class per source, the seed's adapter pattern.
+"""The connector plugin interface: one class per source, the spec's adapter pattern.
 
 A connector is pure: it verifies a webhook from its raw bytes, says which events carry feedback,
 maps the vendor's records to the unified model, and describes its REST API's requests and pages.
@@ -13,13 +13,13 @@ from collections.abc import AsyncIterator, Iterable
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, SecretStr, TypeAdapter, ValidationError
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, HttpUrl, TypeAdapter, ValidationError
 
 from libs.connectors.http import ApiRequest, ApiResponse, wait_from_headers
 from libs.connectors.lookups import Lookups
 from libs.connectors.paging import Cursor, Fetch, Page, PageContent, walk
 from libs.connectors.records import JSON
+from libs.connectors.settings import SourceSettings
 from libs.schemas.feedback import MAX_VOTES, Customer, FeedbackInput, Source
 from services.ingest.connectors.requests import Feedback, WebhookEvent, WebhookRequest
 from services.ingest.connectors.signatures import Scheme, outside_window, sha256_hex
@@ -38,29 +38,6 @@ class VendorModel(BaseModel):
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
 
-class SourceSettings(BaseSettings):
-    """One source's block of settings; each connector names its PRODOPS_<SOURCE>_ prefix."""
-
-    model_config = SettingsConfigDict(extra="ignore")
-
-    webhook_secret: SecretStr | None = None
-    api_url: str = ""
-    api_token: SecretStr | None = None
-    # Vendors that send a timestamp get this window (either side, for clock skew).
-    replay_window_seconds: float = Field(default=300, gt=0)
-    sync_every_minutes: float = Field(default=15, gt=0)
-    backfill_cron: str = "0 2 * * *"
-    page_size: int = Field(default=100, ge=1)
-    # A rate-limit reset further away than this ends the run; the next one resumes from the cursor.
-    max_rate_limit_wait_seconds: float = Field(default=900, ge=0)
-
-    def can_sync(self) -> bool:
-        return self.api_token is not None and bool(self.api_url)
-
-    def token(self) -> str:
-        return self.api_token.get_secret_value() if self.api_token else ""
-
-
 class Connector(ABC):
     """One source: webhook verification, feedback mapping, and its REST API's paging."""
 
@@ -75,6 +52,7 @@ class Connector(ABC):
     """Headers in which the vendor says when a rate limit resets, besides Retry-After."""
 
     def __init__(self, settings: SourceSettings | None = None) -> None:
+        """A connector with its block of ingest's settings; without one, the block's defaults."""
         self.settings = settings if settings is not None else self.settings_type()
 
     # --- webhooks -------------------------------------------------------------------------------
