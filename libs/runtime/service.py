@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequen
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import structlog
 from aiokafka.errors import IllegalStateError
@@ -34,14 +34,18 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from libs.runtime.database import database_url, is_transient, make_engine, migrate, session_factory
 from libs.runtime.inbox import OutgoingMessage
+from libs.runtime.jobs import Scheduler
 from libs.runtime.settings import ServiceSettings
 from libs.runtime.telemetry import ConsumerMetrics, HttpMetrics, configure_logging, tracer_provider, within_trace
 from libs.schemas.events import Envelope
 
+if TYPE_CHECKING:
+    from libs.runtime.routing import EventRouter
+
 log = structlog.get_logger()
 
 Hook = Callable[[], Awaitable[None]]
-PROBES = ("/healthz", "/readyz", "/metrics")
+PROBES = ("/healthz", "/readyz", "/metrics", "/asyncapi.json")
 
 
 class Problem(BaseModel):
@@ -71,12 +75,15 @@ class ServiceRuntime:
     metrics: ConsumerMetrics
     migrations: Path
     tracing: TracerProvider
+    scheduler: Scheduler
     ready_checks: list[Callable[[], Awaitable[str | None]]] = field(default_factory=list)
     # Consumer group -> its subscriber, whose aiokafka consumer tells the lag.
     subscribers: dict[str, LogicSubscriber[Any]] = field(default_factory=dict)
     # Consumer group -> (topic, partition) -> the earliest offset of the batch it is handling: fetched
     # (the consumer's position is past it) but not handled yet, so still lag.
     in_flight: dict[str, dict[tuple[str, int], int]] = field(default_factory=dict)
+    # The handler declarations bound to this runtime (libs.runtime.routing): its AsyncAPI document.
+    routers: list[EventRouter[Any]] = field(default_factory=list)
 
     @classmethod
     def create(cls, name: str, settings: ServiceSettings, migrations: Path) -> ServiceRuntime:
@@ -103,6 +110,7 @@ class ServiceRuntime:
             metrics=ConsumerMetrics(registry),
             migrations=migrations,
             tracing=tracing,
+            scheduler=Scheduler(registry),
         )
 
     async def publish(self, message: Envelope) -> None:
@@ -187,13 +195,8 @@ def service_app(
     settings = runtime.settings
     configure_logging(runtime.name, settings.log_level, settings.log_json)
 
-    async def sample_lag() -> None:
-        while True:
-            await asyncio.sleep(settings.lag_sample_seconds)
-            try:
-                await runtime.sample_lag()
-            except Exception as error:  # the gauge goes stale; the service goes on
-                log.warning("could not sample the consumer lag", error=f"{type(error).__name__}: {error}")
+    # A failed sample leaves the gauge stale; the next one tries again.
+    runtime.scheduler.every("sample-consumer-lag", settings.lag_sample_seconds, runtime.sample_lag, at_start=False)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -203,11 +206,13 @@ def service_app(
             for hook in on_start:
                 await hook()
             await runtime.broker.start()
-            tasks = [asyncio.create_task(loop(), name=loop.__name__) for loop in (*background, sample_lag)]
-            log.info("service started")
+            tasks = [asyncio.create_task(loop(), name=loop.__name__) for loop in background]
+            runtime.scheduler.start()
+            log.info("service started", jobs=runtime.scheduler.names)
             yield
         finally:
             # Also after a failed start: whatever was opened is closed.
+            await runtime.scheduler.stop()
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
@@ -262,6 +267,13 @@ def service_app(
     @app.get("/metrics", tags=["probes"], include_in_schema=False)
     async def metrics() -> Response:
         return Response(generate_latest(runtime.registry), media_type=CONTENT_TYPE_LATEST)
+
+    @app.get("/asyncapi.json", tags=["probes"], include_in_schema=False)
+    async def asyncapi() -> Response:
+        """What the service consumes and publishes, drawn from its handlers' declarations."""
+        from libs.runtime.routing import asyncapi_document  # routing builds on this module
+
+        return Response(asyncapi_document(runtime.routers, title=title), media_type="application/json")
 
     async def dependency_away(_: Request, error: Exception) -> Response:
         """Nothing was stored, so nothing is acknowledged: a 503 the caller retries, not a bare 500."""

@@ -77,7 +77,7 @@ class LocalEngine:
     @classmethod
     def load(cls, embedder: Embedder, models: Path) -> LocalEngine:
         """The newest trained version (embedding with its fine-tuned encoder, if it has one, in
-        place of `embedder`), else heads fitted on the project's own seed examples."""
+        place of `embedder`), else heads fitted on the project's own examples (examples/seed.jsonl)."""
         current = training.load_current(models)
         if current is None:
             rows = evaluation.read_rows([SEED_EXAMPLES])
@@ -322,3 +322,55 @@ class FallbackEngine:
             log.warning("splitting with the local extractor", reason=str(error))
             fallen = await self.fallback.split(transcript, policy)
             return Split(fallen.requests, fallen.model_version, degraded_reason=str(error))
+
+
+# --- in use ---------------------------------------------------------------------------------------
+
+
+class Models:
+    """The engines in use: the local one (loaded as the service starts, replaced by each newly trained
+    version) and, with a Mistral key, Mistral in front of it."""
+
+    def __init__(self, settings: TriageSettings, metrics: MistralMetrics) -> None:
+        self._settings = settings
+        self._metrics = metrics
+        self._directory = settings.model_directory()
+        self._embedder: Embedder | None = None
+        self._local: LocalEngine | None = None
+        self._current: TriageEngine | None = None
+
+    async def load(self) -> None:
+        """Load the embedder and the newest trained version (blocking work, in a thread)."""
+        self._embedder = await asyncio.to_thread(MiniLMEmbedder.load)
+        self._use(await asyncio.to_thread(LocalEngine.load, self._embedder, self._directory))
+        log.info("triage engine loaded", local=self.local.version, mistral=self._settings.mistral_api_key is not None)
+
+    async def refresh(self) -> str | None:
+        """Use a newly trained version if one appeared; its name, or None when nothing changed."""
+        version = training.current_version(self._directory)
+        if version is None or self._embedder is None or version == self.local.version:
+            return None
+        self._use(await asyncio.to_thread(LocalEngine.load, self._embedder, self._directory))
+        return version
+
+    @property
+    def local(self) -> LocalEngine:
+        assert self._local is not None, "the engine is loaded before the broker starts"
+        return self._local
+
+    @property
+    def current(self) -> TriageEngine:
+        assert self._current is not None, "the engine is loaded before the broker starts"
+        return self._current
+
+    @property
+    def primary(self) -> TriageEngine | None:
+        """The engine whose verdicts are not degraded (Mistral), when there is one besides the local."""
+        return self._current.primary if isinstance(self._current, FallbackEngine) else None
+
+    def _use(self, local: LocalEngine) -> None:
+        self._local = local
+        if self._settings.mistral_api_key is None:
+            self._current = local
+        else:
+            self._current = FallbackEngine(MistralEngine.create(self._settings, self._metrics), local, self._metrics)
