@@ -29,8 +29,8 @@ test-fast: setup
 	$(PY) -m pytest -q -m "not kafka and not postgres and not e2e and not model"
 
 lint: setup
-	$(VENV)/bin/ruff check libs services tests
-	$(VENV)/bin/ruff format --check libs services tests
+	$(VENV)/bin/ruff check libs services prodops tests
+	$(VENV)/bin/ruff format --check libs services prodops tests
 
 clean:
 	rm -rf $(VENV)

@@ -25,9 +25,9 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from libs.cli.hub import Hub
 from libs.runtime.settings import SERVICES
 from libs.schemas.events import utcnow
+from prodops.hub import Hub
 from services.ingest.tests.connectors.vendors import BY_SOURCE
 from tests.conftest import HubClient, start_hub
 

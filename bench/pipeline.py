@@ -74,10 +74,10 @@ from bench.load import (  # noqa: E402
     start_signed_hub,
     warm_up,
 )
-from libs.cli.hub import Hub  # noqa: E402
 from libs.runtime.database import database_url, make_engine  # noqa: E402
 from libs.runtime.settings import ServiceSettings  # noqa: E402
 from libs.schemas import topics  # noqa: E402
+from prodops.hub import Hub  # noqa: E402
 from tests.conftest import HubClient  # noqa: E402
 
 POLL_SECONDS = 0.05

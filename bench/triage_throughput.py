@@ -12,8 +12,8 @@ import os
 import time
 from pathlib import Path
 
-from libs.demo import feedback
 from libs.ml.embeddings import MiniLMEmbedder
+from prodops.demo import feedback
 from services.triage.engines import LocalEngine
 
 

@@ -32,12 +32,12 @@ import httpx
 from playwright.async_api import Browser, async_playwright
 from rich.console import Console
 
-import libs.demo as demo
 from bench.load import percentile
-from libs.cli.demo import load_demo
-from libs.cli.hub import Hub, free_port_block
 from libs.runtime.auth import Role, create_token
 from libs.runtime.settings import SERVICES
+from prodops import demo
+from prodops.demo.loader import load_demo
+from prodops.hub import Hub, free_port_block
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]

@@ -11,9 +11,9 @@ from typing import Any
 import httpx
 import pytest
 
-from libs.cli.hub import Hub, free_port_block
 from libs.runtime.auth import Role, create_token
 from libs.runtime.settings import SERVICES
+from prodops.hub import Hub, free_port_block
 
 CUSTOMERS_CSV = """id,company,domain,email,tier,arr,health_score
 e2e-1,Northwind Labs,northwind.ai,cto@northwind.ai,enterprise,640000,72

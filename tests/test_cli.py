@@ -12,8 +12,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from libs.cli.hub import free_port_block
 from libs.runtime.settings import SERVICES
+from prodops.hub import free_port_block
 
 pytestmark = [pytest.mark.e2e, pytest.mark.kafka]
 

@@ -16,13 +16,13 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from libs.cli.hub import Hub
-from libs.cli.main import app as prodops
 from libs.runtime.broker import EmbeddedBroker, create_topics, free_port
 from libs.runtime.testing import collect, publish_raw, running
 from libs.schemas import topics
 from libs.schemas.events import FeedbackReceived, utcnow
 from libs.testing.tcp_proxy import TcpProxy
+from prodops.cli import app as prodops
+from prodops.hub import Hub
 from services.ingest.app import create_app
 from services.ingest.settings import IngestSettings
 from services.ingest.tests.connectors.vendors import BY_SOURCE

@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 
-from libs.cli.hub import Hub
 from libs.runtime.broker import publish
 from libs.runtime.testing import collect
 from libs.schemas.events import LaunchShipped, utcnow
 from libs.testing.smtp import Mailbox, smtp_server
+from prodops.hub import Hub
 from tests.conftest import HubClient, start_hub
 
 pytestmark = [pytest.mark.e2e, pytest.mark.kafka]

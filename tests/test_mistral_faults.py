@@ -17,10 +17,10 @@ from uuid import UUID
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from libs.cli.hub import Hub
 from libs.ml.embeddings import MINILM
 from libs.testing.mistral_server import MistralServer, Reply, running_mistral
 from libs.testing.tcp_proxy import TcpProxy
+from prodops.hub import Hub
 from tests.conftest import HubClient, start_hub
 
 pytestmark = [pytest.mark.e2e, pytest.mark.kafka]

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from libs.cli.hub import Hub
 from libs.testing.otlp import SpanStore, otlp_collector
+from prodops.hub import Hub
 from tests.conftest import HubClient, start_hub
 
 pytestmark = [pytest.mark.e2e, pytest.mark.kafka]

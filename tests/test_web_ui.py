@@ -19,8 +19,8 @@ import httpx
 import pytest
 from playwright.async_api import async_playwright
 
-from libs.cli.hub import Hub
 from libs.runtime.auth import Role, create_token
+from prodops.hub import Hub
 from services.gateway.app import create_app
 from services.gateway.settings import GatewaySettings
 from tests.conftest import HubClient, start_hub

@@ -11,8 +11,8 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 import pytest
 
-from libs.cli.hub import Hub
 from libs.schemas.events import utcnow
+from prodops.hub import Hub
 from services.ingest.splits import child_id
 from services.ingest.tests.connectors.fake_vendors import FakeVendor, serving
 from services.ingest.tests.connectors.vendors import BY_SOURCE, EXAMPLES, WITH_FEEDBACK, Vendor

@@ -1,13 +1,15 @@
-"""What the runtime's tests send a probe service, and a wait on its inbox."""
+"""The probe service the runtime's tests run on the real broker, what they send it, and a wait on its inbox."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from uuid import uuid4
 
 from libs.runtime import inbox
 from libs.runtime.service import ServiceRuntime
+from libs.runtime.settings import ServiceSettings
 from libs.schemas.events import (
     CustomerMatch,
     EnrichedFeedback,
@@ -17,6 +19,21 @@ from libs.schemas.events import (
     utcnow,
 )
 from libs.schemas.feedback import FeedbackItem
+
+
+def probe_runtime(kafka_bootstrap: str, data_dir: Path) -> ServiceRuntime:
+    """A service of its own name (so its consumer groups are fresh) on the real broker, SQLite in data_dir."""
+    settings = ServiceSettings(
+        kafka_bootstrap=kafka_bootstrap,
+        data_dir=data_dir,
+        handler_backoff_seconds=0.01,
+        lag_sample_seconds=0.1,
+        kafka_session_timeout_ms=2000,
+        kafka_heartbeat_interval_ms=500,
+    )
+    migrations = data_dir / "no-migrations-of-its-own"
+    migrations.mkdir()
+    return ServiceRuntime.create(f"probe-{uuid4().hex[:6]}", settings, migrations)
 
 
 def overridden(reason: str) -> FeedbackOverridden:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from libs.cli.main import app
+from prodops.cli import app
 from services.dedupe.cli import PairsError, cross_validate
 
 # ../shared/data from the repository's root: read in place, never copied into the project.

@@ -15,17 +15,11 @@ from sqlmodel import select
 from libs.connectors.cursors import load_cursor
 from libs.connectors.http import ApiResponse, RateLimited, VendorError
 from libs.connectors.paging import Cursor
+from libs.connectors.settings import HubSpotCrmSettings, SalesforceCrmSettings
 from libs.runtime.database import make_engine, session_factory
 from libs.schemas.feedback import Tier
 from libs.testing.http import serving
-from services.enrich.crm import (
-    CrmAdapter,
-    HubSpotCrm,
-    HubSpotCrmSettings,
-    SalesforceCrm,
-    SalesforceCrmSettings,
-    sync_crm,
-)
+from services.enrich.crm import CrmAdapter, HubSpotCrm, SalesforceCrm, sync_crm
 from services.enrich.storage import CustomerRecord
 from services.enrich.tests.conftest import Sessions
 from services.enrich.tests.fake_crm import FakeCrm
@@ -193,7 +187,7 @@ async def test_prodops_enrich_sync_runs_every_configured_crm_once(tmp_path: Path
             "PRODOPS_CRM_SALESFORCE_API_TOKEN": "salesforce-token",
         }
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "libs.cli.main", "enrich", "sync",
+            sys.executable, "-m", "prodops.cli", "enrich", "sync",
             env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
         )  # fmt: skip
         output = (await process.communicate())[0].decode()

@@ -16,7 +16,7 @@ from services.ingest.tests.connectors.fake_vendors import FakeVendor, serving
 
 async def prodops(*args: str, env: dict[str, str]) -> tuple[int, str]:
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "libs.cli.main", *args,
+        sys.executable, "-m", "prodops.cli", *args,
         env={**os.environ, "COLUMNS": "200", **env},
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,

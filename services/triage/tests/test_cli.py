@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from libs.cli.main import app
+from prodops.cli import app
 
 pytestmark = pytest.mark.model
 

@@ -7,12 +7,13 @@ from datetime import datetime, timedelta
 import httpx
 from rich.console import Console
 
-from libs.cli.hub import Hub
 from libs.runtime.auth import Role, create_token
 from libs.runtime.broker import publish
 from libs.schemas.commands import CreateLaunch
 from libs.schemas.events import LaunchCommand, utcnow
 from libs.schemas.feedback import FeedbackInput
+from prodops import demo
+from prodops.hub import Hub
 
 MARKER = ".demo-loaded"
 
@@ -28,8 +29,6 @@ def as_of_yesterday(items: list[FeedbackInput], now: datetime) -> list[FeedbackI
 
 async def load_demo(hub: Hub, console: Console) -> None:
     """Post the demo feedback through ingest and the demo launches as commands; skip if done before."""
-    import libs.demo as demo
-
     marker = hub.data_dir / MARKER
     if marker.exists():
         console.print("Demo data already loaded; reusing the data directory.")

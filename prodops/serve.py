@@ -1,4 +1,4 @@
-"""Run one service in this process: `python -m libs.cli.serve SERVICE` (what `prodops run` does).
+"""Run one service in this process: `python -m prodops.serve SERVICE` (what `prodops run` does).
 
 Kept apart from the CLI so that a service process imports only its own code.
 """

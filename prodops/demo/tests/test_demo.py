@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from libs import demo
-from libs.demo.generate import DATA_DIR, write_all
 from libs.schemas.feedback import FeedbackInput, FeedbackStatus, Source, Tier
 from libs.schemas.launches import LaunchStatus, LaunchType
+from prodops import demo
+from prodops.demo.generate import DATA_DIR, write_all
 
 TODAY = date(2026, 11, 20)
 LINKED_SOURCES = {Source.GITHUB, Source.LINEAR, Source.JIRA, Source.CANNY}

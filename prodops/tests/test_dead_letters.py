@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -12,12 +13,12 @@ from sqlalchemy import event as sa_event
 from sqlmodel.ext.asyncio.session import AsyncSession
 from typer.testing import CliRunner
 
-from libs.cli.main import app
 from libs.runtime.consumer import consume
 from libs.runtime.service import ServiceRuntime, service_app
 from libs.runtime.testing import publish, running
-from libs.runtime.tests.probe import eventually, handled, overridden
+from libs.runtime.tests.probe import eventually, handled, overridden, probe_runtime
 from libs.schemas.events import Envelope, FeedbackOverridden
+from prodops.cli import app
 
 pytestmark = pytest.mark.kafka
 
@@ -40,8 +41,9 @@ async def redelivered(runtime: ServiceRuntime, event: FeedbackOverridden, at_lea
 
 
 async def test_a_poison_message_is_listed_with_its_reason_and_replayed_once_it_can_be_handled(
-    runtime: ServiceRuntime, kafka_bootstrap: str
+    kafka_bootstrap: str, tmp_path: Path
 ) -> None:
+    runtime = probe_runtime(kafka_bootstrap, tmp_path)
     fixed = False
     handled_ids: list[UUID] = []
     poison, fine = overridden("names a field this version lacks"), overridden("fine")

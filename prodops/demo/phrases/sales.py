@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from libs.demo.phrases.base import Template, complaint, feature, improvement, praise, question
+from prodops.demo.phrases.base import Template, complaint, feature, improvement, praise, question
 
 GONG: tuple[Template, ...] = (
     praise(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from libs.demo.phrases.base import Cluster, bug, cluster, complaint, feature, question
 from libs.schemas.feedback import Source
+from prodops.demo.phrases.base import Cluster, bug, cluster, complaint, feature, question
 
 IC, ZD, HL, LN = Source.INTERCOM, Source.ZENDESK, Source.HELPSCOUT, Source.LINEAR
 GH, CN, JR = Source.GITHUB, Source.CANNY, Source.JIRA

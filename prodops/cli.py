@@ -12,10 +12,10 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from libs.cli import dlq
-from libs.cli.serve import serve
 from libs.runtime.auth import Role, create_token
 from libs.runtime.settings import SERVICES, ServiceSettings
+from prodops import dlq
+from prodops.serve import serve
 from services.dedupe import cli as dedupe_cli
 from services.enrich import cli as enrich_cli
 from services.gateway import cli as gateway_cli
@@ -43,12 +43,12 @@ def up(
     demo: Annotated[bool, typer.Option("--demo/--no-demo", help="Load the demo data set on first start.")] = True,
 ) -> None:
     """Run the whole hub on this machine: broker, every service, demo data; Ctrl-C stops it."""
-    from libs.cli.demo import load_demo
-    from libs.cli.hub import Hub
+    from prodops.demo.loader import load_demo
+    from prodops.hub import Hub
 
     extra_env = {}
     if demo and "PRODOPS_CUSTOMERS_FILE" not in os.environ:
-        from libs.demo import customers_file
+        from prodops.demo import customers_file
 
         extra_env["PRODOPS_CUSTOMERS_FILE"] = str(customers_file())
     hub = Hub(

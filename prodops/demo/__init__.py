@@ -1,6 +1,6 @@
 """The demo data set of a fictional AI platform (Aster Labs): customers, feedback and launches.
 
-`prodops up` loads it on first start and tests use it; `python -m libs.demo.generate` rewrites the files.
+`prodops up` loads it on first start and tests use it; `python -m prodops.demo.generate` rewrites the files.
 """
 
 from __future__ import annotations

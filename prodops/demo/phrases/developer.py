@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from libs.demo.phrases.base import Template, bug, complaint, feature, improvement, praise, question
+from prodops.demo.phrases.base import Template, bug, complaint, feature, improvement, praise, question
 
 PY, TS, COOK, AGT, CLI = "aster-python", "aster-ts", "aster-cookbook", "aster-agents", "aster-cli"
 

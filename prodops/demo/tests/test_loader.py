@@ -1,7 +1,7 @@
 from datetime import UTC, datetime
 
-from libs.cli.demo import as_of_yesterday
 from libs.schemas.feedback import FeedbackInput
+from prodops.demo.loader import as_of_yesterday
 
 NOW = datetime(2026, 11, 27, 15, 30, tzinfo=UTC)
 

@@ -1,4 +1,4 @@
-"""Write the demo data set from the hand-written texts, reproducibly: `python -m libs.demo.generate [OUT_DIR]`."""
+"""Write the demo data set from the hand-written texts, reproducibly: `python -m prodops.demo.generate [OUT_DIR]`."""
 
 from __future__ import annotations
 
@@ -18,7 +18,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from libs.demo.catalog import (
+from libs.schemas.feedback import FeedbackStatus, Source, Tier
+from libs.schemas.launches import LaunchStatus
+from prodops.demo.catalog import (
     ACCOUNTS,
     FIRST_NAMES,
     LAST_NAMES,
@@ -29,11 +31,9 @@ from libs.demo.catalog import (
     VOCABULARY,
     Account,
 )
-from libs.demo.phrases import developer, sales, support
-from libs.demo.phrases.base import Template
-from libs.demo.phrases.clusters import CLUSTERS
-from libs.schemas.feedback import FeedbackStatus, Source, Tier
-from libs.schemas.launches import LaunchStatus
+from prodops.demo.phrases import developer, sales, support
+from prodops.demo.phrases.base import Template
+from prodops.demo.phrases.clusters import CLUSTERS
 
 SEED = 20_261_120
 DATA_DIR = Path(__file__).parent / "data"

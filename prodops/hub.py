@@ -126,7 +126,7 @@ class Hub:
         logs.mkdir(exist_ok=True)
         with (logs / f"{service.name}.log").open("ab") as output:
             service.process = subprocess.Popen(
-                [sys.executable, "-m", "libs.cli.serve", service.name],
+                [sys.executable, "-m", "prodops.serve", service.name],
                 env=self.environment(),
                 stdout=output,
                 stderr=subprocess.STDOUT,

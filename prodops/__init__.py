@@ -1,0 +1,1 @@
+"""The `prodops` command and the demo data it loads: composes the services, which libs/ never imports."""
