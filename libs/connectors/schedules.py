@@ -27,7 +27,7 @@ def schedule_sync(
     scheduler: AsyncIOScheduler,
     job_id: str,
     sync: SyncRun,
-    every_minutes: int,
+    every_minutes: float,
     backfill_cron: str | None = None,
 ) -> None:
     """Adds `job_id:incremental` (at once, then every `every_minutes`) and, with a cron, `job_id:backfill`."""

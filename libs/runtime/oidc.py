@@ -28,18 +28,16 @@ from urllib.parse import urlencode, urlsplit
 import httpx
 import jwt
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from libs.runtime.auth import RANK, Principal, Role, RoleRefused
+from libs.runtime.settings import SettingsBlock
 
 ALGORITHMS = ("RS256", "ES256")
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
-class OidcSettings(BaseSettings):
-    """The identity provider (PRODOPS_OIDC_*); unset issuer: no OpenID Connect, bearer tokens only."""
-
-    model_config = SettingsConfigDict(env_prefix="PRODOPS_OIDC_", extra="ignore")
+class OidcSettings(SettingsBlock):
+    """The identity provider (the gateway's oidc block, PRODOPS_OIDC_*); unset issuer: bearer tokens only."""
 
     issuer: str | None = Field(default=None, description="The provider's issuer URL, exactly as its tokens say it.")
     client_id: str | None = None

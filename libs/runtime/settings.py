@@ -10,7 +10,7 @@ import secrets
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SERVICES = ("gateway", "ingest", "enrich", "triage", "dedupe", "launches", "notify")
@@ -19,8 +19,18 @@ SERVICES = ("gateway", "ingest", "enrich", "triage", "dedupe", "launches", "noti
 PORT_OFFSETS = {name: offset for offset, name in enumerate(SERVICES)}
 
 
+class SettingsBlock(BaseModel):
+    """A block of a service's settings (a vendor's, sign-in's), read from PRODOPS_<BLOCK>_<FIELD>."""
+
+    model_config = ConfigDict(extra="ignore")
+
+
 class ServiceSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="PRODOPS_", extra="ignore")
+    # A block field nests: PRODOPS_LINEAR_API_URL is the `linear` block's api_url. One split only, so
+    # the block's own field names keep their underscores.
+    model_config = SettingsConfigDict(
+        env_prefix="PRODOPS_", extra="ignore", env_nested_delimiter="_", env_nested_max_split=1
+    )
 
     env: Literal["dev", "test", "prod"] = "dev"
     data_dir: Path = Path(".data")

@@ -20,9 +20,9 @@ log = structlog.get_logger()
 
 
 def create_app(settings: EnrichSettings | None = None, crms: Sequence[CrmAdapter] | None = None) -> FastAPI:
-    """The service; `crms` defaults to every CRM configured in the environment (PRODOPS_CRM_<NAME>_*)."""
+    """The service; `crms` defaults to every CRM its settings configure (PRODOPS_CRM_<NAME>_*)."""
     settings = settings or EnrichSettings()
-    crms = configured_crms() if crms is None else crms
+    crms = configured_crms(settings) if crms is None else crms
     runtime = ServiceRuntime.create(NAME, settings, MIGRATIONS)
     handlers.register(runtime, settings)
     schedules = crm_scheduler(runtime.sessions, crms if settings.crm_sync else [])

@@ -29,12 +29,12 @@ def sync(
     """Sync each configured CRM once (PRODOPS_CRM_<NAME>_API_URL and _API_TOKEN), resuming from its stored cursor."""
     if crm is not None and crm not in CRMS:
         raise typer.BadParameter(f"unknown CRM {crm!r}; choose one of {', '.join(CRMS)}")
-    crms = [adapter for adapter in configured_crms() if crm is None or adapter.name == crm]
+    settings = EnrichSettings()
+    crms = [adapter for adapter in configured_crms(settings) if crm is None or adapter.name == crm]
     if not crms:
         wanted = [crm] if crm else list(CRMS)
         names = " or ".join(f"PRODOPS_CRM_{name.upper()}_API_TOKEN" for name in wanted)
         raise typer.BadParameter(f"no CRM is configured: set {names} (docs/enrich.md)")
-    settings = EnrichSettings()
     configure_logging("enrich-sync", settings.log_level, settings.log_json)
     failed = asyncio.run(_sync(settings, crms))
     if failed:

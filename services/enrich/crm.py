@@ -2,12 +2,12 @@
 
 An adapter describes its vendor's API without I/O (the request for a page, the page's records, when a
 record changed, how it says "rate limited") and reads a record into a domain.CrmRecord. A new CRM is a
-new class with its settings block, added to CRMS. The walk, the waiting and the cursor are libs/connectors'.
+new class, its settings block in libs/connectors/settings.py nested in EnrichSettings, and a line in
+configured_crms(). The walk, the waiting and the cursor are libs/connectors'.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -15,8 +15,6 @@ from typing import ClassVar, Protocol
 
 import structlog
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -26,59 +24,14 @@ from libs.connectors.paging import Cursor, PageContent, PagedApi, walk
 from libs.connectors.records import JSON, dig, objects, text_at, when
 from libs.connectors.salesforce import SoqlPages
 from libs.connectors.schedules import schedule_sync
-from libs.schemas.feedback import Tier
+from libs.connectors.settings import CrmSettings, HubSpotCrmSettings, SalesforceCrmSettings
 from services.enrich import storage
 from services.enrich.domain import Account, CrmRecord, TierRules, crm_account
+from services.enrich.settings import EnrichSettings
 
 log = structlog.get_logger()
 KIND = "incremental"
-_FIELD_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 SEARCH_CAP = 10_000
-DEFAULT_PLAN_TIERS = {"free": Tier.FREE, "pro": Tier.PRO, "professional": Tier.PRO, "enterprise": Tier.ENTERPRISE}
-
-
-class CrmSettings(BaseSettings):
-    """One CRM's block of settings; each adapter names its PRODOPS_CRM_<NAME>_ prefix."""
-
-    model_config = SettingsConfigDict(extra="ignore")
-
-    api_url: str = ""
-    api_token: SecretStr | None = None
-    page_size: int = Field(default=100, ge=1)
-    sync_every_minutes: float = Field(default=15, gt=0)
-    # A rate-limit reset further away than this ends the run; the next one resumes from the cursor.
-    max_rate_limit_wait_seconds: float = Field(default=900, ge=0)
-    # The account's properties (custom in both CRMs) that hold the plan, the ARR and the health score (0-100);
-    # without a plan property, or when an account has none, the tier follows the ARR thresholds.
-    plan_property: str | None = None
-    arr_property: str | None = None
-    health_property: str | None = None
-    plan_tiers: dict[str, Tier] = Field(default_factory=lambda: dict(DEFAULT_PLAN_TIERS))
-    enterprise_arr_from: float = Field(default=100_000, ge=0)
-    pro_arr_from: float = Field(default=1, ge=0)
-
-    @field_validator("plan_property", "arr_property", "health_property")
-    @classmethod
-    def _a_field_name(cls, value: str | None) -> str | None:
-        # These go into queries (SOQL): a name, never an expression.
-        if value is not None and not _FIELD_NAME.match(value):
-            raise ValueError(f"{value!r} is not a property name (letters, digits, underscores)")
-        return value
-
-    def configured(self) -> bool:
-        return self.api_token is not None and bool(self.api_url)
-
-    def auth_headers(self) -> dict[str, str]:
-        token = self.api_token.get_secret_value() if self.api_token else ""
-        return {"Authorization": f"Bearer {token}"}
-
-    def tier_rules(self) -> TierRules:
-        return TierRules(
-            plans=self.plan_tiers, enterprise_arr_from=self.enterprise_arr_from, pro_arr_from=self.pro_arr_from
-        )
-
-    def properties(self) -> list[str]:
-        return [name for name in (self.plan_property, self.arr_property, self.health_property) if name]
 
 
 class CrmAdapter(PagedApi, Protocol):
@@ -102,23 +55,13 @@ class CrmAdapter(PagedApi, Protocol):
 # --- HubSpot -----------------------------------------------------------------------------------------
 
 
-class HubSpotCrmSettings(CrmSettings):
-    """A private app's access token with the crm.objects.companies.read scope."""
-
-    model_config = SettingsConfigDict(env_prefix="PRODOPS_CRM_HUBSPOT_", extra="ignore")
-
-    api_url: str = "https://api.hubapi.com"
-    plan_property: str | None = "plan"
-    arr_property: str | None = "arr"
-    health_property: str | None = "health_score"
-
-
 class HubSpotCrm:
     """Companies through CRM search: hs_lastmodifieddate >= since, oldest change first, `after` paging."""
 
     name: ClassVar[str] = "hubspot"
 
     def __init__(self, settings: HubSpotCrmSettings | None = None) -> None:
+        """The adapter with enrich's crm_hubspot block; without one, the block's defaults."""
         self.settings = settings or HubSpotCrmSettings()
 
     def page_request(self, cursor: Cursor) -> ApiRequest:
@@ -170,23 +113,13 @@ class HubSpotCrm:
 # --- Salesforce --------------------------------------------------------------------------------------
 
 
-class SalesforceCrmSettings(CrmSettings):
-    """api_url is the org's instance URL (https://<domain>.my.salesforce.com); api_token an OAuth access token."""
-
-    model_config = SettingsConfigDict(env_prefix="PRODOPS_CRM_SALESFORCE_", extra="ignore")
-
-    api_version: str = "v60.0"
-    plan_property: str | None = "Plan__c"
-    arr_property: str | None = "ARR__c"
-    health_property: str | None = "Health_Score__c"
-
-
 class SalesforceCrm(SoqlPages):
     """Accounts by SOQL: LastModifiedDate >= since, oldest change first, `nextRecordsUrl` paging until `done`."""
 
     name: ClassVar[str] = "salesforce"
 
     def __init__(self, settings: SalesforceCrmSettings | None = None) -> None:
+        """The adapter with enrich's crm_salesforce block; without one, the block's defaults."""
         self.settings = settings or SalesforceCrmSettings()
 
     def page_request(self, cursor: Cursor) -> ApiRequest:
@@ -222,12 +155,20 @@ class SalesforceCrm(SoqlPages):
         )
 
 
-CRMS: dict[str, Callable[[], CrmAdapter]] = {"hubspot": HubSpotCrm, "salesforce": SalesforceCrm}
+CRMS = (HubSpotCrm.name, SalesforceCrm.name)
 
 
-def configured_crms() -> list[CrmAdapter]:
-    """Every CRM whose PRODOPS_CRM_<NAME>_API_TOKEN (and URL) is set."""
-    return [crm for crm in (make() for make in CRMS.values()) if crm.settings.configured()]
+def configured_crms(settings: EnrichSettings) -> list[CrmAdapter]:
+    """Every CRM whose PRODOPS_CRM_<NAME>_API_TOKEN (and URL) is set, with its block of the service's settings."""
+    crms: list[CrmAdapter] = [HubSpotCrm(settings.crm_hubspot), SalesforceCrm(settings.crm_salesforce)]
+    return [crm for crm in crms if crm.settings.configured()]
+
+
+def tier_rules(settings: CrmSettings) -> TierRules:
+    """How a CRM's plans and ARR become tiers."""
+    return TierRules(
+        plans=settings.plan_tiers, enterprise_arr_from=settings.enterprise_arr_from, pro_arr_from=settings.pro_arr_from
+    )
 
 
 # --- the sync ----------------------------------------------------------------------------------------
@@ -245,7 +186,7 @@ class CrmSyncReport:
 
 def accounts_of(crm: CrmAdapter, records: Sequence[JSON]) -> tuple[list[Account], list[str]]:
     """The accounts in a page, and why each record that could not become one was skipped."""
-    rules = crm.settings.tier_rules()
+    rules = tier_rules(crm.settings)
     accounts, rejected = [], []
     for raw in records:
         try:

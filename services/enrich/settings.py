@@ -3,6 +3,7 @@ from pathlib import Path
 
 from pydantic import Field
 
+from libs.connectors.settings import HubSpotCrmSettings, SalesforceCrmSettings
 from libs.runtime.settings import ServiceSettings
 from services.enrich.domain import ChurnRules
 
@@ -17,6 +18,9 @@ class EnrichSettings(ServiceSettings):
     downgrade_window_days: int = Field(default=90, ge=1)
     # Run each configured CRM's sync on its interval in this process (one replica should, when there are several).
     crm_sync: bool = True
+    # Each CRM's block (PRODOPS_CRM_<NAME>_*): on when its API token (and URL) is set.
+    crm_hubspot: HubSpotCrmSettings = Field(default_factory=HubSpotCrmSettings)
+    crm_salesforce: SalesforceCrmSettings = Field(default_factory=SalesforceCrmSettings)
 
     def churn_rules(self) -> ChurnRules:
         return ChurnRules(

@@ -24,7 +24,7 @@ NAME = "ingest"
 
 def create_app(settings: IngestSettings | None = None, connectors: Mapping[str, Connector] | None = None) -> FastAPI:
     settings = settings or IngestSettings()
-    connectors = connectors if connectors is not None else load_connectors()
+    connectors = connectors if connectors is not None else load_connectors(settings)
     runtime = ServiceRuntime.create(NAME, settings, Path(__file__).parent / "migrations")
     wake_relay = asyncio.Event()
     handlers.register(runtime, wake_relay)

@@ -14,7 +14,7 @@ from rich.console import Console
 from libs.connectors.http import VendorError
 from libs.runtime.database import database_url, make_engine, migrate, session_factory
 from libs.runtime.telemetry import configure_logging
-from services.ingest.connectors import REGISTRY, Connector
+from services.ingest.connectors import REGISTRY, Connector, load_connectors
 from services.ingest.settings import IngestSettings
 from services.ingest.sync import SyncReport, run_sync
 
@@ -34,8 +34,9 @@ def sync(
     """Sync one source now, with its PRODOPS_<SOURCE>_API_URL and _API_TOKEN; resumes from its stored cursor."""
     if source not in REGISTRY:
         raise typer.BadParameter(f"unknown source {source!r}; choose one of {', '.join(sorted(REGISTRY))}")
-    connector = REGISTRY[source]()
-    if not connector.settings.can_sync():
+    settings = IngestSettings()
+    connector = load_connectors(settings)[source]
+    if not connector.settings.configured():
         raise typer.BadParameter(
             f"{source} has no API credentials: set PRODOPS_{source.upper()}_API_TOKEN (docs/connectors.md)"
         )
@@ -46,7 +47,6 @@ def sync(
         except ValueError as error:
             raise typer.BadParameter(f"--since: {error}") from error
         start = start if start.tzinfo else start.replace(tzinfo=UTC)
-    settings = IngestSettings()
     configure_logging("ingest-sync", settings.log_level, settings.log_json)
     try:
         report = asyncio.run(_sync(settings, connector, backfill=backfill, since=start))

@@ -26,7 +26,7 @@ def sync_scheduler(
     """A scheduler (not yet started) with the incremental and backfill jobs of every configured source."""
     scheduler = AsyncIOScheduler(timezone=UTC)
     for name, connector in sorted(connectors.items()):
-        if not connector.settings.can_sync():
+        if not connector.settings.configured():
             continue
 
         async def sync(backfill: bool, connector: Connector = connector) -> None:

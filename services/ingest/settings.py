@@ -1,3 +1,18 @@
+from pydantic import Field
+
+from libs.connectors.settings import (
+    CannySettings,
+    ChorusSettings,
+    GitHubSettings,
+    GongSettings,
+    HelpScoutSettings,
+    HubSpotSettings,
+    IntercomSettings,
+    JiraSettings,
+    LinearSettings,
+    SalesforceSettings,
+    ZendeskSettings,
+)
 from libs.runtime.settings import ServiceSettings
 
 
@@ -9,3 +24,16 @@ class IngestSettings(ServiceSettings):
     max_webhook_bytes: int = 5_000_000
     # Run each configured source's sync schedules in this process (one replica should, when there are several).
     sync_schedules: bool = True
+
+    # Each source's block (PRODOPS_<SOURCE>_*), named as the source, for its connector.
+    canny: CannySettings = Field(default_factory=CannySettings)
+    chorus: ChorusSettings = Field(default_factory=ChorusSettings)
+    github: GitHubSettings = Field(default_factory=GitHubSettings)
+    gong: GongSettings = Field(default_factory=GongSettings)
+    helpscout: HelpScoutSettings = Field(default_factory=HelpScoutSettings)
+    hubspot: HubSpotSettings = Field(default_factory=HubSpotSettings)
+    intercom: IntercomSettings = Field(default_factory=IntercomSettings)
+    jira: JiraSettings = Field(default_factory=JiraSettings)
+    linear: LinearSettings = Field(default_factory=LinearSettings)
+    salesforce: SalesforceSettings = Field(default_factory=SalesforceSettings)
+    zendesk: ZendeskSettings = Field(default_factory=ZendeskSettings)

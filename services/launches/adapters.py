@@ -182,10 +182,9 @@ async def _json(request: Awaitable[httpx.Response], vendor: str) -> dict[str, An
 def trackers(settings: LaunchesSettings, client: httpx.AsyncClient) -> dict[str, Tracker]:
     """The trackers that are configured; launches following another one are not synced."""
     found: list[Tracker] = []
-    if settings.linear_api_key:
-        api_key = settings.linear_api_key.get_secret_value()
-        found.append(LinearTracker(client, settings.linear_api_url, api_key, settings.linear_team_ids))
-    if settings.jira_base_url and settings.jira_email and settings.jira_api_token:
-        token = settings.jira_api_token.get_secret_value()
-        found.append(JiraTracker(client, settings.jira_base_url, settings.jira_email, token, settings.jira_project_id))
+    linear, jira = settings.linear, settings.jira
+    if linear.api_token:
+        found.append(LinearTracker(client, linear.graphql_url, linear.token(), linear.team_ids))
+    if jira.configured():
+        found.append(JiraTracker(client, jira.api_url, jira.email or "", jira.token(), jira.project_id))
     return {tracker.system: tracker for tracker in found}

@@ -1,8 +1,9 @@
 from pathlib import Path
 from typing import Literal, Self
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, model_validator
 
+from libs.connectors.settings import JiraSettings, LinearSettings
 from libs.runtime.settings import ServiceSettings
 from services.launches.trackers import StatusMapping
 
@@ -20,18 +21,13 @@ class LaunchesSettings(ServiceSettings):
     # How Linear project and Jira fix version states map to launch statuses (JSON in the environment).
     tracker_mapping: StatusMapping = Field(default_factory=StatusMapping)
 
-    # Sync from Linear (on when the API key is set) and Jira (on when URL, email and token are set).
-    linear_api_key: SecretStr | None = None
-    linear_api_url: str = "https://api.linear.app/graphql"
-    jira_base_url: str | None = None
-    jira_email: str | None = None
-    jira_api_token: SecretStr | None = None
+    # Sync from Linear (on when its API token is set) and Jira (on when URL, email and token are set).
+    # A new launch creates its Linear project in linear.team_ids, or its Jira fix version in
+    # jira.project_id (one of the two); the launch then follows it.
+    linear: LinearSettings = Field(default_factory=LinearSettings)
+    jira: JiraSettings = Field(default_factory=JiraSettings)
     tracker_sync_seconds: float = Field(default=900, gt=0)
 
-    # A new launch creates its Linear project in these teams, or its Jira fix version in this project
-    # (one of the two), with the credentials above; the launch then follows it.
-    linear_team_ids: list[str] = Field(default_factory=list)
-    jira_project_id: int | None = None
     # How often the service looks for tracker objects still to create, and how hard it tries.
     tracker_link_seconds: float = Field(default=30, gt=0)
     tracker_link_attempts: int = Field(default=8, ge=1)
@@ -40,18 +36,20 @@ class LaunchesSettings(ServiceSettings):
     @property
     def creates_in(self) -> Literal["linear", "jira"] | None:
         """The tracker a new launch creates its object in, if any."""
-        if self.linear_team_ids:
+        if self.linear.team_ids:
             return "linear"
-        return "jira" if self.jira_project_id is not None else None
+        return "jira" if self.jira.project_id is not None else None
 
     @model_validator(mode="after")
     def _one_creation_target_with_credentials(self) -> Self:
-        if self.linear_team_ids and self.jira_project_id is not None:
-            raise ValueError("set linear_team_ids or jira_project_id, not both: a launch creates one tracker object")
-        if self.linear_team_ids and not self.linear_api_key:
-            raise ValueError("linear_team_ids needs linear_api_key to create Linear projects")
-        if self.jira_project_id is not None and not (self.jira_base_url and self.jira_email and self.jira_api_token):
+        if self.linear.team_ids and self.jira.project_id is not None:
             raise ValueError(
-                "jira_project_id needs jira_base_url, jira_email and jira_api_token to create Jira versions"
+                "set PRODOPS_LINEAR_TEAM_IDS or PRODOPS_JIRA_PROJECT_ID, not both: a launch creates one tracker object"
+            )
+        if self.linear.team_ids and not self.linear.api_token:
+            raise ValueError("PRODOPS_LINEAR_TEAM_IDS needs PRODOPS_LINEAR_API_TOKEN to create Linear projects")
+        if self.jira.project_id is not None and not self.jira.configured():
+            raise ValueError(
+                "PRODOPS_JIRA_PROJECT_ID needs PRODOPS_JIRA_API_URL, _EMAIL and _API_TOKEN to create Jira versions"
             )
         return self

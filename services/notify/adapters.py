@@ -109,12 +109,13 @@ class IntercomNotifier(_HttpNotifier):
 
     def __init__(self, client: httpx.AsyncClient, settings: NotifySettings) -> None:
         super().__init__(client)
-        assert settings.intercom_token is not None and settings.intercom_admin_id is not None
-        self.url = settings.intercom_api_url.rstrip("/")
-        self.admin_id = settings.intercom_admin_id
+        intercom = settings.intercom
+        assert intercom.api_token is not None and intercom.admin_id is not None
+        self.url = intercom.api_url.rstrip("/")
+        self.admin_id = intercom.admin_id
         self.headers = {
-            "Authorization": f"Bearer {settings.intercom_token.get_secret_value()}",
-            "Intercom-Version": settings.intercom_version,
+            "Authorization": f"Bearer {intercom.token()}",
+            "Intercom-Version": intercom.api_version,
             "Accept": "application/json",
         }
 
@@ -144,9 +145,9 @@ class SlackNotifier(_HttpNotifier):
 
     def __init__(self, client: httpx.AsyncClient, settings: NotifySettings) -> None:
         super().__init__(client)
-        assert settings.slack_token is not None
-        self.url = f"{settings.slack_api_url.rstrip('/')}/chat.postMessage"
-        self.headers = {"Authorization": f"Bearer {settings.slack_token.get_secret_value()}"}
+        assert settings.slack.api_token is not None
+        self.url = f"{settings.slack.api_url.rstrip('/')}/chat.postMessage"
+        self.headers = {"Authorization": f"Bearer {settings.slack.token()}"}
 
     async def send(self, planned: Planned) -> None:
         answer = await self._post(
@@ -163,8 +164,8 @@ def notifiers(settings: NotifySettings, client: httpx.AsyncClient) -> dict[Chann
     enabled: list[Notifier] = [InAppNotifier()]
     if settings.smtp_host:
         enabled.append(EmailNotifier(settings))
-    if settings.intercom_token and settings.intercom_admin_id:
+    if settings.intercom.api_token and settings.intercom.admin_id:
         enabled.append(IntercomNotifier(client, settings))
-    if settings.slack_token:
+    if settings.slack.api_token:
         enabled.append(SlackNotifier(client, settings))
     return {notifier.channel: notifier for notifier in enabled}

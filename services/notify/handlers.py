@@ -27,7 +27,7 @@ from services.notify.settings import NotifySettings
 
 
 def register(runtime: ServiceRuntime, settings: NotifySettings, channels: Sequence[Channel]) -> None:
-    slack = domain.SlackRouting(channels=settings.slack_account_channels, default=settings.slack_channel)
+    slack = domain.SlackRouting(channels=settings.slack.account_channels, default=settings.slack.channel)
 
     async def on_enriched(event: FeedbackEnriched, session: AsyncSession) -> list[Envelope]:
         """Remember which customer asked through each item, and their words."""

@@ -1,5 +1,6 @@
 from pydantic import Field, SecretStr
 
+from libs.connectors.settings import IntercomSettings, SlackSettings
 from libs.runtime.settings import ServiceSettings
 
 
@@ -16,17 +17,10 @@ class NotifySettings(ServiceSettings):
     # None: STARTTLS when the server offers it.
     smtp_start_tls: bool | None = None
 
-    # Intercom messages: on when the token and the sending admin are set.
-    intercom_token: SecretStr | None = None
-    intercom_admin_id: str | None = None
-    intercom_api_url: str = "https://api.intercom.io"
-    intercom_version: str = "2.11"
-
-    # Slack posts: on when the token is set; an account's own channel (by CRM id or company), else the default.
-    slack_token: SecretStr | None = None
-    slack_api_url: str = "https://slack.com/api"
-    slack_channel: str | None = None
-    slack_account_channels: dict[str, str] = Field(default_factory=dict)
+    # Intercom messages: on when the API token and the sending admin are set.
+    intercom: IntercomSettings = Field(default_factory=IntercomSettings)
+    # Slack posts: on when the API token is set.
+    slack: SlackSettings = Field(default_factory=SlackSettings)
 
     # Each message is tried this many times, with backoff, before it is recorded as failed.
     delivery_attempts: int = Field(default=4, ge=1)

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import jwt
 import pytest
-from pydantic import ValidationError
+from pydantic import Field, ValidationError
 
 from libs.runtime.auth import Principal, Role, RoleRefused, create_session, create_token, csrf_token, verify_token
 from libs.runtime.oidc import (
@@ -23,6 +23,7 @@ from libs.runtime.oidc import (
     role_of,
     verify_id_token,
 )
+from libs.runtime.settings import ServiceSettings
 from libs.testing.oidc_provider import OidcProvider, SigningKey
 
 ISSUER = "https://idp.example.com"
@@ -95,13 +96,17 @@ def test_settings_need_a_client_id_and_https_away_from_this_machine() -> None:
     assert settings(issuer="http://127.0.0.1:5556").enabled
 
 
+class WithSignIn(ServiceSettings):
+    oidc: OidcSettings = Field(default_factory=OidcSettings)
+
+
 def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PRODOPS_OIDC_ISSUER", ISSUER)
     monkeypatch.setenv("PRODOPS_OIDC_CLIENT_ID", "hub")
     monkeypatch.setenv("PRODOPS_OIDC_CLIENT_SECRET", "s3cret")
     monkeypatch.setenv("PRODOPS_OIDC_ROLES", '{"product": "editor", "ops": "admin"}')
     monkeypatch.setenv("PRODOPS_OIDC_DEFAULT_ROLE", "viewer")
-    loaded = OidcSettings()
+    loaded = WithSignIn().oidc
     assert loaded.roles == {"product": Role.EDITOR, "ops": Role.ADMIN} and loaded.default_role == Role.VIEWER
     assert "s3cret" not in repr(loaded)
 

@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from pydantic import SecretStr
 from sqlmodel import func, select
 
+from libs.connectors.settings import HubSpotCrmSettings
 from libs.runtime.testing import collect, publish, publish_raw, quick_settings, running
 from libs.schemas import topics
 from libs.schemas.events import (
@@ -26,7 +27,7 @@ from libs.schemas.feedback import AITriage, Category, Customer, FeedbackItem, Fi
 from libs.schemas.feedback import sentiment_label as label_of
 from libs.testing.http import serving
 from services.enrich.app import create_app
-from services.enrich.crm import HubSpotCrm, HubSpotCrmSettings
+from services.enrich.crm import HubSpotCrm
 from services.enrich.settings import EnrichSettings
 from services.enrich.storage import CustomerRecord, ItemSentiment
 from services.enrich.tests.fake_crm import FakeCrm

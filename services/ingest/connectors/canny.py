@@ -6,13 +6,13 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import Field
-from pydantic_settings import SettingsConfigDict
 
 from libs.connectors.http import ApiRequest, ApiResponse
 from libs.connectors.paging import Cursor, PageContent
 from libs.connectors.records import JSON, Stamp, dig, moment, objects, text_at, when
+from libs.connectors.settings import CannySettings
 from libs.schemas.feedback import Customer, FeedbackInput, Source
-from services.ingest.connectors.base import Connector, SourceSettings, VendorModel
+from services.ingest.connectors.base import Connector, VendorModel
 from services.ingest.connectors.requests import WebhookRequest
 from services.ingest.connectors.signatures import HmacSignature
 
@@ -20,15 +20,6 @@ from services.ingest.connectors.signatures import HmacSignature
 FEEDBACK_EVENTS = {"post.created"}
 # A status change carries the whole post (its score too): it changes a post the hub holds.
 EDIT_EVENTS = {"post.status_changed"}
-
-
-class CannySettings(SourceSettings):
-    """Canny signs webhooks with the team's API key: set the same key as webhook secret and API token."""
-
-    model_config = SettingsConfigDict(env_prefix="PRODOPS_CANNY_")
-
-    api_url: str = "https://canny.io"
-    board_id: str | None = None
 
 
 class Author(VendorModel):

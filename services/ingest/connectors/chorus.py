@@ -11,24 +11,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic_settings import SettingsConfigDict
-
 from libs.connectors.http import ApiRequest, ApiResponse
 from libs.connectors.paging import Cursor, PageContent
 from libs.connectors.records import JSON, Stamp, dig, objects, text_at, when
+from libs.connectors.settings import ChorusSettings
 from libs.schemas import transcripts
 from libs.schemas.feedback import Customer, FeedbackInput, Source
 from libs.schemas.transcripts import SpeakerRole, Turn
-from services.ingest.connectors.base import Connector, SourceSettings, VendorModel
+from services.ingest.connectors.base import Connector, VendorModel
 from services.ingest.connectors.requests import WebhookRequest
 from services.ingest.connectors.signatures import UrlKey
 from services.ingest.splits import transcript_parent
-
-
-class ChorusSettings(SourceSettings):
-    model_config = SettingsConfigDict(env_prefix="PRODOPS_CHORUS_")
-
-    api_url: str = "https://chorus.ai"
 
 
 class Participant(VendorModel):

@@ -7,14 +7,12 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from pydantic import Field
-from pydantic_settings import SettingsConfigDict
-
 from libs.connectors.http import ApiRequest, ApiResponse, wait_from_headers
 from libs.connectors.paging import Cursor, PageContent
 from libs.connectors.records import JSON, Stamp, objects, text_at, when
+from libs.connectors.settings import GitHubSettings
 from libs.schemas.feedback import Customer, FeedbackInput, Source
-from services.ingest.connectors.base import Connector, SourceSettings, VendorModel
+from services.ingest.connectors.base import Connector, VendorModel
 from services.ingest.connectors.requests import WebhookRequest
 from services.ingest.connectors.signatures import HmacSignature
 from services.ingest.connectors.text import markdown_to_text
@@ -24,16 +22,6 @@ FEEDBACK_ACTIONS = {"opened", "edited", "reopened"}
 # Label changes carry the whole issue: they update an issue the hub holds (its tags).
 EDIT_ACTIONS = {"labeled", "unlabeled"}
 _NEXT = re.compile(r'<([^>]+)>;\s*rel="next"')
-
-
-class GitHubSettings(SourceSettings):
-    model_config = SettingsConfigDict(env_prefix="PRODOPS_GITHUB_")
-
-    api_url: str = "https://api.github.com"
-    repositories: list[str] = Field(default_factory=list, description='["owner/name", ...] to sync')
-
-    def can_sync(self) -> bool:
-        return super().can_sync() and bool(self.repositories)
 
 
 class User(VendorModel):

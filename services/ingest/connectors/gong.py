@@ -15,33 +15,20 @@ from datetime import datetime
 from typing import Any
 
 import jwt
-from pydantic import SecretStr
-from pydantic_settings import SettingsConfigDict
 
 from libs.connectors.http import ApiRequest, ApiResponse
 from libs.connectors.lookups import Lookups
 from libs.connectors.paging import Cursor, PageContent
 from libs.connectors.records import JSON, Stamp, dig, objects, text_at, when
+from libs.connectors.settings import GongSettings
 from libs.schemas import transcripts
 from libs.schemas.feedback import Customer, FeedbackInput, Source
 from libs.schemas.transcripts import SpeakerRole, Turn
-from services.ingest.connectors.base import Connector, SourceSettings, VendorModel
+from services.ingest.connectors.base import Connector, VendorModel
 from services.ingest.connectors.requests import WebhookRequest
 from services.ingest.connectors.signatures import UrlKey, sha256_hex
 from services.ingest.connectors.text import html_to_text
 from services.ingest.splits import transcript_parent
-
-
-class GongSettings(SourceSettings):
-    """The webhook secret is the rule's URL key; with a public key set, the signed JWT header is required."""
-
-    model_config = SettingsConfigDict(env_prefix="PRODOPS_GONG_")
-
-    api_url: str = "https://api.gong.io"
-    access_key: str | None = None
-    """Gong's API authenticates `<access key>:<access key secret>` (basic auth); the secret is the token."""
-    webhook_public_key: SecretStr | None = None
-    """The RSA public key (PEM) shown in the automation rule, for the 'Signed JWT header' option."""
 
 
 class Party(VendorModel):

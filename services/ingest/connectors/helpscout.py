@@ -6,14 +6,14 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import Field
-from pydantic_settings import SettingsConfigDict
 
 from libs.connectors.http import ApiRequest, ApiResponse
 from libs.connectors.lookups import Lookups
 from libs.connectors.paging import Cursor, PageContent
 from libs.connectors.records import JSON, Stamp, dig, filled, objects, text_at, when
+from libs.connectors.settings import HelpScoutSettings
 from libs.schemas.feedback import Customer, FeedbackInput, Source
-from services.ingest.connectors.base import Connector, SourceSettings, VendorModel
+from services.ingest.connectors.base import Connector, VendorModel
 from services.ingest.connectors.requests import WebhookRequest
 from services.ingest.connectors.signatures import HmacSignature
 from services.ingest.connectors.text import html_to_text
@@ -22,12 +22,6 @@ from services.ingest.connectors.text import html_to_text
 FEEDBACK_EVENTS = {"convo.created"}
 # These carry the whole conversation: they change one the hub holds (its tags), and create none.
 EDIT_EVENTS = {"convo.tags", "convo.custom-fields"}
-
-
-class HelpScoutSettings(SourceSettings):
-    model_config = SettingsConfigDict(env_prefix="PRODOPS_HELPSCOUT_")
-
-    api_url: str = "https://api.helpscout.net"
 
 
 class Person(VendorModel):

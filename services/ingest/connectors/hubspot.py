@@ -10,28 +10,17 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import unquote
 
-from pydantic_settings import SettingsConfigDict
-
 from libs.connectors.http import ApiRequest, ApiResponse
 from libs.connectors.paging import Cursor, PageContent
 from libs.connectors.records import JSON, Stamp, dig, moment, objects, when
+from libs.connectors.settings import HubSpotSettings
 from libs.schemas.feedback import FeedbackInput, Source
-from services.ingest.connectors.base import Connector, SourceSettings, VendorModel
+from services.ingest.connectors.base import Connector, VendorModel
 from services.ingest.connectors.requests import WebhookRequest
 from services.ingest.connectors.signatures import HmacSignature
 from services.ingest.connectors.text import html_to_text
 
 PROPERTIES = ["hs_note_body", "hs_timestamp", "hs_lastmodifieddate", "hs_createdate"]
-
-
-class HubSpotSettings(SourceSettings):
-    """The webhook secret is the app's client secret."""
-
-    model_config = SettingsConfigDict(env_prefix="PRODOPS_HUBSPOT_")
-
-    api_url: str = "https://api.hubapi.com"
-    webhook_url: str | None = None
-    """The public URL HubSpot calls, when a proxy in front of ingest changes what ingest sees."""
 
 
 class NoteProperties(VendorModel):

@@ -5,28 +5,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic_settings import SettingsConfigDict
-
 from libs.connectors.http import ApiRequest, ApiResponse
 from libs.connectors.lookups import Lookups
 from libs.connectors.paging import Cursor, PageContent
 from libs.connectors.records import JSON, Stamp, dig, filled, objects, text_at, when
+from libs.connectors.settings import IntercomSettings
 from libs.schemas.feedback import Customer, FeedbackInput, Source
-from services.ingest.connectors.base import Connector, SourceSettings, VendorModel
+from services.ingest.connectors.base import Connector, VendorModel
 from services.ingest.connectors.requests import WebhookRequest
 from services.ingest.connectors.signatures import HmacSignature
 from services.ingest.connectors.text import html_to_text
 
 # A customer opening a conversation is feedback; replies, notes and tags are the conversation going on.
 FEEDBACK_TOPICS = {"conversation.user.created"}
-API_VERSION = "2.14"
-
-
-class IntercomSettings(SourceSettings):
-    model_config = SettingsConfigDict(env_prefix="PRODOPS_INTERCOM_")
-
-    api_url: str = "https://api.intercom.io"
-    page_size: int = 150
 
 
 class Person(VendorModel):
@@ -75,6 +66,7 @@ class Intercom(Connector):
     settings_type = IntercomSettings
     scheme = HmacSignature("x-hub-signature", "sha1", "hex", prefix="sha1=")
     reset_headers = ("x-ratelimit-reset",)
+    settings: IntercomSettings
 
     def event_name(self, request: WebhookRequest, payload: Any) -> str:
         return text_at(payload, "topic") or "unknown"
@@ -109,7 +101,7 @@ class Intercom(Connector):
         )
 
     def authenticate(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.settings.token()}", "Intercom-Version": API_VERSION}
+        return {"Authorization": f"Bearer {self.settings.token()}", "Intercom-Version": self.settings.api_version}
 
     def page_request(self, cursor: Cursor) -> ApiRequest:
         since = int(cursor.since.timestamp()) if cursor.since else 0

@@ -8,14 +8,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from pydantic import Field
-from pydantic_settings import SettingsConfigDict
 
 from libs.connectors.http import ApiRequest, ApiResponse
 from libs.connectors.lookups import Lookups
 from libs.connectors.paging import Cursor, PageContent
 from libs.connectors.records import JSON, Stamp, dig, filled, objects, text_at, when
+from libs.connectors.settings import JiraSettings
 from libs.schemas.feedback import Customer, FeedbackInput, Source
-from services.ingest.connectors.base import Connector, SourceSettings, VendorModel
+from services.ingest.connectors.base import Connector, VendorModel
 from services.ingest.connectors.requests import WebhookRequest
 from services.ingest.connectors.signatures import HmacSignature
 from services.ingest.connectors.text import adf_to_text
@@ -25,17 +25,6 @@ FEEDBACK_EVENTS = {"jira:issue_created"}
 # An update carries the whole issue: it changes an issue the hub holds, and creates none.
 EDIT_EVENTS = {"jira:issue_updated"}
 FIELDS = "summary,description,reporter,created,updated,labels,votes"
-
-
-class JiraSettings(SourceSettings):
-    model_config = SettingsConfigDict(env_prefix="PRODOPS_JIRA_")
-
-    api_url: str = ""
-    """https://<site>.atlassian.net"""
-    email: str | None = None
-    """Jira Cloud API tokens authenticate as `<email>:<token>` (basic auth)."""
-    jql: str = ""
-    """Narrows the sync, e.g. `project = FEED`; ANDed with the updated-since clause."""
 
 
 class Reporter(VendorModel):

@@ -7,13 +7,13 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import Field
-from pydantic_settings import SettingsConfigDict
 
 from libs.connectors.http import ApiRequest, ApiResponse, wait_from_headers
 from libs.connectors.paging import Cursor, PageContent
 from libs.connectors.records import JSON, Stamp, dig, moment, objects, text_at, when
+from libs.connectors.settings import LinearSettings
 from libs.schemas.feedback import Customer, FeedbackInput, Source
-from services.ingest.connectors.base import Connector, SourceSettings, VendorModel
+from services.ingest.connectors.base import Connector, VendorModel
 from services.ingest.connectors.requests import WebhookRequest
 from services.ingest.connectors.signatures import HmacSignature
 from services.ingest.connectors.text import markdown_to_text
@@ -32,15 +32,6 @@ query Issues($since: DateTimeOrDuration!, $after: String, $first: Int!) {
   }
 }
 """
-
-
-class LinearSettings(SourceSettings):
-    model_config = SettingsConfigDict(env_prefix="PRODOPS_LINEAR_")
-
-    api_url: str = "https://api.linear.app"
-    # Linear's SDK refuses deliveries more than 60 s old.
-    replay_window_seconds: float = 60
-    page_size: int = 50
 
 
 class Person(VendorModel):

@@ -7,17 +7,17 @@ records as the REST API shapes them, to `.../webhooks/salesforce?key=...`, is wh
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import Field
-from pydantic_settings import SettingsConfigDict
 
 from libs.connectors.http import ApiRequest
 from libs.connectors.paging import Cursor
 from libs.connectors.records import JSON, Stamp, objects, text_at, when
 from libs.connectors.salesforce import SoqlPages
+from libs.connectors.settings import SalesforceSettings
 from libs.schemas.feedback import Customer, FeedbackInput, Source
-from services.ingest.connectors.base import Connector, SourceSettings, VendorModel
+from services.ingest.connectors.base import Connector, VendorModel
 from services.ingest.connectors.requests import WebhookRequest
 from services.ingest.connectors.signatures import UrlKey
 from services.ingest.connectors.text import html_to_text
@@ -28,15 +28,6 @@ QUERIES = {
     "LastModifiedDate FROM Case",
     "Note": "SELECT Id, Title, Body, CreatedDate, LastModifiedDate FROM Note",
 }
-
-
-class SalesforceSettings(SourceSettings):
-    model_config = SettingsConfigDict(env_prefix="PRODOPS_SALESFORCE_")
-
-    api_url: str = ""
-    """The org's instance URL, https://<domain>.my.salesforce.com"""
-    api_version: str = "v60.0"
-    sobject: Literal["Case", "Note"] = "Case"
 
 
 class Attributes(VendorModel):

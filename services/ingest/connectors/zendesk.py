@@ -7,13 +7,12 @@ import re
 from datetime import datetime
 from typing import Any
 
-from pydantic_settings import SettingsConfigDict
-
 from libs.connectors.http import ApiRequest, ApiResponse
 from libs.connectors.paging import Cursor, PageContent
 from libs.connectors.records import JSON, Stamp, dig, moment, objects, text_at, when
+from libs.connectors.settings import ZendeskSettings
 from libs.schemas.feedback import Customer, FeedbackInput, Source
-from services.ingest.connectors.base import Connector, SourceSettings, VendorModel
+from services.ingest.connectors.base import Connector, VendorModel
 from services.ingest.connectors.requests import WebhookRequest
 from services.ingest.connectors.signatures import HmacSignature
 from services.ingest.connectors.text import html_to_text
@@ -22,15 +21,6 @@ from services.ingest.connectors.text import html_to_text
 TICKET_CREATED = "zen:event-type:ticket.created"
 SIDELOADS = "users,organizations"
 _API_TICKET = re.compile(r"^(https://[^/]+)/api/v2/tickets/(\d+)(?:\.json)?$")
-
-
-class ZendeskSettings(SourceSettings):
-    model_config = SettingsConfigDict(env_prefix="PRODOPS_ZENDESK_")
-
-    api_url: str = ""
-    """https://<subdomain>.zendesk.com"""
-    email: str | None = None
-    """With an API token, Zendesk authenticates `<email>/token:<token>` (basic auth)."""
 
 
 class Person(VendorModel):

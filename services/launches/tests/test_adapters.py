@@ -11,6 +11,7 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
+from libs.connectors.settings import JiraSettings, LinearSettings
 from libs.schemas.launches import Launch, LaunchType, Team
 from services.launches import domain
 from services.launches.adapters import JiraTracker, LinearTracker, TrackerError, trackers
@@ -78,14 +79,15 @@ async def test_an_unreachable_tracker_is_a_tracker_error(client: httpx.AsyncClie
         await LinearTracker(client, "http://127.0.0.1:9/graphql", "key").fetch("proj-1")
 
 
+JIRA = JiraSettings(api_url="https://acme.atlassian.net", email="pm@acme.io", api_token="t")
+
+
 def test_a_tracker_is_synced_only_when_configured() -> None:
     http = httpx.AsyncClient()
     assert trackers(LaunchesSettings(), http) == {}
-    configured = LaunchesSettings(
-        linear_api_key="k", jira_base_url="https://acme.atlassian.net", jira_email="pm@acme.io", jira_api_token="t"
-    )
+    configured = LaunchesSettings(linear=LinearSettings(api_token="k"), jira=JIRA)
     assert sorted(trackers(configured, http)) == ["jira", "linear"]
-    assert list(trackers(LaunchesSettings(jira_base_url="https://acme.atlassian.net"), http)) == []
+    assert list(trackers(LaunchesSettings(jira=JiraSettings(api_url="https://acme.atlassian.net")), http)) == []
 
 
 LAUNCH = Launch(
@@ -154,15 +156,13 @@ async def test_a_jira_version_is_created_once_and_found_by_its_name(fake: Tracke
 
 def test_a_launch_creates_its_object_in_one_tracker_set_up_with_its_credentials() -> None:
     assert LaunchesSettings().creates_in is None
-    linear = LaunchesSettings(linear_api_key="k", linear_team_ids=["team-eng"])
-    assert linear.creates_in == "linear"
-    jira = LaunchesSettings(
-        jira_base_url="https://acme.atlassian.net", jira_email="pm@acme.io", jira_api_token="t", jira_project_id=10000
-    )
-    assert jira.creates_in == "jira"
+    linear = LinearSettings(api_token="k", team_ids=["team-eng"])
+    assert LaunchesSettings(linear=linear).creates_in == "linear"
+    jira = JIRA.model_copy(update={"project_id": 10000})
+    assert LaunchesSettings(jira=jira).creates_in == "jira"
     with pytest.raises(ValidationError, match="not both"):
-        LaunchesSettings.model_validate(jira.model_dump() | {"linear_api_key": "k", "linear_team_ids": ["team-eng"]})
-    with pytest.raises(ValidationError, match="linear_team_ids needs linear_api_key"):
-        LaunchesSettings(linear_team_ids=["team-eng"])
-    with pytest.raises(ValidationError, match="jira_project_id needs"):
-        LaunchesSettings(jira_project_id=10000)
+        LaunchesSettings(linear=linear, jira=jira)
+    with pytest.raises(ValidationError, match="PRODOPS_LINEAR_TEAM_IDS needs PRODOPS_LINEAR_API_TOKEN"):
+        LaunchesSettings(linear=LinearSettings(team_ids=["team-eng"]))
+    with pytest.raises(ValidationError, match="PRODOPS_JIRA_PROJECT_ID needs"):
+        LaunchesSettings(jira=JiraSettings(project_id=10000))

@@ -9,6 +9,7 @@ from uuid import uuid4
 import pytest
 from pydantic import SecretStr
 
+from libs.connectors.settings import JiraSettings, LinearSettings
 from libs.runtime.testing import collect, publish, quick_settings, running
 from libs.schemas.commands import CreateLaunch, LinkLaunch, TickChecklistItem, UpdateLaunch
 from libs.schemas.events import DeadLettered, LaunchChanged, LaunchCommand, LaunchShipped, utcnow
@@ -122,11 +123,8 @@ async def test_launches_follow_their_trackers_and_the_passing_of_time(kafka_boot
         fake.jira_versions[marker] = {"id": marker, "name": "2026.12", "released": False, "overdue": True}
         settings = settings_for(kafka_bootstrap, tmp_path).model_copy(
             update={
-                "linear_api_key": SecretStr("lin_api_1"),
-                "linear_api_url": f"{fake.url}/linear/graphql",
-                "jira_base_url": f"{fake.url}/jira",
-                "jira_email": "pm@acme.io",
-                "jira_api_token": SecretStr("t"),
+                "linear": LinearSettings(api_token=SecretStr("lin_api_1"), api_url=f"{fake.url}/linear"),
+                "jira": JiraSettings(api_url=f"{fake.url}/jira", email="pm@acme.io", api_token=SecretStr("t")),
                 "tracker_sync_seconds": 0.5,
                 "risk_review_seconds": 0.5,
             }
@@ -163,19 +161,22 @@ async def test_launches_follow_their_trackers_and_the_passing_of_time(kafka_boot
 
 
 def tracker_settings(
-    kafka_bootstrap: str, data_dir: Path, database_url: str | None, url: str, **creation: object
+    kafka_bootstrap: str,
+    data_dir: Path,
+    database_url: str | None,
+    url: str,
+    team_ids: tuple[str, ...] = (),
+    project_id: int | None = None,
 ) -> LaunchesSettings:
+    linear = LinearSettings(api_token=SecretStr("lin_api_1"), api_url=f"{url}/linear", team_ids=list(team_ids))
+    jira = JiraSettings(api_url=f"{url}/jira", email="pm@acme.io", api_token=SecretStr("t"), project_id=project_id)
     return settings_for(kafka_bootstrap, data_dir, database_url).model_copy(
         update={
-            "linear_api_key": SecretStr("lin_api_1"),
-            "linear_api_url": f"{url}/linear/graphql",
-            "jira_base_url": f"{url}/jira",
-            "jira_email": "pm@acme.io",
-            "jira_api_token": SecretStr("t"),
+            "linear": linear,
+            "jira": jira,
             "tracker_sync_seconds": 0.5,
             "tracker_link_seconds": 0.2,
             "tracker_link_backoff_seconds": 0.1,
-            **creation,
         }
     )
 
@@ -199,7 +200,7 @@ async def test_a_new_launch_creates_its_linear_project_once_despite_an_outage_an
     create_again = command(CreateLaunch(actor="pm@hub", launch=launch))
     with tracker_server() as fake:
         fake.unavailable = 1  # Linear is down for the first attempt
-        settings = tracker_settings(kafka_bootstrap, tmp_path, database_url, fake.url, linear_team_ids=["team-eng"])
+        settings = tracker_settings(kafka_bootstrap, tmp_path, database_url, fake.url, team_ids=("team-eng",))
         async with running(create_app(settings)):
             # Redelivered as it is, then sent again under a new id: the launch is made once, its project once.
             await publish(kafka_bootstrap, create, create, create_again)
@@ -248,7 +249,7 @@ async def test_a_jira_version_left_by_an_earlier_attempt_is_linked_not_made_agai
     with tracker_server() as fake:
         # The version exists (made by an attempt whose report was lost); Jira names are unique in a project.
         fake.jira_versions["10077"] = {"id": "10077", "name": launch.name, "projectId": 10000, "overdue": False}
-        settings = tracker_settings(kafka_bootstrap, tmp_path, None, fake.url, jira_project_id=10000)
+        settings = tracker_settings(kafka_bootstrap, tmp_path, None, fake.url, project_id=10000)
         async with running(create_app(settings)):
             await publish(kafka_bootstrap, command(CreateLaunch(actor="pm@hub", launch=launch)))
 

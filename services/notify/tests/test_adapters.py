@@ -9,6 +9,7 @@ from uuid import uuid4
 import httpx
 import pytest
 
+from libs.connectors.settings import IntercomSettings, SlackSettings
 from libs.runtime.broker import free_port
 from libs.schemas.commands import Channel
 from libs.schemas.events import Notification
@@ -82,7 +83,7 @@ async def test_an_intercom_message_goes_to_the_contact_with_that_email(
 ) -> None:
     vendors.intercom_contacts["cto@acme.io"] = "contact-42"
     configured = settings(
-        intercom_token="tok-123", intercom_admin_id="814860", intercom_api_url=f"{vendors.url}/intercom"
+        intercom=IntercomSettings(api_token="tok-123", admin_id="814860", api_url=f"{vendors.url}/intercom")
     )
     await IntercomNotifier(client, configured).send(planned("intercom", "cto@acme.io"))
     [search] = vendors.received("/intercom/contacts/search")
@@ -92,13 +93,13 @@ async def test_an_intercom_message_goes_to_the_contact_with_that_email(
     assert message["from"] == {"type": "admin", "id": "814860"}
     assert (message["message_type"], message["subject"]) == ("email", "Okta SSO has shipped")
     headers = vendors.requests[-1][2]
-    assert headers["authorization"] == "Bearer tok-123" and headers["intercom-version"] == "2.11"
+    assert headers["authorization"] == "Bearer tok-123" and headers["intercom-version"] == "2.14"
 
 
 async def test_no_intercom_contact_fails_at_once_and_a_busy_intercom_is_retried(
     vendors: Vendors, client: httpx.AsyncClient
 ) -> None:
-    configured = settings(intercom_token="tok", intercom_admin_id="1", intercom_api_url=f"{vendors.url}/intercom")
+    configured = settings(intercom=IntercomSettings(api_token="tok", admin_id="1", api_url=f"{vendors.url}/intercom"))
     notifier = IntercomNotifier(client, configured)
     failure, attempts = await send_with_retries(notifier, planned("intercom", "nobody@acme.io"), configured)
     assert failure is not None and attempts == 1
@@ -112,7 +113,7 @@ async def test_no_intercom_contact_fails_at_once_and_a_busy_intercom_is_retried(
 async def test_a_slack_post_goes_to_the_channel_and_slack_errors_are_reasons(
     vendors: Vendors, client: httpx.AsyncClient
 ) -> None:
-    configured = settings(slack_token="xoxb-1", slack_api_url=f"{vendors.url}/slack")
+    configured = settings(slack=SlackSettings(api_token="xoxb-1", api_url=f"{vendors.url}/slack"))
     notifier = SlackNotifier(client, configured)
     await notifier.send(planned("slack", "#acme"))
     [post] = vendors.received("/slack/chat.postMessage")
@@ -130,6 +131,10 @@ async def test_a_slack_post_goes_to_the_channel_and_slack_errors_are_reasons(
 
 def test_a_channel_is_off_until_configured(client: httpx.AsyncClient) -> None:
     assert list(notifiers(settings(), client)) == ["in_app"]
-    everything = settings(smtp_host="mail", intercom_token="t", intercom_admin_id="1", slack_token="x")
+    everything = settings(
+        smtp_host="mail", intercom=IntercomSettings(api_token="t", admin_id="1"), slack=SlackSettings(api_token="x")
+    )
     assert list(notifiers(everything, client)) == ["in_app", "email", "intercom", "slack"]
-    assert list(notifiers(settings(intercom_token="t"), client)) == ["in_app"], "Intercom needs the sending admin"
+    assert list(notifiers(settings(intercom=IntercomSettings(api_token="t")), client)) == ["in_app"], (
+        "Intercom needs the sending admin"
+    )

@@ -14,6 +14,7 @@ import pytest
 from fastapi import FastAPI
 from sqlmodel import col, select
 
+from libs.connectors.settings import IntercomSettings, SlackSettings
 from libs.runtime.inbox import InboxEntry
 from libs.runtime.testing import collect, publish, quick_settings, running
 from libs.schemas.commands import OptOut
@@ -126,12 +127,12 @@ async def test_everyone_who_asked_hears_once_per_channel_and_a_replay_sends_noth
             kafka_heartbeat_interval_ms=500,
             smtp_host="127.0.0.1",
             smtp_port=smtp_port,
-            intercom_token="tok",
-            intercom_admin_id="814860",
-            intercom_api_url=f"{vendors.url}/intercom",
-            slack_token="xoxb",
-            slack_api_url=f"{vendors.url}/slack",
-            slack_account_channels={acme.id or "": "#acme", initech.id or "": "#initech"},
+            intercom=IntercomSettings(api_token="tok", admin_id="814860", api_url=f"{vendors.url}/intercom"),
+            slack=SlackSettings(
+                api_token="xoxb",
+                api_url=f"{vendors.url}/slack",
+                account_channels={acme.id or "": "#acme", initech.id or "": "#initech"},
+            ),
             delivery_backoff_seconds=0.01,
             delivery_poll_seconds=0.1,
         )
