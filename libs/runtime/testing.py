@@ -1,4 +1,4 @@
-"""Helpers for tests that run a service in-process against the real broker."""
+"""Helpers for tests that run a service in-process: on the real broker, or on FastStream's in-memory one."""
 
 from __future__ import annotations
 
@@ -13,13 +13,25 @@ from typing import TypeVar
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from fastapi import FastAPI
+from faststream.kafka import KafkaBroker, TestKafkaBroker
+from faststream.kafka.annotations import KafkaMessage
 from pydantic import ValidationError
 
 from libs.runtime.broker import publish
 from libs.runtime.settings import ServiceSettings
 from libs.schemas.events import Envelope
 
-__all__ = ["DATABASES", "collect", "database_for", "publish", "publish_raw", "quick_settings", "running"]
+__all__ = [
+    "DATABASES",
+    "InMemoryBus",
+    "collect",
+    "database_for",
+    "in_memory",
+    "publish",
+    "publish_raw",
+    "quick_settings",
+    "running",
+]
 
 E = TypeVar("E", bound=Envelope)
 S = TypeVar("S", bound=ServiceSettings)
@@ -52,6 +64,49 @@ async def running(app: FastAPI) -> AsyncIterator[FastAPI]:
     """Run an app's lifespan (migrations, broker, background loops) around a block."""
     async with app.router.lifespan_context(app):
         yield app
+
+
+class InMemoryBus:
+    """A running service on FastStream's in-memory Kafka broker: a publish runs its handlers before it returns
+    (and theirs, for what they publish), and every event the service publishes is kept."""
+
+    def __init__(self, broker: KafkaBroker) -> None:
+        self._broker = broker
+        self.sent: list[tuple[str, bytes]] = []  # (topic, body) as published, in order
+
+    async def publish(self, event: Envelope) -> None:
+        await self._broker.publish(event.model_dump_json().encode(), topic=event.TOPIC, key=event.key)
+
+    async def publish_raw(self, topic: str, body: bytes) -> None:
+        await self._broker.publish(body, topic=topic)
+
+    def published(self, event_type: type[E]) -> list[E]:
+        """What the service published on `event_type`'s topic, in order (poison skipped)."""
+        return [
+            event
+            for topic, body in self.sent
+            if topic == event_type.TOPIC and (event := _parsed(event_type, body)) is not None
+        ]
+
+
+@asynccontextmanager
+async def in_memory(app: FastAPI) -> AsyncIterator[InMemoryBus]:
+    """Run a service's lifespan with its broker in memory: its handlers' logic, its database, no Kafka.
+
+    The same consumer path runs (inbox, batches of one, retries, dead letters); what only the real broker
+    shows (group rebalances, offsets, crashes) stays with the tests that run on it.
+    """
+    runtime = app.state.runtime
+    broker: KafkaBroker = runtime.broker
+    bus = InMemoryBus(broker)
+    topics = sorted({event_type.TOPIC for router in runtime.routers for event_type in router.published()})
+
+    @broker.subscriber(*topics, include_in_schema=False)
+    async def keep(message: KafkaMessage) -> None:
+        bus.sent.append((message.raw_message.topic, message.body))
+
+    async with TestKafkaBroker(broker), running(app):
+        yield bus
 
 
 async def publish_raw(bootstrap: str, topic: str, body: bytes) -> None:

@@ -1,4 +1,4 @@
-"""The triage service on the real broker: triage, overrides, re-triage."""
+"""The triage service's handlers, on the in-memory broker and both databases: triage, overrides, re-triage."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from uuid import uuid4
 import pytest
 from sqlmodel import col, select
 
-from libs.runtime.testing import collect, publish, quick_settings, running
+from libs.runtime.testing import in_memory, quick_settings
 from libs.schemas.events import (
     CustomerMatch,
     EnrichedFeedback,
@@ -28,7 +28,7 @@ from services.triage.app import create_app
 from services.triage.settings import TriageSettings
 from services.triage.storage import OverrideRecord, TriageVerdict
 
-pytestmark = [pytest.mark.kafka, pytest.mark.model]
+pytestmark = [pytest.mark.model]
 
 
 def enriched(title: str, customer: Customer) -> FeedbackEnriched:
@@ -39,24 +39,22 @@ def enriched(title: str, customer: Customer) -> FeedbackEnriched:
     )
 
 
+# The in-memory broker is never dialled.
+UNUSED_BOOTSTRAP = "127.0.0.1:9"
+
+
 @pytest.fixture
-def settings(kafka_bootstrap: str, tmp_path: Path, database_url: str | None) -> TriageSettings:
-    return quick_settings(TriageSettings, kafka_bootstrap, tmp_path, database_url)
+def settings(tmp_path: Path, database_url: str | None) -> TriageSettings:
+    return quick_settings(TriageSettings, UNUSED_BOOTSTRAP, tmp_path, database_url)
 
 
-async def test_items_are_triaged_corrected_and_triaged_again(settings: TriageSettings, kafka_bootstrap: str) -> None:
+async def test_items_are_triaged_corrected_and_triaged_again(settings: TriageSettings) -> None:
     enterprise = Customer(company="Acme", tier=Tier.ENTERPRISE, arr=480_000, health_score=30, at_risk=True)
     outage = enriched("Production is down: every API request returns 500 since 09:00", enterprise)
     app = create_app(settings)
-    async with running(app):
-        await publish(kafka_bootstrap, outage)
-        [triaged] = [
-            event
-            for event in await collect(
-                kafka_bootstrap, FeedbackTriaged, lambda seen: any(e.causation_id == outage.event_id for e in seen)
-            )
-            if event.causation_id == outage.event_id
-        ]
+    async with in_memory(app) as bus:
+        await bus.publish(outage)
+        [triaged] = [event for event in bus.published(FeedbackTriaged) if event.causation_id == outage.event_id]
         verdict = triaged.payload.ai_triage
         assert verdict.priority.value == "critical"
         assert "at risk" in verdict.priority_reasoning and "enterprise" in verdict.priority_reasoning
@@ -66,10 +64,8 @@ async def test_items_are_triaged_corrected_and_triaged_again(settings: TriageSet
             producer="gateway",
             payload=TriageOverride(item_id=outage.payload.item.id, actor="pm@acme.io", category="complaint"),
         )
-        await publish(kafka_bootstrap, correction)
-        announced = await collect(
-            kafka_bootstrap, FeedbackOverridden, lambda seen: any(e.causation_id == correction.event_id for e in seen)
-        )
+        await bus.publish(correction)
+        announced = bus.published(FeedbackOverridden)
         assert any(e.payload.actor == "pm@acme.io" for e in announced)
         async with app.state.runtime.sessions() as session:
             [kept] = (
@@ -80,14 +76,12 @@ async def test_items_are_triaged_corrected_and_triaged_again(settings: TriageSet
         again = RetriageFeedback(
             producer="test", payload=RetriageRequest(item_ids=[outage.payload.item.id], requested_by="pm@acme.io")
         )
-        await publish(kafka_bootstrap, again)
-        await collect(
-            kafka_bootstrap, FeedbackTriaged, lambda seen: any(e.causation_id == again.event_id for e in seen)
-        )
+        await bus.publish(again)
+        assert any(event.causation_id == again.event_id for event in bus.published(FeedbackTriaged))
 
 
 async def test_a_call_transcript_is_triaged_and_split_into_its_requests(
-    settings: TriageSettings, kafka_bootstrap: str
+    settings: TriageSettings,
 ) -> None:
     transcript = "\n".join(
         [
@@ -110,14 +104,10 @@ async def test_a_call_transcript_is_triaged_and_split_into_its_requests(
     call = FeedbackEnriched(
         producer="test", payload=EnrichedFeedback(item=item, match=CustomerMatch(matched_by="email", known=True))
     )
-    async with running(create_app(settings)):
-        await publish(kafka_bootstrap, call)
-        splits = await collect(
-            kafka_bootstrap, FeedbackSplit, lambda seen: any(e.causation_id == call.event_id for e in seen)
-        )
-        triaged = await collect(
-            kafka_bootstrap, FeedbackTriaged, lambda seen: any(e.causation_id == call.event_id for e in seen)
-        )
+    async with in_memory(create_app(settings)) as bus:
+        await bus.publish(call)
+        splits = bus.published(FeedbackSplit)
+        triaged = bus.published(FeedbackTriaged)
     [split] = [event for event in splits if event.causation_id == call.event_id]
     assert split.payload.item_id == item.id and split.key == str(item.id).encode()
     assert [request.kind for request in split.payload.requests] == ["request", "bug"]
@@ -127,13 +117,13 @@ async def test_a_call_transcript_is_triaged_and_split_into_its_requests(
 
 
 async def test_degraded_verdicts_are_triaged_again_by_mistral_on_request_once_it_answers(
-    kafka_bootstrap: str, tmp_path: Path, database_url: str | None
+    tmp_path: Path, database_url: str | None
 ) -> None:
     answer = '{"category": "bug", "sentiment_score": -0.7, "severity": 4, "confidence": 0.9, "reasoning": "Down."}'
     with running_mistral(MistralServer(default_content=lambda messages: answer)) as mistral:
         settings = quick_settings(
             TriageSettings,
-            kafka_bootstrap,
+            UNUSED_BOOTSTRAP,
             tmp_path,
             database_url,
             mistral_api_key="test-key",
@@ -145,14 +135,11 @@ async def test_degraded_verdicts_are_triaged_again_by_mistral_on_request_once_it
         down, later = enriched("Exports fail with a 500", Customer()), enriched("Exports hang", Customer())
         app = create_app(settings)
         registry = app.state.runtime.registry
-        async with running(app):
+        async with in_memory(app) as bus:
             mistral.then(Reply(status=503), Reply(status=503))  # down for both items
-            await publish(kafka_bootstrap, down, later)
-            first = await collect(
-                kafka_bootstrap,
-                FeedbackTriaged,
-                lambda seen: sum(e.causation_id in {down.event_id, later.event_id} for e in seen) == 2,
-            )
+            await bus.publish(down)
+            await bus.publish(later)
+            first = bus.published(FeedbackTriaged)
             fallen = [e.payload for e in first if e.causation_id in {down.event_id, later.event_id}]
             assert all(
                 p.ai_triage.degraded and p.degraded and not p.ai_triage.model_version.startswith("mistral")
@@ -164,11 +151,9 @@ async def test_degraded_verdicts_are_triaged_again_by_mistral_on_request_once_it
             mistral.then(Reply(status=503))
             still = RetriageFeedback(producer="test", payload=RetriageRequest(degraded=True, requested_by="sre"))
             back = RetriageFeedback(producer="test", payload=RetriageRequest(degraded=True, requested_by="sre"))
-            await publish(kafka_bootstrap, still)
-            await publish(kafka_bootstrap, back)  # the API answers again by then
-            again = await collect(
-                kafka_bootstrap, FeedbackTriaged, lambda seen: sum(e.causation_id == back.event_id for e in seen) == 2
-            )
+            await bus.publish(still)
+            await bus.publish(back)  # the API answers again by then
+            again = bus.published(FeedbackTriaged)
             assert not [e for e in again if e.causation_id == still.event_id]
             retriaged = {e.payload.item_id: e.payload.ai_triage for e in again if e.causation_id == back.event_id}
             assert set(retriaged) == {down.payload.item.id, later.payload.item.id}
