@@ -78,6 +78,8 @@ class Hub:
     broker: EmbeddedBroker | None = None
     processes: dict[str, ServiceProcess] = field(default_factory=dict)
     max_restarts: int = 5
+    # The module each service process runs as `python -m LAUNCHER SERVICE` (a fault test swaps in its own).
+    launcher: str = "prodops.serve"
 
     @property
     def gateway_url(self) -> str:
@@ -126,7 +128,7 @@ class Hub:
         logs.mkdir(exist_ok=True)
         with (logs / f"{service.name}.log").open("ab") as output:
             service.process = subprocess.Popen(
-                [sys.executable, "-m", "prodops.serve", service.name],
+                [sys.executable, "-m", self.launcher, service.name],
                 env=self.environment(),
                 stdout=output,
                 stderr=subprocess.STDOUT,

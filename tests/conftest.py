@@ -45,12 +45,14 @@ async def start_hub(
     extra: Mapping[str, str] = {},
     services: tuple[str, ...] = SERVICES,
     ready_timeout: float = 180.0,
+    launcher: str = "prodops.serve",
 ) -> Hub:
     hub = Hub(
         data_dir=data_dir,
         base_port=free_port_block(len(SERVICES)),
         extra_env=hub_env(data_dir, database_url, extra),
         services=services,
+        launcher=launcher,
     )
     try:
         await hub.start(ready_timeout)

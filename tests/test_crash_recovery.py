@@ -13,6 +13,7 @@ import pytest
 from libs.runtime.testing import collect
 from libs.schemas.events import FeedbackTriaged
 from tests.conftest import HubClient, start_hub
+from tests.crash_after_work import CRASH_AFTER_WORK
 
 pytestmark = [pytest.mark.e2e, pytest.mark.kafka]
 
@@ -20,7 +21,7 @@ CRASHING = "triage.feedback.enriched.v1"
 
 
 async def test_a_consumer_killed_before_its_commit_redelivers_without_doubling(tmp_path: Path) -> None:
-    hub = await start_hub(tmp_path / "hub", None, {"PRODOPS_FAULT_CRASH_AFTER_WORK": CRASHING})
+    hub = await start_hub(tmp_path / "hub", None, {CRASH_AFTER_WORK: CRASHING}, launcher="tests.crash_after_work")
     client = HubClient(hub)
     try:
         item_id = await client.submit(

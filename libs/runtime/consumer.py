@@ -16,7 +16,6 @@ a time, with the retries and dead letters above, so a poison message costs only 
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 from collections.abc import Awaitable, Callable, Hashable, Iterator, Sequence
 from contextlib import contextmanager
@@ -213,7 +212,6 @@ async def _deliver(
         metrics.handled.labels(name, topic, "redelivered").inc(redelivered)
     if not done:
         return
-    _maybe_crash(runtime, name)
     share = (time.perf_counter() - started) / len(deliveries)
     for event in done:
         metrics.handled.labels(name, topic, "handled").inc()
@@ -389,17 +387,6 @@ async def _dead_letter(
     runtime.metrics.dead_letters.labels(name, raw.topic, type(error).__name__).inc()
     runtime.metrics.handled.labels(name, raw.topic, "dead_lettered").inc()
     await runtime.publish_all([OutgoingMessage.of(letter)])
-
-
-def _maybe_crash(runtime: ServiceRuntime, name: str) -> None:
-    """Die like a killed process would, once, where at-least-once delivery is tested hardest."""
-    if runtime.settings.fault_crash_after_work != name:
-        return
-    marker = runtime.settings.data_dir / f"crashed-{name}"
-    if not marker.exists():
-        marker.touch()
-        log.warning("fault injection: exiting before the offset commit", consumer=name)
-        os._exit(70)
 
 
 def _short(error: BaseException, limit: int = 500) -> str:

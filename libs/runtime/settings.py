@@ -66,10 +66,6 @@ class ServiceSettings(BaseSettings):
     handler_attempts: int = Field(default=4, ge=1)
     handler_backoff_seconds: float = Field(default=0.2, ge=0)
 
-    # Fault injection for the crash tests: this consumer group exits once, after its work is
-    # stored and its replies published but before its offset is committed.
-    fault_crash_after_work: str | None = None
-
     log_level: str = "INFO"
     log_json: bool = False
 

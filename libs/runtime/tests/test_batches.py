@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
@@ -121,13 +122,16 @@ async def test_a_batch_redelivered_after_its_work_republishes_its_stored_replies
         calls[event.event_id] += 1
         return [reply_to(event, runtime.name)]
 
-    def die_once_before_the_commit(runtime_: ServiceRuntime, name: str) -> None:
+    deliver = consumer._deliver
+
+    async def die_once_before_the_commit(runtime_: ServiceRuntime, name: str, *args: Any, **kwargs: Any) -> None:
+        await deliver(runtime_, name, *args, **kwargs)
         # Work stored and replies published; the offset commit never happens, as if the process died.
         if not crashed and mine <= set(calls):
             crashed.append(name)
             raise RuntimeError("killed before the offset commit")
 
-    monkeypatch.setattr(consumer, "_maybe_crash", die_once_before_the_commit)
+    monkeypatch.setattr(consumer, "_deliver", die_once_before_the_commit)
     consume(runtime, FeedbackOverridden, handler)
     await publish(kafka_bootstrap, *events)
     async with running(service_app(runtime, title="probe")):
