@@ -1,6 +1,7 @@
 """Applying link and theme changes to the service's tables, and the events that announce them.
 
-A `Changes` lives for one message: the handler asks it to link, place, move; it stores each change
+A `Changes` lives for one message: deduping.py (an item received) or a person's command asks it to
+link, place, move, merge, rename; it stores each change
 in the message's transaction and, at the end, gives the replies: DuplicateLinkChanged per changed
 link, FeedbackThemed per item whose theme changed, ThemeChanged per theme touched (with its count).
 
@@ -18,14 +19,35 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID
 
+import structlog
+from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from libs.schemas.commands import (
+    DedupeCommandPayload,
+    MarkNotDuplicate,
+    MergeItems,
+    MergeThemes,
+    RenameTheme,
+    SplitTheme,
+    UnmergeItem,
+)
 from libs.schemas.events import DuplicateLinkChanged, Envelope, FeedbackThemed, ThemeChanged, ThemeMembership
 from services.dedupe import storage, themes
 from services.dedupe.adapters import VectorIndex
-from services.dedupe.domain import Candidate, ItemLink, Rejected
+from services.dedupe.domain import (
+    Candidate,
+    ItemLink,
+    Rejected,
+    marked_not_duplicate,
+    merged,
+    unmerged,
+    without_cycle,
+)
 from services.dedupe.storage import ThemeItemRecord, ThemeRecord
+
+log = structlog.get_logger()
 
 # Keywords are drawn from the latest titles of a theme: enough to name it, bounded as it grows.
 KEYWORD_TITLES = 200
@@ -74,6 +96,33 @@ class Changes:
         if announce:
             self.links[link.item_id] = link
         self.unsettled.add(link.item_id)
+
+    async def merge_items(self, item_id: UUID, into_id: UUID, reason: str | None) -> None:
+        """A person's merge: into the root of the item named, never into the item itself or its own duplicate."""
+        existing = await storage.get_link(self.session, item_id)
+        into_root = await storage.vote_root(self.session, into_id)
+        new = merged(item_id, existing, into_id=into_id, into_root=into_root, actor=self.actor, now=self.now)
+        if new is not None:
+            await self.set_link(new, reason=reason)
+
+    async def unmerge_item(self, item_id: UUID, reason: str | None) -> None:
+        """Back to the link before the current one, unless its parent has come to count as this item's duplicate."""
+        existing = await storage.get_link(self.session, item_id)
+        if (new := unmerged(existing, actor=self.actor, now=self.now)) is None:
+            return
+        parent = new.current.duplicate_of
+        new = without_cycle(new, await storage.vote_root(self.session, parent) if parent else None)
+        await self.set_link(new, reason=reason)
+
+    async def mark_not_duplicate(self, item_id: UUID, reason: str | None) -> None:
+        """Break the item's link, and remember the pair so that the model never links the two again."""
+        existing = await storage.get_link(self.session, item_id)
+        broken = marked_not_duplicate(existing, item_id, actor=self.actor, now=self.now)
+        if broken is None:
+            return
+        new, parent = broken
+        await storage.reject_pair(self.session, item_id, parent, self.actor)
+        await self.set_link(new, reason=reason)
 
     # --- themes -----------------------------------------------------------------------------------
 
@@ -208,7 +257,24 @@ class Changes:
         record.theme_id = theme_id
         self.session.add(record)
 
-    # --- theme commands ---------------------------------------------------------------------------
+    # --- people's commands ------------------------------------------------------------------------
+
+    async def apply(self, command: DedupeCommandPayload) -> None:
+        """A person's merge, unmerge or unlinking of items, or renaming, merging or splitting of themes;
+        raises Rejected for one that can never apply."""
+        match command:
+            case MergeItems():
+                await self.merge_items(command.item_id, command.into_id, command.reason)
+            case UnmergeItem():
+                await self.unmerge_item(command.item_id, command.reason)
+            case MarkNotDuplicate():
+                await self.mark_not_duplicate(command.item_id, command.reason)
+            case RenameTheme():
+                await self.rename_theme(command.theme_id, command.name)
+            case MergeThemes():
+                await self.merge_themes(command.theme_id, command.into_id)
+            case SplitTheme():
+                await self.split_theme(command.theme_id, command.item_ids, command.new_theme_id, command.name)
 
     async def rename_theme(self, theme_id: UUID, name: str) -> None:
         theme = await self._live_theme(theme_id, "rename")
@@ -314,6 +380,14 @@ class Changes:
         frequency, documents = await storage.term_frequencies(self.session, words)
         theme.keywords = themes.keywords(titles, frequency, documents, limit=KEYWORDS)
         theme.name = themes.keyword_name(theme.keywords)
+
+
+async def rebuild_centroids(sessions: async_sessionmaker[AsyncSession], index: VectorIndex, model: str) -> None:
+    """Once a refresh switched to `model`, every theme's centroid in its vector space, in one transaction."""
+    async with sessions() as session:
+        rebuilt = await recompute_centroids(session, index, model)
+        await session.commit()
+    log.info("theme centroids rebuilt in the new vector space", themes=rebuilt, model=model)
 
 
 async def recompute_centroids(session: AsyncSession, index: VectorIndex, model: str) -> int:

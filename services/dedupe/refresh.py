@@ -1,12 +1,13 @@
 """The embedding refresh: re-embed every item into a new generation of the index while the live one
 keeps serving, then switch atomically and drop the old one.
 
-It runs inside the dedupe service (a Qdrant Edge shard is locked to one process): at start when the
-configured model is not the live generation's, and on demand (POST /admin/vectors/refresh). While it
-runs, every write goes to the live generation and, embedded by the new model, to the new one. The
-live pointer (live.json, or the server's alias) moves only once the new generation holds every item,
-so a crash at any point leaves the old generation live; the next start resumes into the partial one,
-embedding only the items it lacks.
+It runs inside the dedupe service (a Qdrant Edge shard is locked to one process), as its
+refresh-vectors job (jobs.py): asked for at start when the configured model is not the live
+generation's, and on demand (POST /admin/vectors/refresh). While it runs, every write goes to the
+live generation and, embedded by the new model, to the new one. The live pointer (live.json, or the
+server's alias) moves only once the new generation holds every item, so a crash at any point leaves
+the old generation live; the next start resumes into the partial one, embedding only the items it
+lacks.
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Awaitable, Callable, Collection, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Literal, Protocol, TypeVar
+from typing import Literal, TypeVar
 from uuid import UUID
 
 import structlog
@@ -26,6 +27,7 @@ from libs.ml.embeddings import Embedder, load_embedder
 from libs.schemas.events import utcnow
 from services.dedupe.adapters import Entry, IndexedItem, IndexGeneration, VectorIndex, VectorStore
 from services.dedupe.domain import Candidate, TimeWindow
+from services.dedupe.engines import Engines
 
 log = structlog.get_logger()
 T = TypeVar("T")
@@ -33,13 +35,6 @@ T = TypeVar("T")
 
 class IndexRetired(RuntimeError):
     """The index was replaced by a refresh: the caller retries with the current embedder and index."""
-
-
-class Serving(Protocol):
-    """Where the handlers find the embedder and the index (handlers.Engines): always read together."""
-
-    embedder: Embedder
-    index: VectorIndex
 
 
 @dataclass(frozen=True)
@@ -204,31 +199,30 @@ AfterSwitch = Callable[[VectorIndex, str], Awaitable[None]]
 
 class Vectors:
     """The dedupe service's vectors: the live generation, the embedder that fills it, and the refresh
-    that replaces both. Sets `serving.embedder` and `serving.index` for the handlers."""
+    that replaces both. Gives `engines` the pair to serve as it opens and as it switches."""
 
     def __init__(
         self,
         store: VectorStore,
-        serving: Serving,
+        engines: Engines,
         *,
         batch_size: int,
         load: Loader = load_embedder,
         after_switch: AfterSwitch | None = None,
-        on_progress: Callable[[RefreshStatus], None] | None = None,
     ) -> None:
         self._store = store
-        self._serving = serving
+        self._engines = engines
         self._batch_size = batch_size
         self._load = load
         self._after_switch = after_switch
-        self._on_progress = on_progress
-        self._task: asyncio.Task[None] | None = None
         self._index: ServingIndex | None = None
+        # The model a refresh was asked into and has not begun yet.
+        self._asked: str | None = None
         self.live: IndexGeneration | None = None
         self.status = RefreshStatus()
 
     async def start(self, model: str) -> None:
-        """Serve the live generation; refresh it in the background when another model filled it."""
+        """Serve the live generation; ask for a refresh when another model filled it."""
         live = await asyncio.to_thread(self._store.live)
         if live is None:
             embedder = await asyncio.to_thread(self._load, model)
@@ -242,40 +236,52 @@ class Vectors:
                 old = await asyncio.to_thread(self._load, live.model)
             except ValueError:
                 old = None
-            # Without its model the live generation cannot be searched: refresh before serving.
             await self._serve(old, live)
             log.info("embedding model changed: refreshing the index", live=live.model, model=model)
-            self.refresh(model)
-            if old is None and self._task is not None:
-                await self._task
-                if self.status.state != "done":
-                    raise RuntimeError(f"the index could not be refreshed to {model}: {self.status.error}")
+            self.request_refresh(model)
+            if old is None:
+                # Without its model the live generation cannot be searched: refresh before serving.
+                try:
+                    await self.run_requested_refresh()
+                except Exception as error:
+                    raise RuntimeError(f"the index could not be refreshed to {model}: {error}") from error
             return
         for stale in await asyncio.to_thread(self._store.generations):
             if stale != live:
                 await asyncio.to_thread(self._store.drop, stale)
 
-    def refresh(self, model: str) -> RefreshStatus:
-        """Re-embed every item by `model` into a new generation, in the background; then switch to it."""
-        if self._task is not None and not self._task.done():
+    def request_refresh(self, model: str) -> RefreshStatus:
+        """Ask for every item to be re-embedded by `model` into a new generation, then switched to;
+        the refresh-vectors job runs it."""
+        if self.status.state == "running":
             raise RefreshRunning(f"a refresh to {self.status.target.model if self.status.target else model} runs")
+        self._asked = model
         self.status = RefreshStatus(state="running", live=self.live, started_at=utcnow())
-        self._task = asyncio.create_task(self._refresh(model), name="vector-refresh")
         return self.status
 
-    async def wait(self) -> RefreshStatus:
-        """The status once the refresh under way, if any, has ended."""
-        if self._task is not None:
-            with suppress(Exception):
-                await asyncio.shield(self._task)
-        return self.status
+    async def run_requested_refresh(self) -> None:
+        """Run the refresh asked for, if one was; a failed one raises, once its status says why."""
+        if (model := self._asked) is None:
+            return
+        self._asked = None
+        status = self.status
+        try:
+            await self._build_and_switch(model, status)
+        except asyncio.CancelledError:
+            status.state, status.error = "failed", "stopped with the service; the next start resumes it"
+            raise
+        except Exception as error:
+            status.state, status.error = "failed", f"{type(error).__name__}: {error}"
+            log.exception("vector refresh failed; the live index is unchanged", model=model)
+            raise
+        else:
+            status.state = "done"
+            log.info("vector refresh done", **status.model_dump(include={"total", "copied", "skipped"}))
+        finally:
+            status.finished_at = utcnow()
 
     async def close(self) -> None:
-        """Stop a refresh under way (the next start resumes it) and release the index."""
-        if self._task is not None:
-            self._task.cancel()
-            with suppress(BaseException):
-                await self._task
+        """Release the index (a refresh under way was stopped with the scheduler; the next start resumes it)."""
         if self._index is not None:
             await asyncio.to_thread(self._index.close)
         await asyncio.to_thread(self._store.close)
@@ -287,24 +293,7 @@ class Vectors:
         index = await asyncio.to_thread(self._store.open, generation)
         self._index, self.live = ServingIndex(index), generation
         if embedder is not None:
-            # One statement, on the event loop: a handler reads the embedder and the index together.
-            self._serving.embedder, self._serving.index = embedder, self._index
-
-    async def _refresh(self, model: str) -> None:
-        status = self.status
-        try:
-            await self._build_and_switch(model, status)
-        except asyncio.CancelledError:
-            status.state, status.error = "failed", "stopped with the service; the next start resumes it"
-            raise
-        except Exception as error:
-            status.state, status.error = "failed", f"{type(error).__name__}: {error}"
-            log.exception("vector refresh failed; the live index is unchanged", model=model)
-        else:
-            status.state = "done"
-            log.info("vector refresh done", **status.model_dump(include={"total", "copied", "skipped"}))
-        finally:
-            status.finished_at = utcnow()
+            self._engines.use(embedder, self._index)
 
     async def _build_and_switch(self, model: str, status: RefreshStatus) -> None:
         store, serving = self._store, self._index
@@ -322,17 +311,15 @@ class Vectors:
                 copied = await _in_thread(serving.copy, page)
                 status.copied += copied
                 status.skipped += len(page) - copied
-                if self._on_progress is not None:
-                    self._on_progress(status)
             await _in_thread(store.switch, target)
         except BaseException:
             serving.abandon()
             await asyncio.to_thread(index.close)
             raise
         replacement = ServingIndex(index)
-        # The same one statement as at start; from here a handler holding the old pair is refused and retried.
         self._index, self.live = replacement, target
-        self._serving.embedder, self._serving.index = embedder, replacement
+        # From here a handler holding the old pair is refused and retried.
+        self._engines.use(embedder, replacement)
         status.live = target
         await asyncio.to_thread(serving.close)
         await asyncio.to_thread(store.drop, previous)

@@ -1,12 +1,11 @@
-"""Merges and themes on the real broker, on SQLite and on PostgreSQL, with the real MiniLM model.
+"""Merges and themes on the in-memory broker, on SQLite and on PostgreSQL, with the real MiniLM model.
 
-Each message is published once the previous one is handled, and what it produced is read from
-the service's inbox: exactly the replies it published, in order.
+Each message is handled before its publish returns, and what it produced is read from the
+service's inbox: exactly the replies it published, in order.
 """
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import TypeVar
 from uuid import UUID, uuid4
@@ -16,7 +15,7 @@ from fastapi import FastAPI
 
 from libs.runtime import inbox
 from libs.runtime.service import ServiceRuntime
-from libs.runtime.testing import collect, publish, quick_settings, running
+from libs.runtime.testing import InMemoryBus, in_memory, quick_settings
 from libs.schemas.commands import (
     DedupeCommandPayload,
     MarkNotDuplicate,
@@ -45,7 +44,7 @@ from services.dedupe.app import create_app
 from services.dedupe.settings import DedupeSettings
 from services.dedupe.themes import founded_theme_id
 
-pytestmark = [pytest.mark.kafka, pytest.mark.model]
+pytestmark = pytest.mark.model
 
 E = TypeVar("E", bound=Envelope)
 PM = "pm@example.com"
@@ -53,7 +52,6 @@ REPLY_TYPES: dict[str, type[Envelope]] = {
     t.TOPIC: t for t in (FeedbackDeduped, DuplicateLinkChanged, FeedbackThemed, ThemeChanged)
 }
 
-# Texts no other test uses: every service test reads feedback.received from the session's one broker.
 # The three CRM texts are near each other (MiniLM cosine about 0.8-0.9), so are the two Gantt texts,
 # and the groups are far apart (below 0.2): each pair founds a theme, the third CRM text joins its.
 CRM_LATE = (
@@ -109,22 +107,18 @@ class Replies(list[Envelope]):
 
 
 class Service:
-    """The running app and the broker: send one message, get what it replied."""
+    """The running app on the in-memory broker: send one message, get what it replied."""
 
-    def __init__(self, app: FastAPI, bootstrap: str) -> None:
+    def __init__(self, app: FastAPI, bus: InMemoryBus) -> None:
         self.runtime: ServiceRuntime = app.state.runtime
-        self.bootstrap = bootstrap
+        self.bus = bus
 
     async def send(self, event: FeedbackReceived | DedupeCommand) -> Replies:
-        await publish(self.bootstrap, event)
-        consumer = f"dedupe.{event.TOPIC}"
-        async with asyncio.timeout(60):
-            while True:
-                async with self.runtime.sessions() as session:
-                    entry = await inbox.find(session, event.event_id, consumer)
-                if entry is not None:
-                    return Replies(REPLY_TYPES[m.topic].model_validate_json(m.body) for m in entry.outgoing)
-                await asyncio.sleep(0.1)
+        await self.bus.publish(event)
+        async with self.runtime.sessions() as session:
+            entry = await inbox.find(session, event.event_id, f"dedupe.{event.TOPIC}")
+        assert entry is not None, f"{event.event_id} was not handled"
+        return Replies(REPLY_TYPES[m.topic].model_validate_json(m.body) for m in entry.outgoing)
 
     async def command(self, payload: DedupeCommandPayload) -> Replies:
         return await self.send(DedupeCommand(producer="gateway", payload=payload))
@@ -132,11 +126,8 @@ class Service:
     async def rejected(self, payload: DedupeCommandPayload) -> str:
         """The reason a command was dead-lettered for."""
         sent = DedupeCommand(producer="gateway", payload=payload)
-        await publish(self.bootstrap, sent)
-        letters = await collect(
-            self.bootstrap, DeadLettered, lambda s: any(str(sent.event_id) in d.payload.body for d in s)
-        )
-        return next(d.payload.reason for d in letters if str(sent.event_id) in d.payload.body)
+        await self.bus.publish(sent)
+        return next(d.payload.reason for d in self.bus.published(DeadLettered) if str(sent.event_id) in d.payload.body)
 
     async def theme_of(self, item_id: UUID) -> UUID | None:
         async with self.runtime.sessions() as session:
@@ -145,17 +136,20 @@ class Service:
         return placement.theme_id
 
 
+# The in-memory broker is never dialled.
+UNUSED_BOOTSTRAP = "127.0.0.1:9"
+
+
 @pytest.fixture
-def settings(kafka_bootstrap: str, tmp_path: Path, database_url: str | None) -> DedupeSettings:
-    return quick_settings(DedupeSettings, kafka_bootstrap, tmp_path, database_url)
+def settings(tmp_path: Path, database_url: str | None) -> DedupeSettings:
+    return quick_settings(DedupeSettings, UNUSED_BOOTSTRAP, tmp_path, database_url)
 
 
-async def test_a_merge_then_an_unmerge_restores_the_links_and_the_themes(
-    settings: DedupeSettings, kafka_bootstrap: str
-) -> None:
+async def test_a_merge_then_an_unmerge_restores_the_links_and_the_themes(settings: DedupeSettings) -> None:
     late, slow, drag, dates = received(CRM_LATE), received(CRM_SLOW), received(GANTT_DRAG), received(GANTT_DATES)
-    async with running(create_app(settings)) as app:
-        service = Service(app, kafka_bootstrap)
+    app = create_app(settings)
+    async with in_memory(app) as bus:
+        service = Service(app, bus)
         await service.send(late)
         first = await service.send(slow)
         await service.send(drag)
@@ -205,10 +199,11 @@ async def test_a_merge_then_an_unmerge_restores_the_links_and_the_themes(
             assert await storage.vote_root(session, late.payload.id) == late.payload.id
 
 
-async def test_a_false_duplicate_is_never_suggested_again(settings: DedupeSettings, kafka_bootstrap: str) -> None:
+async def test_a_false_duplicate_is_never_suggested_again(settings: DedupeSettings) -> None:
     late, slow, lag = received(CRM_LATE), received(CRM_SLOW), received(CRM_LAG)
-    async with running(create_app(settings)) as app:
-        service = Service(app, kafka_bootstrap)
+    app = create_app(settings)
+    async with in_memory(app) as bus:
+        service = Service(app, bus)
         await service.send(late)
         await service.send(slow)
         broken = await service.command(MarkNotDuplicate(item_id=slow.payload.id, actor=PM, reason="different CRM"))
@@ -237,12 +232,11 @@ async def test_a_false_duplicate_is_never_suggested_again(settings: DedupeSettin
         assert await service.command(MarkNotDuplicate(item_id=late.payload.id, actor=PM)) == []
 
 
-async def test_an_item_keeps_its_theme_however_often_it_is_processed(
-    settings: DedupeSettings, kafka_bootstrap: str
-) -> None:
+async def test_an_item_keeps_its_theme_however_often_it_is_processed(settings: DedupeSettings) -> None:
     late, slow, lag, passkeys = received(CRM_LATE), received(CRM_SLOW), received(CRM_LAG), received(PASSKEYS)
-    async with running(create_app(settings)) as app:
-        service = Service(app, kafka_bootstrap)
+    app = create_app(settings)
+    async with in_memory(app) as bus:
+        service = Service(app, bus)
         await service.send(late)
         await service.send(slow)
         crm = founded_theme_id(slow.payload.id)
@@ -259,11 +253,12 @@ async def test_an_item_keeps_its_theme_however_often_it_is_processed(
         assert [await service.theme_of(e.payload.id) for e in (late, slow, lag, passkeys)] == [crm, crm, crm, None]
 
 
-async def test_themes_are_renamed_merged_and_split(settings: DedupeSettings, kafka_bootstrap: str) -> None:
+async def test_themes_are_renamed_merged_and_split(settings: DedupeSettings) -> None:
     late, slow, lag = received(CRM_LATE), received(CRM_SLOW), received(CRM_LAG)
     drag, dates = received(GANTT_DRAG), received(GANTT_DATES)
-    async with running(create_app(settings)) as app:
-        service = Service(app, kafka_bootstrap)
+    app = create_app(settings)
+    async with in_memory(app) as bus:
+        service = Service(app, bus)
         for event in (late, slow, drag):
             await service.send(event)
         founded = await service.send(dates)

@@ -1,23 +1,34 @@
-"""The dedupe service embedding with Mistral Embed (the real SDK, a local Mistral-speaking server), real broker."""
+"""The dedupe service embedding with Mistral Embed (the real SDK, a local Mistral-speaking server), on the real
+broker: while the API is down, a message is redelivered (not dead-lettered) until it answers."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from uuid import UUID
 
 import pytest
 
 from libs.ml.mistral import MISTRAL_EMBED
-from libs.runtime.testing import quick_settings, running
+from libs.runtime.testing import collect, publish, quick_settings, running
+from libs.schemas.events import DedupeResult, FeedbackDeduped, FeedbackReceived
 from libs.testing.mistral_server import MistralServer, Reply, running_mistral
 from services.dedupe.app import create_app
 from services.dedupe.settings import DedupeSettings
-from services.dedupe.tests.test_service import deduped, received
+from services.dedupe.tests.test_service import received
 
 pytestmark = pytest.mark.kafka
 
 # The local server's vectors carry no meaning (a hash of the text): only equal texts are alike.
 SAML_TWICE = ("Mistral-embedded: SAML assertions expire too early", "Sessions end after five minutes with SAML.")
 EXPORT_CSV = ("Mistral-embedded: export the audit log as CSV", "Compliance wants the audit log in a spreadsheet.")
+
+
+async def deduped(kafka_bootstrap: str, *events: FeedbackReceived) -> dict[UUID, DedupeResult]:
+    """Publish the events and wait for the result of each, by the event it answers."""
+    await publish(kafka_bootstrap, *events)
+    wanted = {event.event_id for event in events}
+    seen = await collect(kafka_bootstrap, FeedbackDeduped, lambda s: wanted <= {e.causation_id for e in s})
+    return {event.event_id: next(e.payload for e in seen if e.causation_id == event.event_id) for event in events}
 
 
 async def test_with_the_api_down_an_item_waits_then_is_embedded_by_mistral_and_its_twin_flagged(

@@ -14,8 +14,9 @@ import pytest
 from qdrant_client import QdrantClient
 
 from libs.ml.embeddings import E5_SMALL, MINILM, Embedder, load_embedder
-from services.dedupe.adapters import EdgeStore, IndexedItem, ServerStore, VectorIndex, VectorStore
-from services.dedupe.refresh import IndexRetired, RefreshStatus, Vectors
+from services.dedupe.adapters import EdgeStore, IndexedItem, ServerStore, VectorStore
+from services.dedupe.engines import Engines
+from services.dedupe.refresh import IndexRetired, Vectors
 
 pytestmark = pytest.mark.model
 
@@ -40,11 +41,30 @@ LATER_TWIN = "Could reports be sent by email on a weekly schedule, say Mondays?"
 
 
 @dataclass
-class Engines:
-    """What the handlers read (handlers.Engines has the same two attributes)."""
+class Watched:
+    """An embedder that first tells `before` the number of each of its calls (items arriving, a crash)."""
 
-    embedder: Embedder
-    index: VectorIndex
+    inner: Embedder
+    before: Callable[[int], None]
+    calls: int = 0
+
+    @property
+    def model_name(self) -> str:
+        return self.inner.model_name
+
+    @property
+    def dimension(self) -> int:
+        return self.inner.dimension
+
+    def embed(self, texts: list[str]) -> list[list[float]]:
+        self.calls += 1
+        self.before(self.calls)
+        return self.inner.embed(texts)
+
+
+def watching_e5(before: Callable[[int], None]) -> Callable[[str], Embedder]:
+    """A loader whose multilingual-e5-small (the refresh's new model) is watched."""
+    return lambda model: Watched(load_embedder(model), before) if model == E5_SMALL else load_embedder(model)
 
 
 def edge_store(path: Path) -> VectorStore:
@@ -62,7 +82,7 @@ def store_at(request: pytest.FixtureRequest) -> StoreAt:
 
 def receive(engines: Engines, texts: Sequence[str]) -> list[IndexedItem]:
     """Index items the way the handler does: the embedder and the index read together, then embed, then write."""
-    embedder, index = engines.embedder, engines.index
+    embedder, index = engines.serving.embedder, engines.serving.index
     items = [
         IndexedItem(
             item_id=uuid4(), title=text, created_at=NOW - timedelta(days=n), model=embedder.model_name, text=text
@@ -74,14 +94,14 @@ def receive(engines: Engines, texts: Sequence[str]) -> list[IndexedItem]:
 
 
 def nearest(engines: Engines, text: str) -> str:
-    [vector] = engines.embedder.embed([text])
-    [best] = engines.index.search(vector, limit=1, exclude=uuid4())
+    [vector] = engines.serving.embedder.embed([text])
+    [best] = engines.serving.index.search(vector, limit=1, exclude=uuid4())
     return best.title
 
 
-def started(store: VectorStore, **options: object) -> tuple[Vectors, Engines]:
-    engines = Engines.__new__(Engines)  # filled by Vectors.start, as the service's are
-    return Vectors(store, engines, batch_size=4, **options), engines  # type: ignore[arg-type]
+def started(store: VectorStore, load: Callable[[str], Embedder] = load_embedder) -> tuple[Vectors, Engines]:
+    engines = Engines()  # given its pair by Vectors.start, as the service's are
+    return Vectors(store, engines, batch_size=4, load=load), engines
 
 
 async def test_a_refresh_moves_every_item_to_the_new_model_and_keeps_those_that_arrive_meanwhile(
@@ -89,18 +109,19 @@ async def test_a_refresh_moves_every_item_to_the_new_model_and_keeps_those_that_
 ) -> None:
     arrived: list[IndexedItem] = []
 
-    def items_arrive_mid_refresh(status: RefreshStatus) -> None:
-        if not arrived:  # after the first page is copied
+    def items_arrive_mid_refresh(call: int) -> None:
+        if call == 1:  # as the first page is copied (their own embedding into the new generation is call 2)
             arrived.extend(receive(engines, DURING))
 
     store = store_at(tmp_path)
-    vectors, engines = started(store, on_progress=items_arrive_mid_refresh)
+    vectors, engines = started(store, watching_e5(items_arrive_mid_refresh))
     await vectors.start(MINILM)
     before = receive(engines, BEFORE)
-    old_pair = (engines.embedder, engines.index)
+    old_pair = engines.serving
 
-    vectors.refresh(E5_SMALL)
-    status = await vectors.wait()
+    vectors.request_refresh(E5_SMALL)
+    await vectors.run_requested_refresh()
+    status = vectors.status
 
     assert status.state == "done", status.error
     # The ten copied; the two that arrived were written to both generations, so the copy skips any it meets.
@@ -109,9 +130,9 @@ async def test_a_refresh_moves_every_item_to_the_new_model_and_keeps_those_that_
     live = store.live()
     assert live is not None and live.model == E5_SMALL
     assert store.generations() == [live], "the old generation is dropped"
-    assert engines.embedder.model_name == E5_SMALL
-    assert engines.index.count() == 12
-    stored = {item.item_id: item for page in engines.index.items(page_size=50) for item in page}
+    assert engines.serving.embedder.model_name == E5_SMALL
+    assert engines.serving.index.count() == 12
+    stored = {item.item_id: item for page in engines.serving.index.items(page_size=50) for item in page}
     assert set(stored) == {item.item_id for item in before + arrived}
     assert {item.model for item in stored.values()} == {E5_SMALL}
     assert all(stored[item.item_id].text == item.text for item in before + arrived)
@@ -120,7 +141,7 @@ async def test_a_refresh_moves_every_item_to_the_new_model_and_keeps_those_that_
     assert nearest(engines, LATER_TWIN) == DURING[1]
     # A handler that took the old embedder and index before the switch is refused, and retried with the new.
     with pytest.raises(IndexRetired):
-        old_pair[1].search(old_pair[0].embed(["x"])[0], limit=1, exclude=uuid4())
+        old_pair.index.search(old_pair.embedder.embed(["x"])[0], limit=1, exclude=uuid4())
     await vectors.close()
 
 
@@ -131,20 +152,23 @@ class Crash(Exception):
 async def test_a_crash_mid_refresh_leaves_the_live_index_whole_and_the_next_start_resumes(
     store_at: StoreAt, tmp_path: Path
 ) -> None:
-    def crash_after_the_first_page(status: RefreshStatus) -> None:
-        raise Crash
+    def crash_after_the_first_page(call: int) -> None:
+        if call > 1:
+            raise Crash
 
     store = store_at(tmp_path)
-    vectors, engines = started(store, on_progress=crash_after_the_first_page)
+    vectors, engines = started(store, watching_e5(crash_after_the_first_page))
     await vectors.start(MINILM)
     before = receive(engines, BEFORE)
-    vectors.refresh(E5_SMALL)
-    status = await vectors.wait()
+    vectors.request_refresh(E5_SMALL)
+    with pytest.raises(Crash):
+        await vectors.run_requested_refresh()
+    status = vectors.status
 
     assert (status.state, status.copied) == ("failed", 4)
     live = store.live()
     assert live is not None and live.model == MINILM
-    assert engines.index.count() == 10
+    assert engines.serving.index.count() == 10
     assert nearest(engines, "Slack notifications from webhooks arrive hours late") == BEFORE[0]
     partial = [generation for generation in store.generations() if generation != live]
     assert [generation.model for generation in partial] == [E5_SMALL]
@@ -154,13 +178,16 @@ async def test_a_crash_mid_refresh_leaves_the_live_index_whole_and_the_next_star
     restarted_store = store_at(tmp_path)
     restarted, engines = started(restarted_store)
     await restarted.start(E5_SMALL)
-    status = await restarted.wait()
+    await restarted.run_requested_refresh()  # the refresh-vectors job's run as the service starts
+    status = restarted.status
 
     assert status.state == "done", status.error
     assert (status.total, status.skipped, status.copied) == (10, 4, 6)
     assert status.target == partial[0]
     assert restarted_store.generations() == [restarted_store.live()] == [partial[0]]
-    assert {item.item_id for page in engines.index.items(page_size=50) for item in page} == {i.item_id for i in before}
+    assert {item.item_id for page in engines.serving.index.items(page_size=50) for item in page} == {
+        i.item_id for i in before
+    }
     assert nearest(engines, "Okta single sign-on keeps sending users back to the login page") == BEFORE[1]
     await restarted.close()
 
@@ -180,9 +207,9 @@ async def test_when_the_old_model_cannot_be_loaded_the_refresh_ends_before_servi
         return load_embedder(model)
 
     restarted_store = store_at(tmp_path)
-    restarted, engines = started(restarted_store, load=only_e5)
+    restarted, engines = started(restarted_store, only_e5)
     await restarted.start(E5_SMALL)
 
     assert restarted.status.state == "done"
-    assert engines.embedder.model_name == E5_SMALL and engines.index.count() == 10
+    assert engines.serving.embedder.model_name == E5_SMALL and engines.serving.index.count() == 10
     await restarted.close()

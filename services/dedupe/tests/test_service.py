@@ -1,4 +1,4 @@
-"""The dedupe service on the real broker, on SQLite and on PostgreSQL, with the real MiniLM model."""
+"""The dedupe service's handlers on the in-memory broker, on SQLite and on PostgreSQL, with the real MiniLM model."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from fastapi import FastAPI
 
 from libs.ml.embeddings import MINILM
 from libs.runtime.service import ServiceRuntime
-from libs.runtime.testing import collect, publish, quick_settings, running
+from libs.runtime.testing import InMemoryBus, in_memory, quick_settings
 from libs.schemas.events import DedupeResult, FeedbackDeduped, FeedbackReceived, utcnow
 from libs.schemas.feedback import FeedbackItem
 from services.dedupe import storage
@@ -19,9 +19,11 @@ from services.dedupe.app import create_app
 from services.dedupe.domain import Decision
 from services.dedupe.settings import DedupeSettings
 
-pytestmark = pytest.mark.kafka
+pytestmark = pytest.mark.model
 
-# Texts no other service's tests use: every test reads feedback.received from the session's one broker.
+# The in-memory broker is never dialled.
+UNUSED_BOOTSTRAP = "127.0.0.1:9"
+
 SLACK_DELAYED = (
     "Webhook deliveries to our Slack channel are delayed by hours",
     "Events that happen in the morning only show up in Slack in the afternoon.",
@@ -50,33 +52,31 @@ def received(text: tuple[str, str], days_ago: int = 0) -> FeedbackReceived:
     return FeedbackReceived(producer="test", payload=item)
 
 
-def settings_for(kafka_bootstrap: str, data_dir: Path, database_url: str | None = None) -> DedupeSettings:
-    return quick_settings(DedupeSettings, kafka_bootstrap, data_dir, database_url)
+def settings_for(data_dir: Path, database_url: str | None = None) -> DedupeSettings:
+    return quick_settings(DedupeSettings, UNUSED_BOOTSTRAP, data_dir, database_url)
 
 
-async def deduped(kafka_bootstrap: str, *events: FeedbackReceived) -> dict[UUID, DedupeResult]:
-    """Publish the events and wait for the result of each, by the event it answers."""
-    await publish(kafka_bootstrap, *events)
-    wanted = {event.event_id for event in events}
-    seen = await collect(kafka_bootstrap, FeedbackDeduped, lambda s: wanted <= {e.causation_id for e in s})
+async def deduped(bus: InMemoryBus, *events: FeedbackReceived) -> dict[UUID, DedupeResult]:
+    """Publish the events, one after the other, and the result of each, by the event it answers."""
+    for event in events:
+        await bus.publish(event)
+    seen = bus.published(FeedbackDeduped)
     return {event.event_id: next(e.payload for e in seen if e.causation_id == event.event_id) for event in events}
 
 
 async def test_a_paraphrase_is_flagged_as_a_duplicate_of_the_first_and_a_replay_keeps_the_decision(
-    kafka_bootstrap: str, database_url: str | None, tmp_path: Path
+    database_url: str | None, tmp_path: Path
 ) -> None:
-    settings = settings_for(kafka_bootstrap, tmp_path, database_url)
+    settings = settings_for(tmp_path, database_url)
     first, paraphrase, unrelated = received(SLACK_DELAYED), received(SLACK_LATE), received(DARK_INVOICES)
     first_id, paraphrase_id, unrelated_id = (e.payload.id for e in (first, paraphrase, unrelated))
     app = create_app(settings)
-    async with running(app):
-        # The topic has three partitions: wait for the first item before sending the rest, to know the order.
-        results = await deduped(kafka_bootstrap, first)
-        results |= await deduped(kafka_bootstrap, paraphrase, unrelated)
+    async with in_memory(app) as bus:
+        results = await deduped(bus, first, paraphrase, unrelated)
         counted = decisions_counted(app)
         # A replay (a new event for an item already decided) keeps the decision though its twin is indexed now.
         replay = FeedbackReceived(producer="test", payload=first.payload)
-        replayed = (await deduped(kafka_bootstrap, replay))[replay.event_id]
+        replayed = (await deduped(bus, replay))[replay.event_id]
         assert decisions_counted(app) == counted, "a decision is counted once, when made"
         assert counted["duplicate"] >= 1 and counted["unique"] >= 2
         decisions = {
@@ -104,13 +104,12 @@ async def test_a_paraphrase_is_flagged_as_a_duplicate_of_the_first_and_a_replay_
     assert decisions[unrelated_id].duplicate_of is None
 
 
-async def test_a_twin_older_than_the_window_is_similar_but_not_the_parent(kafka_bootstrap: str, tmp_path: Path) -> None:
-    settings = settings_for(kafka_bootstrap, tmp_path)
+async def test_a_twin_older_than_the_window_is_similar_but_not_the_parent(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path)
     old = received(OKTA_LOOP, days_ago=settings.window_days + 15)
     new = received(OKTA_REDIRECT)
-    async with running(create_app(settings)):
-        await deduped(kafka_bootstrap, old)
-        result = (await deduped(kafka_bootstrap, new))[new.event_id]
+    async with in_memory(create_app(settings)) as bus:
+        result = (await deduped(bus, old, new))[new.event_id]
 
     assert result.duplicate_of is None
     similar = {item.id: item.score for item in result.similar_items}

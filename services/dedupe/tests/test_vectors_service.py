@@ -1,8 +1,9 @@
-"""The dedupe service's vectors on the real broker: a changed model is refreshed at start, an admin can
-ask for a refresh, and items keep being deduped in the new space."""
+"""The dedupe service's vectors, on the in-memory broker: a changed model is refreshed at start, an admin
+can ask for a refresh, and items keep being deduped in the new space."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from uuid import uuid4
 
@@ -12,16 +13,17 @@ from fastapi import FastAPI
 
 from libs.ml.embeddings import E5_SMALL, MINILM
 from libs.runtime.auth import Role, create_token
-from libs.runtime.testing import collect, publish, quick_settings, running
+from libs.runtime.testing import InMemoryBus, in_memory, quick_settings
 from libs.schemas.events import DedupeResult, FeedbackDeduped, FeedbackReceived, utcnow
 from libs.schemas.feedback import FeedbackItem
 from services.dedupe.app import create_app
-from services.dedupe.refresh import RefreshStatus, Vectors
+from services.dedupe.refresh import RefreshStatus
 from services.dedupe.settings import DedupeSettings
 
-pytestmark = [pytest.mark.kafka, pytest.mark.model]
+pytestmark = pytest.mark.model
 
-# Texts no other test uses: every test reads feedback.received from the session's one broker.
+# The in-memory broker is never dialled.
+UNUSED_BOOTSTRAP = "127.0.0.1:9"
 FIRST = ("Bulk tagging in the inbox forgets the tags after a page refresh", "We tag 50 items and they come back bare.")
 TWIN = ("Tags applied in bulk in the inbox are lost when the page reloads", "The bulk tags disappear after reloading.")
 
@@ -32,10 +34,9 @@ def received(title: str, description: str) -> FeedbackReceived:
     return FeedbackReceived(producer="test", payload=item)
 
 
-async def deduped(kafka_bootstrap: str, event: FeedbackReceived) -> DedupeResult:
-    await publish(kafka_bootstrap, event)
-    seen = await collect(kafka_bootstrap, FeedbackDeduped, lambda s: event.event_id in {e.causation_id for e in s})
-    return next(e.payload for e in seen if e.causation_id == event.event_id)
+async def deduped(bus: InMemoryBus, event: FeedbackReceived) -> DedupeResult:
+    await bus.publish(event)
+    return next(e.payload for e in bus.published(FeedbackDeduped) if e.causation_id == event.event_id)
 
 
 def admin_client(app: FastAPI, settings: DedupeSettings, role: Role = Role.ADMIN) -> httpx.AsyncClient:
@@ -45,29 +46,35 @@ def admin_client(app: FastAPI, settings: DedupeSettings, role: Role = Role.ADMIN
     )
 
 
-async def test_a_changed_model_is_refreshed_at_start_and_an_admin_can_refresh_again(
-    kafka_bootstrap: str, tmp_path: Path
-) -> None:
-    minilm = quick_settings(DedupeSettings, kafka_bootstrap, tmp_path, None, embedding_model=MINILM)
-    first = received(*FIRST)
-    async with running(create_app(minilm)):
-        assert (await deduped(kafka_bootstrap, first)).embedding_model == MINILM
+async def refreshed(admin: httpx.AsyncClient) -> RefreshStatus:
+    """The status once the refresh under way (the refresh-vectors job) has ended."""
+    async with asyncio.timeout(120):
+        while True:
+            status = RefreshStatus.model_validate((await admin.get("/admin/vectors")).json())
+            if status.state != "running":
+                return status
+            await asyncio.sleep(0.1)
 
-    e5 = quick_settings(DedupeSettings, kafka_bootstrap, tmp_path, None, embedding_model=E5_SMALL)
+
+async def test_a_changed_model_is_refreshed_at_start_and_an_admin_can_refresh_again(tmp_path: Path) -> None:
+    minilm = quick_settings(DedupeSettings, UNUSED_BOOTSTRAP, tmp_path, None, embedding_model=MINILM)
+    first = received(*FIRST)
+    async with in_memory(create_app(minilm)) as bus:
+        assert (await deduped(bus, first)).embedding_model == MINILM
+
+    e5 = quick_settings(DedupeSettings, UNUSED_BOOTSTRAP, tmp_path, None, embedding_model=E5_SMALL)
     app = create_app(e5)
-    async with running(app), admin_client(app, e5) as admin:
-        vectors: Vectors = app.state.vectors
-        at_start = await vectors.wait()
+    async with in_memory(app) as bus, admin_client(app, e5) as admin:
+        at_start = await refreshed(admin)
         assert (at_start.state, at_start.total, at_start.copied) == ("done", 1, 1), at_start.error
-        status = RefreshStatus.model_validate((await admin.get("/admin/vectors")).json())
-        assert status.live is not None and status.live.model == E5_SMALL
+        assert at_start.live is not None and at_start.live.model == E5_SMALL
 
         asked = await admin.post("/admin/vectors/refresh")
         assert asked.status_code == 202, asked.text
-        again = await vectors.wait()
-        assert again.state == "done" and again.live is not None and again.live.name != status.live.name
+        again = await refreshed(admin)
+        assert again.state == "done" and again.live is not None and again.live.name != at_start.live.name
 
-        twin = await deduped(kafka_bootstrap, received(*TWIN))
+        twin = await deduped(bus, received(*TWIN))
         async with admin_client(app, e5, Role.EDITOR) as editor:
             assert (await editor.post("/admin/vectors/refresh")).status_code == 403
 
