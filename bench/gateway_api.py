@@ -42,8 +42,10 @@ from libs.runtime.broker import EmbeddedBroker, create_topics, free_port
 from libs.runtime.database import make_engine, migrate, session_factory
 from libs.schemas import topics
 from libs.schemas.feedback import Category, FeedbackStatus, Priority, Source, Tier, sentiment_label
-from services.gateway import storage
-from services.gateway.storage import BASED, FeedbackQuery, FeedbackView, ThemeView, _table
+from services.gateway import queries
+from services.gateway.api.models import FeedbackQuery
+from services.gateway.queries import BASED
+from services.gateway.read_model import FeedbackView, ThemeView, _table
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "services" / "gateway" / "migrations"
 ADMIN_DSN = os.environ.get("PRODOPS_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -267,9 +269,9 @@ async def deep_cursors(url: str, items: int) -> dict[int, str]:
     try:
         async with session_factory(engine)() as session:
             for depth in depths(items):
-                ordered = select(FeedbackView).where(BASED).order_by(*storage._ordering(query))
+                ordered = select(FeedbackView).where(BASED).order_by(*queries._ordering(query))
                 row = (await session.exec(ordered.offset(depth - 1).limit(1))).one()
-                cursors[depth] = storage.cursor_after(query, row)
+                cursors[depth] = queries.cursor_after(query, row)
     finally:
         await engine.dispose()
     return cursors

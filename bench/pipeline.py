@@ -151,7 +151,7 @@ class ReadModel:
         self.engine = engine
 
     async def processed(self) -> set[str]:
-        from services.gateway.storage import FeedbackView
+        from services.gateway.read_model import FeedbackView
 
         stamps = (FeedbackView.received_event_at, FeedbackView.enriched_at, FeedbackView.triaged_at)
         query = select(FeedbackView.item_id).where(
@@ -163,7 +163,7 @@ class ReadModel:
 
     async def extra_rows(self, source_ids: set[str]) -> int:
         """Rows beyond one per source id, among these source ids."""
-        from services.gateway.storage import FeedbackView
+        from services.gateway.read_model import FeedbackView
 
         query = (
             select(FeedbackView.source_id, func.count())

@@ -10,10 +10,9 @@ from fastapi.staticfiles import StaticFiles
 
 from libs.runtime.oidc import OidcClient
 from libs.runtime.service import ServiceRuntime, service_app
-from services.gateway import api, auth_api, dedupe_api, handlers, launches_api, overrides_api
-from services.gateway import live as stream
-from services.gateway.deps import ThemeStatsCache
-from services.gateway.live import Broadcaster
+from services.gateway.api.main import routers
+from services.gateway.deps import Gateway
+from services.gateway.handlers import router
 from services.gateway.settings import GatewaySettings
 
 NAME = "gateway"
@@ -23,27 +22,19 @@ WEB = Path(__file__).parent / "web"
 def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     settings = settings or GatewaySettings()
     runtime = ServiceRuntime.create(NAME, settings, Path(__file__).parent / "migrations")
-    live = Broadcaster(settings.live_queue_size)
-    handlers.register(runtime, live)
     oidc = OidcClient(settings.oidc) if settings.oidc.enabled else None
+    deps = Gateway.create(runtime, settings, oidc)
+    router.bind(runtime, deps)
     app = service_app(
         runtime,
         title="ProdOps gateway",
-        routers=[
-            api.router,
-            launches_api.router,
-            overrides_api.router,
-            dedupe_api.router,
-            stream.router,
-            auth_api.router,
-        ],
+        routers=routers,
         on_stop=[oidc.aclose] if oidc else [],
         serves_without_broker=True,
     )
-    app.state.oidc = oidc
+    app.state.gateway = deps
+    # libs.runtime.auth takes the provider's ID tokens as bearer tokens when the app offers this verifier.
     app.state.id_tokens = oidc if oidc and settings.oidc.accept_id_tokens else None
-    app.state.live = live
-    app.state.theme_stats = ThemeStatsCache(settings.themes_cache_seconds)
     mount_web_ui(app)
     return app
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from collections.abc import Sequence
 from pathlib import Path
 
 import structlog
@@ -18,17 +19,19 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from pydantic import BaseModel, ValidationError
 from rich.console import Console
 from sqlmodel import col, delete
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from libs.runtime import inbox
 from libs.runtime.consumer import Handler, PoisonMessage, group_of, handle_with_retries
 from libs.runtime.database import is_transient, migrate
 from libs.runtime.inbox import InboxEntry
+from libs.runtime.routing import Route
 from libs.runtime.service import ServiceRuntime
 from libs.schemas.events import Envelope
-from services.gateway import handlers
-from services.gateway.live import Broadcaster
+from services.gateway.deps import Gateway
+from services.gateway.handlers import router
+from services.gateway.read_model import FeedbackView, LaunchView, NotificationView, ThemeView
 from services.gateway.settings import GatewaySettings
-from services.gateway.storage import FeedbackView, LaunchView, NotificationView, ThemeView
 
 NAME = "gateway"
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -49,11 +52,9 @@ class RebuildReport(BaseModel):
 async def rebuild(settings: GatewaySettings) -> RebuildReport:
     """Wipe the read model and fold every event the broker still holds, topic by topic, from the start."""
     runtime = ServiceRuntime.create(NAME, settings, MIGRATIONS)
-    # No one listens during a rebuild: the announcements go nowhere.
-    folds: dict[str, Fold] = {
-        event_type.TOPIC: (event_type, handler)
-        for event_type, handler in handlers.Folds(Broadcaster(queue_size=1)).handlers()
-    }
+    # No one listens to the stream during a rebuild (its announcements go nowhere), and no one signs in.
+    deps = Gateway.create(runtime, settings, oidc=None)
+    folds: dict[str, Fold] = {route.consumes.TOPIC: (route.consumes, _given(route, deps)) for route in router.routes}
     # No consumer group: nothing is committed, so the live groups' offsets stay where they are.
     consumer = AIOKafkaConsumer(
         bootstrap_servers=settings.kafka_bootstrap, group_id=None, enable_auto_commit=False, client_id="prodops-rebuild"
@@ -76,6 +77,15 @@ async def rebuild(settings: GatewaySettings) -> RebuildReport:
     finally:
         await consumer.stop()
         await runtime.engine.dispose()
+
+
+def _given(route: Route[Envelope, Gateway], deps: Gateway) -> Handler[Envelope]:
+    """The route's handler as the consumer calls it (event, session), given the gateway's dependencies."""
+
+    async def fold(event: Envelope, session: AsyncSession) -> Sequence[Envelope]:
+        return await route.handler(event, session, deps)
+
+    return fold
 
 
 async def _wipe(runtime: ServiceRuntime, groups: list[str]) -> None:

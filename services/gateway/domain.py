@@ -478,6 +478,8 @@ def category_weeks(now: datetime, weeks: int, counts: Mapping[tuple[int, str | N
 
 FeedbackSort = Literal["created_at", "priority", "arr"]
 SortOrder = Literal["desc", "asc"]
+# Past this many matches a text search stops counting (every match costs a substring test of its text).
+TEXT_COUNT_CAP = 10_000
 PRIORITY_RANKS = (1, 2, 3, 4)
 
 

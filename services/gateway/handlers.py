@@ -1,15 +1,13 @@
-"""Subscribers: thin, decode (done by the runtime), fold into the read tables, announce; nothing published."""
+"""The gateway's handlers: fold each event into its read table, then (after commit) tell the live stream; they
+publish nothing (the gateway's commands come from its API routes)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from libs.runtime.consumer import Handler, consume
-from libs.runtime.service import ServiceRuntime
+from libs.runtime.routing import EventRouter
 from libs.schemas.events import (
+    DedupeCommand,
     DuplicateLinkChanged,
     Envelope,
     FeedbackDeduped,
@@ -20,62 +18,60 @@ from libs.schemas.events import (
     FeedbackTriaged,
     FeedbackUpdated,
     LaunchChanged,
+    LaunchCommand,
     LaunchShipped,
     NotificationSent,
+    OverrideTriage,
+    RetriageFeedback,
+    SetNotificationOptOut,
     ThemeChanged,
 )
-from services.gateway import domain, storage
-from services.gateway.live import Broadcaster
+from services.gateway import domain, read_model
+from services.gateway.deps import Gateway
+
+# The commands people send through the API, each to the service that owns what it changes.
+router = EventRouter[Gateway](
+    "gateway",
+    also_publishes=[OverrideTriage, RetriageFeedback, DedupeCommand, LaunchCommand, SetNotificationOptOut],
+)
 
 
-@dataclass
-class Folds:
-    """The gateway's subscribers: fold each event into its read table, then (after commit) tell `live`."""
-
-    live: Broadcaster
-
-    async def on_feedback(self, event: domain.FeedbackEvent, session: AsyncSession) -> list[Envelope]:
-        """Fold a feedback event (received, updated, enriched, triaged, deduped, overridden, linked, themed)."""
-        await storage.fold_feedback(session, event)
-        self.live.after_commit(session, "feedback", event.payload.item_id)
-        return []
-
-    async def on_launch(self, event: domain.LaunchEvent, session: AsyncSession) -> list[Envelope]:
-        """Fold a launch change or shipment into the launch's row."""
-        await storage.fold_launch(session, event)
-        self.live.after_commit(session, "launch", event.payload.launch.id)
-        return []
-
-    async def on_theme(self, event: ThemeChanged, session: AsyncSession) -> list[Envelope]:
-        """Fold a theme's new name, keywords or merge into its row."""
-        await storage.fold_theme(session, event)
-        self.live.after_commit(session, "theme", event.payload.id)
-        return []
-
-    async def on_notification(self, event: NotificationSent, session: AsyncSession) -> list[Envelope]:
-        """Keep a notification sent to a customer."""
-        await storage.add_notification(session, event)
-        self.live.after_commit(session, "notification", event.payload.id)
-        return []
-
-    def handlers(self) -> list[tuple[type[Envelope], Handler[Any]]]:
-        """Every event the gateway consumes, with its fold: what the live service subscribes and a rebuild replays."""
-        return [
-            (FeedbackReceived, self.on_feedback),
-            (FeedbackUpdated, self.on_feedback),
-            (FeedbackEnriched, self.on_feedback),
-            (FeedbackTriaged, self.on_feedback),
-            (FeedbackDeduped, self.on_feedback),
-            (FeedbackOverridden, self.on_feedback),
-            (DuplicateLinkChanged, self.on_feedback),
-            (FeedbackThemed, self.on_feedback),
-            (ThemeChanged, self.on_theme),
-            (LaunchChanged, self.on_launch),
-            (LaunchShipped, self.on_launch),
-            (NotificationSent, self.on_notification),
-        ]
+# Every event about a feedback item folds into the item's row; so every launch event into the launch's row.
+@router.consumes(FeedbackReceived)
+@router.consumes(FeedbackUpdated)
+@router.consumes(FeedbackEnriched)
+@router.consumes(FeedbackTriaged)
+@router.consumes(FeedbackDeduped)
+@router.consumes(FeedbackOverridden)
+@router.consumes(DuplicateLinkChanged)
+@router.consumes(FeedbackThemed)
+async def on_feedback(event: domain.FeedbackEvent, session: AsyncSession, deps: Gateway) -> list[Envelope]:
+    """Fold a feedback event (received, updated, enriched, triaged, deduped, overridden, linked, themed)."""
+    await read_model.fold_feedback(session, event)
+    deps.live.after_commit(session, "feedback", event.payload.item_id)
+    return []
 
 
-def register(runtime: ServiceRuntime, live: Broadcaster) -> None:
-    for event_type, handler in Folds(live).handlers():
-        consume(runtime, event_type, handler)
+@router.consumes(ThemeChanged)
+async def on_theme(event: ThemeChanged, session: AsyncSession, deps: Gateway) -> list[Envelope]:
+    """Fold a theme's new name, keywords or merge into its row."""
+    await read_model.fold_theme(session, event)
+    deps.live.after_commit(session, "theme", event.payload.id)
+    return []
+
+
+@router.consumes(LaunchChanged)
+@router.consumes(LaunchShipped)
+async def on_launch(event: domain.LaunchEvent, session: AsyncSession, deps: Gateway) -> list[Envelope]:
+    """Fold a launch change or shipment into the launch's row."""
+    await read_model.fold_launch(session, event)
+    deps.live.after_commit(session, "launch", event.payload.launch.id)
+    return []
+
+
+@router.consumes(NotificationSent)
+async def on_notification(event: NotificationSent, session: AsyncSession, deps: Gateway) -> list[Envelope]:
+    """Keep a notification sent to a customer."""
+    await read_model.add_notification(session, event)
+    deps.live.after_commit(session, "notification", event.payload.id)
+    return []

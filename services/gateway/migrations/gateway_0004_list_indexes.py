@@ -6,7 +6,7 @@ Create Date: 2026-11-27
 
 Every query of the list carries `title IS NOT NULL` (items not received yet are hidden), so the indexes
 are partial on it: a count then reads the index alone (PostgreSQL's index-only scan, SQLite's covering
-index). The sort keys match storage._ordering; the priority rank is the same CASE as storage.PRIORITY_RANK
+index). The sort keys match queries._ordering; the priority rank is the same CASE as queries.PRIORITY_RANK
 (tests/test_list_indexes.py checks that the planner takes each index). On PostgreSQL, pg_trgm's GIN
 indexes serve the text search (ILIKE '%q%'), when the extension can be created (else the search scans).
 """

@@ -1,8 +1,7 @@
-"""The gateway on the real broker, on SQLite and PostgreSQL: events in any order, one read model out.
+"""The gateway on the in-memory broker, on SQLite and PostgreSQL: events in any order, one read model out.
 
-The topics are shared by the whole test session, so the gateway folds other tests' events too:
-assertions name this scenario's own ids (titles carry a marker), and totals are compared with
-what the API lists, never with fixed numbers.
+Assertions name this scenario's own ids (titles carry a marker), and totals are compared with what
+the API lists, never with fixed numbers.
 """
 
 from __future__ import annotations
@@ -23,16 +22,18 @@ from sqlmodel import col, select
 
 from libs.runtime.auth import Role, create_token
 from libs.runtime.inbox import InboxEntry
-from libs.runtime.testing import DATABASES, database_for, publish, quick_settings, running
+from libs.runtime.testing import DATABASES, InMemoryBus, database_for, in_memory, quick_settings
 from libs.schemas.events import Envelope, Notification, NotificationSent, utcnow
 from libs.schemas.feedback import Category, Customer, FeedbackStatus, Priority, SimilarItem, Source, Tier
 from libs.schemas.launches import LaunchStatus, Team
 from services.gateway.app import create_app
+from services.gateway.queries import OPEN_STATUSES
+from services.gateway.read_model import FeedbackView
 from services.gateway.settings import GatewaySettings
-from services.gateway.storage import OPEN_STATUSES, FeedbackView
 from services.gateway.tests import factories
 
-pytestmark = pytest.mark.kafka
+# The in-memory broker is never dialled.
+UNUSED_BOOTSTRAP = "127.0.0.1:9"
 
 
 @dataclass
@@ -52,6 +53,7 @@ class Scenario:
 
 
 async def until(probe: Callable[[], Awaitable[bool]], what: str, timeout: float = 90.0) -> None:
+    """Wait for what the real broker delivers in its own time."""
     deadline = time.monotonic() + timeout
     while not await probe():
         if time.monotonic() > deadline:
@@ -76,24 +78,22 @@ def shuffled(events: list[Envelope], seed: int) -> list[Envelope]:
 
 
 @pytest.fixture(scope="module", params=DATABASES)
-async def scenario(
-    request: pytest.FixtureRequest, kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[Scenario]:
+async def scenario(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Scenario]:
     data_dir = tmp_path_factory.mktemp(f"gateway-{request.param}")
-    settings = quick_settings(GatewaySettings, kafka_bootstrap, data_dir, database_for(request))
+    settings = quick_settings(GatewaySettings, UNUSED_BOOTSTRAP, data_dir, database_for(request))
     app = create_app(settings)
-    async with running(app):
+    async with in_memory(app) as bus:
         token = create_token(app.state.signing_key, Role.VIEWER, "test")
         async with httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app),
             base_url="http://gateway",
             headers={"Authorization": f"Bearer {token}"},
         ) as client:
-            yield await _fold_scenario(app, client, kafka_bootstrap)
+            yield await _fold_scenario(app, client, bus)
 
 
-async def _fold_scenario(app: FastAPI, client: httpx.AsyncClient, kafka_bootstrap: str) -> Scenario:
-    """Publish the scenario's events out of order, the item-less ones first, and wait until all are folded."""
+async def _fold_scenario(app: FastAPI, client: httpx.AsyncClient, bus: InMemoryBus) -> Scenario:
+    """Publish the scenario's events out of order, the item-less ones first; each is folded as it is published."""
     now, marker = utcnow(), f"mk{uuid4().hex[:10]}"
     s = Scenario(app, client, marker, now)
 
@@ -130,8 +130,8 @@ async def _fold_scenario(app: FastAPI, client: httpx.AsyncClient, kafka_bootstra
         factories.triaged(s.orphan, t(2)),
         factories.deduped(s.orphan, t(3), []),
     ]
-    await publish(kafka_bootstrap, *shuffled(item_less, seed=1), older_triage)
-    await until(lambda: _all_folded(app, [*item_less, older_triage]), "the item-less events to be folded")
+    await publish(bus, *shuffled(item_less, seed=1), older_triage)
+    assert await _all_folded(app, [*item_less, older_triage])
     early = await client.get(f"/api/v1/feedback/{s.outage}")
     assert early.status_code == 404, "a row with triage but no item yet is not shown"
 
@@ -150,9 +150,15 @@ async def _fold_scenario(app: FastAPI, client: httpx.AsyncClient, kafka_bootstra
         *(_notification(n, s.shipped, t(6 + i)) for i, n in enumerate(s.notifications)),
     ]
     late_change = factories.launch_changed(s.shipped, t(1), LaunchStatus.IN_DEV, date(2001, 1, 2))
-    await publish(kafka_bootstrap, *shuffled(with_items, seed=2), late_change)
-    await until(lambda: _all_folded(app, [*with_items, late_change]), "the item events to be folded")
+    await publish(bus, *shuffled(with_items, seed=2), late_change)
+    assert await _all_folded(app, [*with_items, late_change])
     return s
+
+
+async def publish(bus: InMemoryBus, *events: Envelope) -> None:
+    """Publish in order; each is folded before the next goes."""
+    for event in events:
+        await bus.publish(event)
 
 
 async def _all_folded(app: FastAPI, events: list[Envelope]) -> bool:
@@ -313,7 +319,6 @@ async def test_the_overview_agrees_with_the_lists(scenario: Scenario) -> None:
         return int(response.json()["total"])
 
     async def consistent() -> bool:
-        # Other tests' events may still be folding: wait for a moment when nothing moves.
         nonlocal overview
         overview = (await s.client.get("/api/v1/overview")).json()
         return (
@@ -324,7 +329,7 @@ async def test_the_overview_agrees_with_the_lists(scenario: Scenario) -> None:
             and overview == (await s.client.get("/api/v1/overview")).json()
         )
 
-    await until(consistent, "the overview to agree with the lists")
+    assert await consistent(), "the overview agrees with the lists"
     assert overview["total"] >= 3
     assert overview["volume"]["last_7_days"] >= 2 and overview["volume"]["previous_7_days"] >= 1
     assert overview["critical_high_open"] >= 2
@@ -356,7 +361,7 @@ async def test_every_week_and_category_of_the_overview_lists_its_items(scenario:
                     return False
         return series == (await s.client.get("/api/v1/overview", params={"weeks": 3})).json()["over_time"]
 
-    await until(consistent, "the series to agree with the list")
+    assert await consistent(), "the series agrees with the list"
     assert [len(series["weeks"]), series["categories"][0]] == [3, "bug"]
     assert series["sample_size"] == sum(week["total"] for week in series["weeks"]) >= 3
     this_week, praise_week = (

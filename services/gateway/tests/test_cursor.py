@@ -14,9 +14,9 @@ from pydantic import ValidationError
 from sqlalchemy import and_
 from sqlalchemy.dialects import postgresql, sqlite
 
-from services.gateway import storage
+from services.gateway import queries
+from services.gateway.api.models import FeedbackQuery
 from services.gateway.domain import FeedbackCursor, decode_cursor, encode_cursor
-from services.gateway.storage import FeedbackQuery
 
 AT = datetime(2026, 5, 4, 3, 2, 1, 123456, tzinfo=UTC)
 ITEM = UUID("12345678-1234-5678-1234-567812345678")
@@ -89,13 +89,13 @@ RANK = (
 
 
 def test_without_a_cursor_the_items_with_a_key_come_first_then_those_without() -> None:
-    parts = storage._parts(FeedbackQuery(sort="priority"))
+    parts = queries._parts(FeedbackQuery(sort="priority"))
     assert [part.keyless for part in parts] == [False, True]
     assert [sql(part, sqlite.dialect()) for part in parts] == [
         f"{RANK} IS NOT NULL",
         f"{RANK} IS NULL",
     ]
-    assert [part.keyless for part in storage._parts(FeedbackQuery())] == [False]  # every item has created_at
+    assert [part.keyless for part in queries._parts(FeedbackQuery())] == [False]  # every item has created_at
 
 
 @pytest.mark.parametrize(("order", "before", "after", "tie"), [("desc", "<=", "<", ">"), ("asc", ">=", ">", "<")])
@@ -103,7 +103,7 @@ def test_after_a_keyed_cursor_a_page_seeks_past_it_then_reads_every_keyless_item
     order: str, before: str, after: str, tie: str
 ) -> None:
     made = encode_cursor(cursor(order=order))
-    keyed, keyless = storage._parts(FeedbackQuery(sort="arr", order=order, cursor=made))
+    keyed, keyless = queries._parts(FeedbackQuery(sort="arr", order=order, cursor=made))
     row, at = "(feedback_view.customer_arr, feedback_view.created_at)", "(36000.5, '2026-05-04 03:02:01.123456')"
     item = "'12345678123456781234567812345678'"
     assert sql(keyed, sqlite.dialect()) == (
@@ -114,7 +114,7 @@ def test_after_a_keyed_cursor_a_page_seeks_past_it_then_reads_every_keyless_item
 
 def test_after_a_keyless_cursor_a_page_reads_only_the_keyless_items_past_it() -> None:
     made = encode_cursor(cursor(key=None))
-    (keyless,) = storage._parts(FeedbackQuery(sort="arr", cursor=made))
+    (keyless,) = queries._parts(FeedbackQuery(sort="arr", cursor=made))
     text = sql(keyless, postgresql.dialect())
     assert keyless.keyless and text.startswith("feedback_view.customer_arr IS NULL AND (feedback_view.created_at) <=")
     assert "OR feedback_view.item_id > '12345678-1234-5678-1234-567812345678'" in text

@@ -1,4 +1,4 @@
-"""The feedback list's queries, as storage builds them, on SQLite and PostgreSQL: each sort (either order, from a
+"""The feedback list's queries, as queries.py builds them, on SQLite and PostgreSQL: each sort (either order, from a
 cursor or not) and filter reads an index of migration gateway_0004 in its order (no sort of the whole table);
 walking the pages by cursor lists every match once, in the order of one big page, NULL sort keys and ties included;
 a text search counts up to its cap and says so."""
@@ -20,11 +20,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bench.gateway_api import read_model
 from libs.runtime.database import make_engine, migrate, session_factory
 from libs.runtime.testing import DATABASES, database_for
-from services.gateway import domain, storage
+from services.gateway import domain, queries
+from services.gateway.api.models import FeedbackQuery
 from services.gateway.app import NAME
-from services.gateway.storage import FeedbackQuery, FeedbackView, ThemeView, _table
+from services.gateway.read_model import FeedbackView, ThemeView, _table
 
-MIGRATIONS = Path(storage.__file__).parent / "migrations"
+MIGRATIONS = Path(queries.__file__).parent / "migrations"
 ITEMS = 150  # fewer than a page of 200: one page holds every match
 
 # Each query with the index that must serve its page (in order) and its count.
@@ -95,7 +96,7 @@ async def _statements(engine: AsyncEngine, query: FeedbackQuery) -> list[tuple[s
     event.listen(engine.sync_engine, "before_cursor_execute", record)
     try:
         async with AsyncSession(engine) as session:
-            await storage.list_feedback(session, query)
+            await queries.list_feedback(session, query)
     finally:
         event.remove(engine.sync_engine, "before_cursor_execute", record)
     return seen
@@ -173,21 +174,21 @@ async def test_a_text_search_counts_up_to_the_cap_and_says_so(
 ) -> None:
     sessions = session_factory(engine)
     async with sessions() as session:
-        everything = await storage.list_feedback(session, FeedbackQuery(q="the", limit=200))
+        everything = await queries.list_feedback(session, FeedbackQuery(q="the", limit=200))
     assert not everything.total_at_least and 10 < everything.total <= ITEMS
-    monkeypatch.setattr(storage, "TEXT_COUNT_CAP", 5)
+    monkeypatch.setattr(domain, "TEXT_COUNT_CAP", 5)
     async with sessions() as session:
         capped = await walk(session, FeedbackQuery(q="the", limit=3))
     assert [(page.total, page.total_at_least) for page in capped] == [(5, True)] * len(capped)
     assert [row.item_id for page in capped for row in page.rows] == [row.item_id for row in everything.rows]
 
 
-async def walk(session: AsyncSession, query: FeedbackQuery) -> list[storage.FeedbackPage]:
+async def walk(session: AsyncSession, query: FeedbackQuery) -> list[queries.FeedbackPage]:
     """Every page of the query, each from the cursor of the one before."""
-    pages = [await storage.list_feedback(session, query)]
+    pages = [await queries.list_feedback(session, query)]
     while (cursor := pages[-1].next_cursor) is not None:
         assert len(pages[-1].rows) == query.limit, "a page before the last is full"
-        pages.append(await storage.list_feedback(session, query.model_copy(update={"cursor": cursor})))
+        pages.append(await queries.list_feedback(session, query.model_copy(update={"cursor": cursor})))
         assert len(pages) <= ITEMS, "the walk goes on and on"
     return pages
 
@@ -226,7 +227,7 @@ async def test_walking_the_pages_by_cursor_lists_each_match_once_in_order(
 ) -> None:
     query = FeedbackQuery.model_validate({"sort": sort, "order": order, "limit": 7, **filters})
     async with session_factory(engine)() as session:
-        whole = await storage.list_feedback(session, query.model_copy(update={"limit": 200}))
+        whole = await queries.list_feedback(session, query.model_copy(update={"limit": 200}))
         pages = await walk(session, query)
     walked = [row.item_id for page in pages for row in page.rows]
     assert walked == [row.item_id for row in whole.rows]

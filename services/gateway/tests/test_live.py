@@ -15,12 +15,13 @@ from fastapi import FastAPI
 
 from libs.runtime.auth import Role, create_token
 from libs.runtime.broker import free_port
-from libs.runtime.testing import publish, quick_settings
+from libs.runtime.testing import InMemoryBus, in_memory, quick_settings
 from libs.schemas.events import utcnow
 from services.gateway.app import create_app
 from services.gateway.live import Broadcaster, Change
 from services.gateway.settings import GatewaySettings
 from services.gateway.tests import factories
+from services.gateway.tests.test_api import UNUSED_BOOTSTRAP
 
 
 def test_a_slow_listener_is_marked_to_reload_and_never_blocks_the_others() -> None:
@@ -38,28 +39,31 @@ def test_a_slow_listener_is_marked_to_reload_and_never_blocks_the_others() -> No
 
 
 @pytest.fixture
-async def served(kafka_bootstrap: str, tmp_path: Path) -> AsyncIterator[tuple[FastAPI, str]]:
-    """The gateway behind a real HTTP server (ASGITransport buffers whole responses, so cannot stream)."""
-    settings = quick_settings(GatewaySettings, kafka_bootstrap, tmp_path, None, live_heartbeat_seconds=0.2)
+async def served(tmp_path: Path) -> AsyncIterator[tuple[FastAPI, str, InMemoryBus]]:
+    """The gateway on the in-memory broker behind a real HTTP server (ASGITransport buffers whole responses,
+    so cannot stream)."""
+    settings = quick_settings(GatewaySettings, UNUSED_BOOTSTRAP, tmp_path, None, live_heartbeat_seconds=0.2)
     app = create_app(settings)
     port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", timeout_graceful_shutdown=2)
+    # in_memory runs the app's lifespan; the server only serves.
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="warning", lifespan="off", timeout_graceful_shutdown=2
     )
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        assert not task.done(), "the gateway did not start"
-        await asyncio.sleep(0.05)
-    try:
-        yield app, f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
+    server = uvicorn.Server(config)
+    async with in_memory(app) as bus:
+        task = asyncio.create_task(server.serve())
+        while not server.started:
+            assert not task.done(), "the gateway did not start"
+            await asyncio.sleep(0.05)
+        try:
+            yield app, f"http://127.0.0.1:{port}", bus
+        finally:
+            server.should_exit = True
+            await task
 
 
-@pytest.mark.kafka
-async def test_a_folded_event_reaches_the_stream(served: tuple[FastAPI, str], kafka_bootstrap: str) -> None:
-    app, url = served
+async def test_a_folded_event_reaches_the_stream(served: tuple[FastAPI, str, InMemoryBus]) -> None:
+    app, url, bus = served
     key = app.state.signing_key
     bearer = create_token(key, Role.VIEWER, "sales@example.com")
     async with httpx.AsyncClient(base_url=url, timeout=10) as http:
@@ -85,7 +89,7 @@ async def test_a_folded_event_reaches_the_stream(served: tuple[FastAPI, str], ka
             async for line in lines:  # an idle stream sends heartbeats
                 if line == ": heartbeat":
                     break
-            await publish(kafka_bootstrap, factories.received(item_id, utcnow(), title="Live one"))
+            await bus.publish(factories.received(item_id, utcnow(), title="Live one"))
             event = ""
             async for line in lines:
                 if line.startswith("event: "):
@@ -99,5 +103,5 @@ async def test_a_folded_event_reaches_the_stream(served: tuple[FastAPI, str], ka
         item = await http.get(f"/api/v1/feedback/{item_id}", headers={"Authorization": f"Bearer {bearer}"})
         assert item.status_code == 200 and item.json()["title"] == "Live one"
     async with asyncio.timeout(10):  # a closed stream stops listening, once the server sees the disconnect
-        while app.state.live.listeners:  # noqa: ASYNC110 (the server's task leaves; nothing to await)
+        while app.state.gateway.live.listeners:  # noqa: ASYNC110 (the server's task leaves; nothing to await)
             await asyncio.sleep(0.05)

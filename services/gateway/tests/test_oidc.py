@@ -23,8 +23,8 @@ from libs.runtime.testing import collect, quick_settings
 from libs.schemas.events import OverrideTriage
 from libs.testing.http import serving
 from libs.testing.oidc_provider import OidcProvider, SigningKey, running_provider
+from services.gateway.api.routes.auth import LOGIN_COOKIE
 from services.gateway.app import create_app
-from services.gateway.auth_api import LOGIN_COOKIE
 from services.gateway.settings import GatewaySettings
 
 pytestmark = pytest.mark.kafka

@@ -12,10 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from libs.runtime.database import make_engine, migrate, session_factory
 from libs.schemas.feedback import Category
-from services.gateway import storage
-from services.gateway.api import feedback_over_time
+from services.gateway import queries
+from services.gateway.api.routes.overview import feedback_over_time
 from services.gateway.domain import category_weeks
-from services.gateway.storage import FeedbackView
+from services.gateway.read_model import FeedbackView
 
 MIGRATIONS = Path(__file__).parents[1] / "migrations"
 
@@ -74,7 +74,7 @@ async def test_the_database_counts_items_per_week_and_category(engine: AsyncEngi
     async with session_factory(engine)() as session:
         session.add_all(rows)
         await session.commit()
-        counted = await storage.count_by_week_and_category(session, now, 4)
+        counted = await queries.count_by_week_and_category(session, now, 4)
         over_time = await feedback_over_time(session, 4)
 
     assert counted == {(3, "bug"): 1, (2, "bug"): 1, (2, "praise"): 1, (2, None): 1, (0, "question"): 1}

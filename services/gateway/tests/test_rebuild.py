@@ -22,8 +22,8 @@ from libs.schemas.events import Envelope, utcnow
 from libs.schemas.feedback import Category, Priority
 from libs.schemas.launches import LaunchStatus
 from services.gateway.app import create_app
+from services.gateway.read_model import FeedbackView, LaunchView, NotificationView, ThemeView
 from services.gateway.settings import GatewaySettings
-from services.gateway.storage import FeedbackView, LaunchView, NotificationView, ThemeView
 from services.gateway.tests import factories
 from services.gateway.tests.test_api import _all_folded, _notification, until
 

@@ -1,9 +1,8 @@
-"""Duplicates and themes in the gateway, on the real broker, on SQLite and PostgreSQL.
+"""Duplicates and themes in the gateway, on the in-memory broker, on SQLite and PostgreSQL.
 
 The events are published here as dedupe and enrich would publish them, out of order, with a stale
 link delivered last; writes are checked by the commands they put on dedupe.commands.v1. Every
-scenario has its own themes and product areas (named with a marker), so other tests' events on the
-shared topics never change its numbers.
+scenario has its own themes and product areas (named with a marker).
 """
 
 from __future__ import annotations
@@ -19,16 +18,14 @@ import pytest
 from fastapi import FastAPI
 
 from libs.runtime.auth import Role, create_token
-from libs.runtime.testing import DATABASES, collect, database_for, publish, quick_settings, running
+from libs.runtime.testing import DATABASES, InMemoryBus, database_for, in_memory, quick_settings
 from libs.schemas.commands import MarkNotDuplicate, MergeItems, MergeThemes, RenameTheme, SplitTheme, UnmergeItem
 from libs.schemas.events import CustomerHistory, DedupeCommand, Envelope, OverrideTriage, utcnow
 from libs.schemas.feedback import Customer, Tier
 from services.gateway.app import create_app
 from services.gateway.settings import GatewaySettings
 from services.gateway.tests import factories
-from services.gateway.tests.test_api import _all_folded, shuffled, until
-
-pytestmark = pytest.mark.kafka
+from services.gateway.tests.test_api import UNUSED_BOOTSTRAP, _all_folded, publish, shuffled
 
 
 @dataclass
@@ -36,7 +33,7 @@ class Scenario:
     app: FastAPI
     client: httpx.AsyncClient
     editor: dict[str, str]
-    kafka_bootstrap: str
+    bus: InMemoryBus
     marker: str
     now: datetime
     # a (3 votes) <- b (2, merged by a person) <- c (1, suggested by the model): a chain with a at the top.
@@ -59,19 +56,17 @@ class Scenario:
 
 
 @pytest.fixture(scope="module", params=DATABASES)
-async def scenario(
-    request: pytest.FixtureRequest, kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[Scenario]:
+async def scenario(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Scenario]:
     data_dir = tmp_path_factory.mktemp(f"gateway-themes-{request.param}")
-    app = create_app(quick_settings(GatewaySettings, kafka_bootstrap, data_dir, database_for(request)))
-    async with running(app):
+    app = create_app(quick_settings(GatewaySettings, UNUSED_BOOTSTRAP, data_dir, database_for(request)))
+    async with in_memory(app) as bus:
         key = app.state.signing_key
         viewer = {"Authorization": f"Bearer {create_token(key, Role.VIEWER, 'sales@hub')}"}
         editor = {"Authorization": f"Bearer {create_token(key, Role.EDITOR, 'pm@hub')}"}
         async with httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://gateway", headers=viewer
         ) as client:
-            s = Scenario(app, client, editor, kafka_bootstrap, f"mk{uuid4().hex[:10]}", utcnow())
+            s = Scenario(app, client, editor, bus, f"mk{uuid4().hex[:10]}", utcnow())
             await _fold_scenario(s)
             yield s
 
@@ -116,8 +111,8 @@ async def _fold_scenario(s: Scenario) -> None:
         factories.theme_changed(s.gone, t(4), f"Quotas {m}", merged_into=s.limits, by="pm@hub"),
     ]
     stale = factories.linked(s.b, t(-5), None, "standalone", "dedupe")
-    await publish(s.kafka_bootstrap, *shuffled(events, seed=7), stale)
-    await until(lambda: _all_folded(s.app, [*events, stale]), "the scenario's events to be folded")
+    await publish(s.bus, *shuffled(events, seed=7), stale)
+    assert await _all_folded(s.app, [*events, stale])
 
 
 async def get(s: Scenario, path: str, **params: Any) -> Any:
@@ -130,8 +125,7 @@ async def sent(s: Scenario, response: httpx.Response, command_type: type[Envelop
     """The command an accepted write published."""
     assert response.status_code == 202, response.text
     command_id = UUID(response.json()["command_id"])
-    seen = await collect(s.kafka_bootstrap, command_type, lambda seen: any(c.event_id == command_id for c in seen))
-    return next(c for c in seen if c.event_id == command_id).payload
+    return next(c for c in s.bus.published(command_type) if c.event_id == command_id).payload
 
 
 async def test_votes_move_up_the_chain_and_count_once(scenario: Scenario) -> None:
@@ -244,14 +238,14 @@ async def test_an_unmerge_restores_the_votes(scenario: Scenario) -> None:
         factories.themed(parent, now, theme),
         factories.themed(child, now, theme),
     ]
-    await publish(s.kafka_bootstrap, *base, *links)
-    await until(lambda: _all_folded(s.app, [*base, *links]), "the chain to be folded")
+    await publish(s.bus, *base, *links)
+    assert await _all_folded(s.app, [*base, *links])
     assert (await get(s, f"/feedback/{parent}"))["vote_total"] == 7
     assert ((await get(s, f"/themes/{theme}"))["items"], (await get(s, f"/themes/{theme}"))["votes"]) == (1, 7)
 
     unmerged = factories.linked(child, now + timedelta(seconds=1), None, "standalone", "pm@hub")
-    await publish(s.kafka_bootstrap, unmerged)
-    await until(lambda: _all_folded(s.app, [unmerged]), "the unmerge to be folded")
+    await publish(s.bus, unmerged)
+    assert await _all_folded(s.app, [unmerged])
     assert (await get(s, f"/feedback/{parent}"))["vote_total"] == 4
     restored = await get(s, f"/feedback/{child}")
     assert (restored["vote_total"], restored["duplicate_state"], restored["duplicate_root"]) == (3, "standalone", None)
@@ -292,21 +286,13 @@ async def test_not_a_duplicate_reaches_dedupe_and_stays_training_data_for_triage
         "pm@hub",
         "other",
     )
-    overrides = await collect(
-        s.kafka_bootstrap,
-        OverrideTriage,
-        lambda seen: any(o.payload.item_id == s.c and o.payload.not_duplicate for o in seen),
-    )
+    overrides = [o for o in s.bus.published(OverrideTriage) if o.payload.item_id == s.c and o.payload.not_duplicate]
     assert any(o.payload.actor == "pm@hub" for o in overrides if o.payload.item_id == s.c)
 
     # The override route sends both too: the correction to triage (its answer), the link to dedupe.
     override = await s.client.post(f"/api/v1/feedback/{s.b}/overrides", json={"not_duplicate": True}, headers=s.editor)
     assert (await sent(s, override, OverrideTriage)).not_duplicate is True
-    commands = await collect(
-        s.kafka_bootstrap,
-        DedupeCommand,
-        lambda seen: any(isinstance(c.payload, MarkNotDuplicate) and c.payload.item_id == s.b for c in seen),
-    )
+    commands = s.bus.published(DedupeCommand)
     assert any(isinstance(c.payload, MarkNotDuplicate) and c.payload.item_id == s.b for c in commands)
     assert (await s.client.post(f"/api/v1/feedback/{s.c}/not-duplicate")).status_code == 403
 

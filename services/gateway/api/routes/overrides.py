@@ -10,64 +10,14 @@ from __future__ import annotations
 from uuid import UUID
 
 from fastapi import APIRouter, Request, status
-from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from libs.runtime.auth import Editor
 from libs.schemas.commands import MarkNotDuplicate
 from libs.schemas.events import DedupeCommand, OverrideTriage, RetriageFeedback, RetriageRequest, TriageOverride
-from libs.schemas.feedback import Category, Priority
-from services.gateway.deps import BROKER_AWAY, publish_command
+from services.gateway.api.deps import BROKER_AWAY, publish_command
+from services.gateway.api.models import CommandAccepted, NotDuplicateCreate, OverrideCreate, RetriageCreate
 
 router = APIRouter(prefix="/api/v1", tags=["corrections"])
-
-
-class OverrideCreate(BaseModel):
-    """The spec's correction: "AI says Bug, High. Correct? No: it is ..." Only what changes is sent."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    category: Category | None = None
-    priority: Priority | None = None
-    tags: list[str] | None = Field(default=None, max_length=5)
-    product_area: str | None = Field(default=None, max_length=100)
-    not_duplicate: bool | None = None
-    reason: str | None = Field(default=None, max_length=1000)
-
-    @model_validator(mode="after")
-    def _changes_something(self) -> OverrideCreate:
-        if all(
-            getattr(self, name) is None for name in ("category", "priority", "tags", "product_area", "not_duplicate")
-        ):
-            raise ValueError(
-                "an override changes at least one of category, priority, tags, product_area, not_duplicate"
-            )
-        return self
-
-
-class RetriageCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    item_ids: list[UUID] = Field(default_factory=list, max_length=10_000)
-    all: bool = False
-    # Every item whose ai_triage is degraded (the local fallback's), by Mistral if it answers.
-    degraded: bool = False
-    reason: str | None = Field(default=None, max_length=1000)
-
-    @model_validator(mode="after")
-    def _names_items(self) -> RetriageCreate:
-        if not self.all and not self.item_ids and not self.degraded:
-            raise ValueError("name item_ids, or set all or degraded to true")
-        return self
-
-
-class CommandAccepted(BaseModel):
-    command_id: UUID
-
-
-class NotDuplicateCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    reason: str | None = Field(default=None, max_length=1000)
 
 
 @router.post("/feedback/{item_id}/overrides", status_code=status.HTTP_202_ACCEPTED, responses=BROKER_AWAY)

@@ -11,27 +11,19 @@ GET /auth/config says which ways to sign in exist. POST /auth/logout drops the c
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated, Literal
+from typing import Annotated
 from urllib.parse import urlencode
 
 import jwt
 import structlog
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import RedirectResponse
-from pydantic import BaseModel, Field
 
-from libs.runtime.auth import (
-    ISSUER,
-    SESSION_COOKIE,
-    Principal,
-    Role,
-    RoleRefused,
-    create_session,
-    csrf_token,
-    require,
-)
+from libs.runtime.auth import ISSUER, SESSION_COOKIE, RoleRefused, create_session, csrf_token
 from libs.runtime.oidc import OidcClient, PendingLogin, ProviderUnavailable, authorization_url, principal_of
 from libs.schemas.events import utcnow
+from services.gateway.api.deps import GatewayDep, OidcDep, Viewer
+from services.gateway.api.models import Me, OidcOption, SignInOptions
 
 log = structlog.get_logger()
 
@@ -42,33 +34,6 @@ LOGIN_TTL = timedelta(minutes=10)
 router = APIRouter(
     prefix="/auth", tags=["auth"], responses={404: {"description": "No OpenID Connect provider is configured"}}
 )
-
-
-class OidcOption(BaseModel):
-    name: str = Field(description='The provider, for "Sign in with <name>".')
-    login_url: str
-
-
-class SignInOptions(BaseModel):
-    token: bool = Field(default=True, description="A bearer token (`prodops token create`) is always accepted.")
-    oidc: OidcOption | None = Field(description="Null when no provider is configured.")
-
-
-class Me(BaseModel):
-    subject: str
-    role: Role
-    via: Literal["session", "bearer"]
-    csrf_token: str | None = Field(description="Send as X-CSRF-Token with every write the session cookie signs.")
-
-
-def _oidc(request: Request) -> OidcClient:
-    oidc: OidcClient | None = request.app.state.oidc
-    if oidc is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "no OpenID Connect provider is configured")
-    return oidc
-
-
-OidcDep = Annotated[OidcClient, Depends(_oidc)]
 
 
 def _redirect_uri(request: Request, oidc: OidcClient) -> str:
@@ -88,15 +53,15 @@ def _to_signin(message: str) -> RedirectResponse:
 
 
 @router.get("/config")
-async def config(request: Request) -> SignInOptions:
+async def config(gateway: GatewayDep) -> SignInOptions:
     """The ways to sign in: always a bearer token; a provider's sign-in when one is configured."""
-    oidc: OidcClient | None = request.app.state.oidc
+    oidc = gateway.oidc
     option = OidcOption(name=oidc.settings.provider_name, login_url="/auth/login") if oidc else None
     return SignInOptions(oidc=option)
 
 
 @router.get("/me")
-async def me(request: Request, principal: Annotated[Principal, Depends(require(Role.VIEWER))]) -> Me:
+async def me(request: Request, principal: Viewer) -> Me:
     """Who the request signs in as; for the session cookie, with the CSRF token its writes need."""
     if "authorization" in request.headers:
         return Me(subject=principal.subject, role=principal.role, via="bearer", csrf_token=None)

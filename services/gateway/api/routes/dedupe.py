@@ -11,17 +11,24 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from fastapi import APIRouter, HTTPException, Request, status
-from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from libs.runtime.auth import Editor
 from libs.schemas.commands import DedupeCommandPayload, MergeItems, MergeThemes, RenameTheme, SplitTheme, UnmergeItem
 from libs.schemas.events import DedupeCommand
-from services.gateway import storage
-from services.gateway.deps import BROKER_AWAY, SessionDep, publish_command
-from services.gateway.overrides_api import CommandAccepted
-from services.gateway.storage import FeedbackView
+from services.gateway import queries
+from services.gateway.api.deps import BROKER_AWAY, SessionDep, publish_command
+from services.gateway.api.models import (
+    CommandAccepted,
+    MergeCreate,
+    SplitAccepted,
+    ThemeMerge,
+    ThemeRename,
+    ThemeSplit,
+    UnmergeCreate,
+)
+from services.gateway.read_model import FeedbackView
 
 router = APIRouter(prefix="/api/v1", tags=["duplicates and themes"])
 
@@ -29,37 +36,6 @@ NOT_FOUND_OR_AWAY: dict[int | str, dict[str, Any]] = {
     404: {"description": "No such item or theme (yet)."},
     **BROKER_AWAY,
 }
-
-
-class _Reasoned(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    reason: str | None = Field(default=None, max_length=1000)
-
-
-class MergeCreate(_Reasoned):
-    into_id: UUID = Field(description="The item this one duplicates: its votes and theme move there.")
-
-
-class UnmergeCreate(_Reasoned):
-    pass
-
-
-class ThemeRename(_Reasoned):
-    name: str = Field(min_length=1, max_length=200)
-
-
-class ThemeMerge(_Reasoned):
-    into_id: UUID = Field(description="The theme that takes this one's items; this one becomes a redirect.")
-
-
-class ThemeSplit(_Reasoned):
-    item_ids: list[UUID] = Field(min_length=1, max_length=1000, description="Items of the theme to move out.")
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-
-
-class SplitAccepted(CommandAccepted):
-    theme_id: UUID = Field(description="The new theme's id, chosen by the gateway.")
 
 
 # --- items --------------------------------------------------------------------------------------
@@ -128,7 +104,7 @@ async def split_theme(
 ) -> SplitAccepted:
     """Move some of a theme's items into a new theme; the answer names the new theme's id."""
     await _theme(session, theme_id)
-    items = await storage.get_feedback_many(session, body.item_ids)
+    items = await queries.get_feedback_many(session, body.item_ids)
     strays = [str(i) for i in body.item_ids if (item := items.get(i)) is None or item.theme_id != theme_id]
     if strays:
         raise HTTPException(
@@ -150,7 +126,7 @@ async def split_theme(
 
 
 async def _item(session: AsyncSession, item_id: UUID) -> FeedbackView:
-    row = await storage.get_feedback(session, item_id)
+    row = await queries.get_feedback(session, item_id)
     if row is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"feedback item {item_id} not found")
     return row
@@ -158,9 +134,9 @@ async def _item(session: AsyncSession, item_id: UUID) -> FeedbackView:
 
 async def _theme(session: AsyncSession, theme_id: UUID) -> None:
     """A theme is known once dedupe named it or put an item in it."""
-    if theme_id in await storage.get_themes(session, [theme_id]):
+    if theme_id in await queries.get_themes(session, [theme_id]):
         return
-    if await storage.count_feedback(session, col(FeedbackView.theme_id) == theme_id):
+    if await queries.count_feedback(session, col(FeedbackView.theme_id) == theme_id):
         return
     raise HTTPException(status.HTTP_404_NOT_FOUND, f"theme {theme_id} not found")
 

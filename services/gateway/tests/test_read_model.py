@@ -10,10 +10,10 @@ from sqlalchemy import text
 
 from libs.runtime.database import make_engine, migrate, session_factory
 from libs.schemas.feedback import Category
-from services.gateway import storage
+from services.gateway import read_model
 from services.gateway.app import NAME
 from services.gateway.cli import MIGRATIONS
-from services.gateway.storage import FeedbackView
+from services.gateway.read_model import FeedbackView
 from services.gateway.tests import factories
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -35,7 +35,7 @@ async def test_every_event_folds_into_the_one_row_whichever_comes_first(
         factories.triaged(item_id, T0 + timedelta(minutes=2), category=Category.QUESTION),
     ):
         async with sessions() as session, session.begin():
-            await storage.fold_feedback(session, event)
+            await read_model.fold_feedback(session, event)
     async with sessions() as session:
         row = await session.get_one(FeedbackView, item_id)
     await engine.dispose()
@@ -51,10 +51,10 @@ async def test_two_events_about_a_new_item_folded_at_the_same_moment_both_land(p
 
     async def fold_triage_beside() -> None:
         async with sessions() as session, session.begin():
-            await storage.fold_feedback(session, factories.triaged(item_id, T0, category=Category.BUG))
+            await read_model.fold_feedback(session, factories.triaged(item_id, T0, category=Category.BUG))
 
     async with sessions() as first, first.begin():
-        await storage.fold_feedback(first, factories.received(item_id, T0, title="Export fails"))
+        await read_model.fold_feedback(first, factories.received(item_id, T0, title="Export fails"))
         beside = asyncio.create_task(fold_triage_beside())
         # The second fold found no row (the first's is not committed) and waits on its insert's key.
         async with engine.connect() as watcher:

@@ -1,159 +1,43 @@
-"""Launches, their checklists and the notifications they caused, under /api/v1.
+"""Launches and their checklists, under /api/v1.
 
-Reads come from the read model; every change is a command to the owning service (launches,
-notify), answered 202: the change shows in the read model once its events are folded.
+Reads come from the read model; every change is a command to the launches service, answered 202:
+the change shows in the read model once its events are folded.
 """
 
 from __future__ import annotations
 
 import calendar
-from datetime import date
 from typing import Annotated, Literal
 from uuid import UUID, uuid4
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from libs.runtime.auth import Editor, Role, require
-from libs.schemas.commands import (
-    Channel,
-    CreateLaunch,
-    LaunchCommandPayload,
-    LinkLaunch,
-    OptOut,
-    TickChecklistItem,
-    UpdateLaunch,
+from libs.schemas.commands import CreateLaunch, LaunchCommandPayload, LinkLaunch, TickChecklistItem, UpdateLaunch
+from libs.schemas.events import LaunchCommand, utcnow
+from libs.schemas.launches import Launch, LaunchChanges, LaunchStatus, Team
+from services.gateway import domain, queries
+from services.gateway.api.deps import SessionDep, publish_command
+from services.gateway.api.models import (
+    AcceptedPublic,
+    ChecklistItemUpdate,
+    ChecklistPublic,
+    LaunchCalendarPublic,
+    LaunchCreate,
+    LaunchListPublic,
+    LaunchPublic,
+    LaunchTimelinePublic,
+    LaunchUpdate,
+    LinksCreate,
+    MonthPublic,
+    QuarterPublic,
 )
-from libs.schemas.events import LaunchCommand, Notification, SetNotificationOptOut, utcnow
-from libs.schemas.launches import (
-    Checklist,
-    Launch,
-    LaunchChanges,
-    LaunchFields,
-    LaunchStatus,
-    Team,
-)
-from services.gateway import domain, storage
-from services.gateway.deps import SessionDep, publish_command
-from services.gateway.storage import LaunchView, NotificationQuery, NotificationView
+from services.gateway.read_model import LaunchView
 
 PRODUCER = "gateway"
 
 router = APIRouter(prefix="/api/v1", dependencies=[Depends(require(Role.VIEWER))])
-
-
-# --- models -------------------------------------------------------------------------------------
-
-
-class LaunchPublic(Launch):
-    shipped_at: AwareDatetime | None
-    readiness: float | None = Field(description="Share of the checklist done (null: no checklist yet).")
-
-
-class LaunchListPublic(BaseModel):
-    view: Literal["list"] = "list"
-    items: list[LaunchPublic]
-    total: int
-
-
-class MonthPublic(BaseModel):
-    month: int = Field(ge=1, le=12)
-    name: str
-    launches: list[LaunchPublic] = Field(description="The launches that target a day of the month.")
-
-
-class LaunchCalendarPublic(BaseModel):
-    """The 12-month grid of a year."""
-
-    view: Literal["calendar"] = "calendar"
-    year: int
-    months: list[MonthPublic]
-    total: int = Field(description="Launches in the grid.")
-
-
-class QuarterPublic(BaseModel):
-    quarter: int = Field(ge=1, le=4)
-    label: str
-    start: date
-    end: date
-    launches: list[LaunchPublic] = Field(description="The launches whose span (start to target) overlaps the quarter.")
-
-
-class LaunchTimelinePublic(BaseModel):
-    """The quarterly timeline of a year."""
-
-    view: Literal["timeline"] = "timeline"
-    year: int
-    quarters: list[QuarterPublic]
-    total: int = Field(description="Distinct launches on the timeline.")
-
-
-class LaunchCreate(LaunchFields):
-    model_config = ConfigDict(extra="forbid")
-
-    @model_validator(mode="after")
-    def _starts_before_target(self) -> LaunchCreate:
-        if self.start_date and self.start_date > self.target_date:
-            raise ValueError("start_date is after target_date")
-        return self
-
-
-class LaunchUpdate(LaunchChanges):
-    """Only the fields sent change; null clears owner, start_date or tracker; status shipped ships it."""
-
-    model_config = ConfigDict(extra="forbid")
-
-
-class LinksCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    feedback_ids: list[UUID] = Field(default_factory=list, max_length=1000)
-    theme_ids: list[UUID] = Field(default_factory=list, max_length=1000)
-
-    @model_validator(mode="after")
-    def _something(self) -> LinksCreate:
-        if not self.feedback_ids and not self.theme_ids:
-            raise ValueError("give feedback_ids or theme_ids")
-        return self
-
-
-class ChecklistItemUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    done: bool
-
-
-class AcceptedPublic(BaseModel):
-    """A command accepted for its owning service; its effect shows in the read model once folded."""
-
-    id: UUID = Field(description="The launch (or, for an opt-out, the command) it is about.")
-    command_id: UUID
-
-
-class ChecklistPublic(Checklist):
-    launch_id: UUID
-    launch_name: str
-
-
-class OptOutCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    customer: str = Field(min_length=1, max_length=320, description="An email or a CRM customer id.")
-    channel: Channel | None = Field(default=None, description="None: every channel.")
-    opted_out: bool = True
-
-
-class NotificationPublic(Notification):
-    """A notification to a customer about a launch: sent, or failed with its reason."""
-
-
-class NotificationsPublic(BaseModel):
-    items: list[NotificationPublic]
-    total: int = Field(description="How many notifications match the filters.")
-
-
-# --- launches -----------------------------------------------------------------------------------
 
 
 @router.get("/launches")
@@ -168,7 +52,7 @@ async def list_launches(
 ) -> LaunchListPublic | LaunchCalendarPublic | LaunchTimelinePublic:
     """Launches by target date (list), as a year's 12-month grid (calendar) or by quarter (timeline)."""
     shown_year = year or utcnow().year
-    rows = await storage.list_launches(session, launch_status or (), team or (), year if view == "list" else shown_year)
+    rows = await queries.list_launches(session, launch_status or (), team or (), year if view == "list" else shown_year)
     launches = [launch_public(row) for row in rows]
     if view == "calendar":
         return _calendar(launches, shown_year)
@@ -263,24 +147,6 @@ async def tick_checklist_item(
     return await _send(request, command)
 
 
-# --- notifications ------------------------------------------------------------------------------
-
-
-@router.get("/notifications")
-async def list_notifications(session: SessionDep, query: Annotated[NotificationQuery, Query()]) -> NotificationsPublic:
-    """The newest notifications (the in-app inbox among them), sent or failed, with filters."""
-    rows, total = await storage.list_notifications(session, query)
-    return NotificationsPublic(items=[_notification(row) for row in rows], total=total)
-
-
-@router.post("/notifications/opt-outs", status_code=status.HTTP_202_ACCEPTED)
-async def set_opt_out(request: Request, principal: Editor, body: OptOutCreate) -> AcceptedPublic:
-    """Stop (or, with opted_out false, resume) telling a customer about launches, on a channel or on all."""
-    command = SetNotificationOptOut(producer=PRODUCER, payload=OptOut(**body.model_dump(), actor=principal.subject))
-    await publish_command(request, command)
-    return AcceptedPublic(id=command.event_id, command_id=command.event_id)
-
-
 # --- helpers ------------------------------------------------------------------------------------
 
 
@@ -289,7 +155,7 @@ def launch_public(row: LaunchView) -> LaunchPublic:
 
 
 async def _launch_row(session: AsyncSession, launch_id: UUID) -> LaunchView:
-    row = await storage.get_launch(session, launch_id)
+    row = await queries.get_launch(session, launch_id)
     if row is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"launch {launch_id} not found")
     return row
@@ -298,12 +164,6 @@ async def _launch_row(session: AsyncSession, launch_id: UUID) -> LaunchView:
 def _checklist(row: LaunchView) -> ChecklistPublic:
     checklist = row.checklist or {"items": [], "readiness": {"overall": 1.0, "by_team": {}}}
     return ChecklistPublic.model_validate(checklist | {"launch_id": row.launch_id, "launch_name": row.name})
-
-
-def _notification(row: NotificationView) -> NotificationPublic:
-    return NotificationPublic.model_validate(
-        row.model_dump(exclude={"notification_id", "updated_at"}) | {"id": row.notification_id}
-    )
 
 
 async def _send(request: Request, payload: LaunchCommandPayload) -> AcceptedPublic:

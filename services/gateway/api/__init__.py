@@ -1,0 +1,1 @@
+"""The gateway's REST API: its routes by resource (routes/), request and response models, FastAPI dependencies."""
