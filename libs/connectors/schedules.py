@@ -1,21 +1,19 @@
-"""Sync jobs on a schedule, shared by ingest's sources and enrich's CRMs.
+"""Sync jobs on a service's one scheduler, shared by ingest's sources and enrich's CRMs.
 
-A job runs once at start and then every few minutes (a backfill on a cron, where asked); one run of a job at a
-time; a failed run is logged and left alone, since the cursor holds what was stored and the next run resumes there.
+A source's incremental job runs once at start and then every few minutes, its backfill (where asked) on a cron.
+A failed run is logged and counted by the scheduler, and left alone: the cursor holds what was stored and the
+next run resumes there.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from datetime import UTC
+from functools import partial
 
 import structlog
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from apscheduler.triggers.cron import CronTrigger
-from apscheduler.triggers.interval import IntervalTrigger
 
-from libs.schemas.events import utcnow
+from libs.runtime.jobs import Scheduler
 
 log = structlog.get_logger()
 
@@ -24,31 +22,21 @@ SyncRun = Callable[[bool], Awaitable[object]]
 
 
 def schedule_sync(
-    scheduler: AsyncIOScheduler,
-    job_id: str,
+    scheduler: Scheduler,
+    name: str,
     sync: SyncRun,
     every_minutes: float,
     backfill_cron: str | None = None,
 ) -> None:
-    """Adds `job_id:incremental` (at once, then every `every_minutes`) and, with a cron, `job_id:backfill`."""
+    """Schedules `name:incremental` (at once, then every `every_minutes`) and, with a cron, `name:backfill`."""
+    # A source's incremental run and its backfill store the same items: one of them at a time.
     lock = asyncio.Lock()
 
-    async def run(backfill: bool = False) -> None:
+    async def run(backfill: bool) -> None:
         async with lock:
-            try:
-                await sync(backfill)
-            except Exception as error:  # the cursor holds what was stored; the next run resumes from it
-                log.warning("sync failed", job=job_id, backfill=backfill, error=f"{type(error).__name__}: {error}")
+            await sync(backfill)
 
-    every = IntervalTrigger(minutes=every_minutes, timezone=UTC)
-    scheduler.add_job(run, every, id=f"{job_id}:incremental", next_run_time=utcnow(), max_instances=1, coalesce=True)
+    scheduler.every(f"{name}:incremental", every_minutes * 60, partial(run, False))
     if backfill_cron is not None:
-        scheduler.add_job(
-            run,
-            CronTrigger.from_crontab(backfill_cron, timezone=UTC),
-            kwargs={"backfill": True},
-            id=f"{job_id}:backfill",
-            max_instances=1,
-            coalesce=True,
-        )
-    log.info("sync scheduled", job=job_id, every_minutes=every_minutes, backfill=backfill_cron)
+        scheduler.cron(f"{name}:backfill", backfill_cron, partial(run, True))
+    log.info("sync scheduled", job=name, every_minutes=every_minutes, backfill=backfill_cron)

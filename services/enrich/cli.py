@@ -10,10 +10,11 @@ import typer
 from rich.console import Console
 
 from libs.connectors.http import VendorError
+from libs.connectors.sync import SyncReport
 from libs.runtime.database import database_url, make_engine, migrate, session_factory
 from libs.runtime.telemetry import configure_logging
 from services.enrich.app import MIGRATIONS, NAME
-from services.enrich.crm import CRMS, CrmAdapter, CrmSyncReport, configured_crms, sync_crm
+from services.enrich.crm import CRMS, CrmAdapter, configured_crms, sync_crm
 from services.enrich.settings import EnrichSettings
 
 app = typer.Typer(help="Customers: the CRM sync behind enrichment.", no_args_is_help=True)
@@ -50,8 +51,8 @@ async def _sync(settings: EnrichSettings, crms: list[CrmAdapter]) -> bool:
         for adapter in crms:
             with console.status(f"Syncing {adapter.name}...") as status:
 
-                def progress(report: CrmSyncReport) -> None:
-                    status.update(f"Syncing {report.crm}: {report.pages} pages, {report.upserted} accounts")
+                def progress(report: SyncReport) -> None:
+                    status.update(f"Syncing {report.source}: {report.pages} pages, {report.new} new accounts")
 
                 try:
                     report = await sync_crm(session_factory(engine), adapter, on_page=progress)
@@ -62,12 +63,10 @@ async def _sync(settings: EnrichSettings, crms: list[CrmAdapter]) -> bool:
                     failed = True
                     continue
             console.print(
-                f"[green]{report.crm}[/]: {report.records} accounts on {report.pages} pages, "
-                f"{report.upserted} upserted, {len(report.rejected)} skipped; "
+                f"[green]{report.source}[/]: {report.records} accounts on {report.pages} pages, "
+                f"{report.new} new, {report.updated} updated, {report.rejected} rejected (kept with their reasons); "
                 f"cursor {report.cursor.model_dump_json(exclude_none=True)}"
             )
-            for reason in report.rejected:
-                console.print(f"  skipped {reason}")
     finally:
         await engine.dispose()
     return failed

@@ -3,34 +3,30 @@
 An adapter describes its vendor's API without I/O (the request for a page, the page's records, when a
 record changed, how it says "rate limited") and reads a record into a domain.CrmRecord. A new CRM is a
 new class, its settings block in libs/connectors/settings.py nested in EnrichSettings, and a line in
-configured_crms(). The walk, the waiting and the cursor are libs/connectors'.
+configured_crms(). The walk, the waiting, the cursor and the sync loop (rejected records counted, logged
+and kept) are libs/connectors'.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from typing import ClassVar, Protocol
 
-import structlog
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from libs.connectors.cursors import load_cursor, save_cursor
 from libs.connectors.http import ApiRequest, ApiResponse, VendorApi, wait_from_headers
 from libs.connectors.paging import Cursor, PageContent, PagedApi, walk
 from libs.connectors.records import JSON, dig, objects, text_at, when
 from libs.connectors.salesforce import SoqlPages
-from libs.connectors.schedules import schedule_sync
 from libs.connectors.settings import CrmSettings, HubSpotCrmSettings, SalesforceCrmSettings
+from libs.connectors.sync import Destination, SyncReport, run_sync
 from services.enrich import storage
 from services.enrich.domain import Account, CrmRecord, TierRules, crm_account
 from services.enrich.settings import EnrichSettings
 
-log = structlog.get_logger()
-KIND = "incremental"
 SEARCH_CAP = 10_000
 
 
@@ -174,69 +170,32 @@ def tier_rules(settings: CrmSettings) -> TierRules:
 # --- the sync ----------------------------------------------------------------------------------------
 
 
-@dataclass
-class CrmSyncReport:
-    crm: str
-    pages: int = 0
-    records: int = 0
-    upserted: int = 0
-    rejected: list[str] = field(default_factory=list)
-    cursor: Cursor = field(default_factory=Cursor)
-
-
-def accounts_of(crm: CrmAdapter, records: Sequence[JSON]) -> tuple[list[Account], list[str]]:
-    """The accounts in a page, and why each record that could not become one was skipped."""
-    rules = tier_rules(crm.settings)
-    accounts, rejected = [], []
-    for raw in records:
-        try:
-            accounts.append(crm_account(crm.record(raw), rules))
-        except ValueError as error:
-            rejected.append(str(error))
-    return accounts, rejected
-
-
-async def sync_crm(
-    sessions: async_sessionmaker[AsyncSession],
-    crm: CrmAdapter,
-    on_page: Callable[[CrmSyncReport], None] = lambda _: None,
-) -> CrmSyncReport:
-    """One incremental run: the accounts changed since the CRM's cursor, each page upserted with its cursor."""
-    async with sessions() as session:
-        cursor = await load_cursor(session, crm.name, KIND) or Cursor()
-    report = CrmSyncReport(crm.name, cursor=cursor)
-    log.info("crm sync started", crm=crm.name, since=cursor.since, resuming=cursor.page is not None)
-    api = VendorApi(
+def crm_api(crm: CrmAdapter) -> VendorApi:
+    """The CRM's REST API as its settings describe it."""
+    return VendorApi(
         crm.name,
         crm.settings.api_url,
         crm.settings.auth_headers(),
         rate_limit_wait=crm.rate_limit_wait,
         max_rate_limit_wait=crm.settings.max_rate_limit_wait_seconds,
     )
-    async with api:
-        async for page in walk(crm, api, cursor):
-            accounts, rejected = accounts_of(crm, page.records)
-            async with sessions() as session, session.begin():
-                report.upserted += await storage.upsert_customers(session, accounts)
-                await save_cursor(session, crm.name, KIND, page.cursor)
-            for reason in rejected:
-                log.warning("crm account skipped", crm=crm.name, reason=reason)
-            report.pages += 1
-            report.records += len(page.records)
-            report.rejected += rejected
-            report.cursor = page.cursor
-            on_page(report)
-    log.info("crm sync finished", crm=crm.name, pages=report.pages, upserted=report.upserted)
-    return report
 
 
-def crm_scheduler(sessions: async_sessionmaker[AsyncSession], crms: Sequence[CrmAdapter]) -> AsyncIOScheduler:
-    """A scheduler (not yet started) that syncs each CRM every `sync_every_minutes`, and once at start."""
-    scheduler = AsyncIOScheduler(timezone=UTC)
-    for crm in crms:
+def accounts_of(crm: CrmAdapter) -> Destination[Account]:
+    """A record as the account it is (one that cannot be a customer is rejected), upserted into the customers."""
+    rules = tier_rules(crm.settings)
 
-        async def sync(_backfill: bool, crm: CrmAdapter = crm) -> None:
-            await sync_crm(sessions, crm)
+    def read(raw: JSON) -> Account:
+        return crm_account(crm.record(raw), rules)
 
-        schedule_sync(scheduler, f"crm:{crm.name}", sync, crm.settings.sync_every_minutes)
-    return scheduler
+    return Destination(read, storage.upsert_customers)
+
+
+async def sync_crm(
+    sessions: async_sessionmaker[AsyncSession],
+    crm: CrmAdapter,
+    on_page: Callable[[SyncReport], None] = lambda _: None,
+) -> SyncReport:
+    """One incremental run: the accounts changed since the CRM's cursor, each page upserted with its cursor."""
+    async with crm_api(crm) as api:
+        return await run_sync(sessions, crm.name, partial(walk, crm, api), accounts_of(crm), on_page=on_page)

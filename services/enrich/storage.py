@@ -1,4 +1,5 @@
-"""Enrich's tables: the customers (its copy of the CRM), the items each customer sent, and which were negative."""
+"""Enrich's tables: the customers (its copy of the CRM), the items each customer sent, and which were negative
+(the CRM sync's cursors and rejected records are libs/connectors' tables)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from sqlalchemy import Column, Index, and_, func, or_
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from libs.connectors.sync import Written
 from libs.runtime.database import UTCDateTime, upsert_insert
 from libs.schemas.events import utcnow
 from libs.schemas.feedback import Customer, FeedbackItem, Tier
@@ -100,11 +102,11 @@ def read_customers_file(path: Path) -> list[Account]:
     return parsed
 
 
-async def upsert_customers(session: AsyncSession, accounts: Sequence[Account]) -> int:
+async def upsert_customers(session: AsyncSession, accounts: Sequence[Account]) -> Written:
     """Insert or update accounts by id, keeping the tier each had before a change of tier."""
     latest = {account.id: account for account in accounts}  # one row per id: the last one wins
     if not latest:
-        return 0
+        return Written(new=0)
     stored = {
         row.id: row
         for row in (await session.exec(select(CustomerRecord).where(col(CustomerRecord.id).in_(latest)))).all()
@@ -134,7 +136,7 @@ async def upsert_customers(session: AsyncSession, accounts: Sequence[Account]) -
     statement = upsert_insert(session)(CustomerRecord).values(values)
     updated = {name: statement.excluded[name] for name in values[0] if name != "id"}
     await session.exec(statement.on_conflict_do_update(index_elements=["id"], set_=updated))  # type: ignore[call-overload]
-    return len(values)
+    return Written(new=len(latest) - len(stored), updated=len(stored))
 
 
 async def find_candidates(session: AsyncSession, submitted: Customer) -> Candidates:

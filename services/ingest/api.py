@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
 from uuid import UUID
 
 from fastapi import APIRouter, HTTPException, Request, status
 from pydantic import BaseModel
 
+from libs.connectors.rejections import record_rejection
 from libs.runtime.auth import Editor
 from libs.runtime.service import ServiceRuntime
 from libs.schemas.events import utcnow
-from services.ingest import domain, storage
+from services.ingest import domain, relay, storage
+from services.ingest.deps import Ingest
 from services.ingest.domain import FeedbackCreate, RowError
-from services.ingest.settings import IngestSettings
 
 
 class FeedbackAccepted(BaseModel):
@@ -41,7 +41,8 @@ class ImportProblem(BaseModel):
 BULK_TYPES = ("application/json", "application/x-ndjson", "application/jsonl", "text/csv")
 
 
-def router(runtime: ServiceRuntime, settings: IngestSettings, wake_relay: asyncio.Event) -> APIRouter:
+def router(deps: Ingest) -> APIRouter:
+    runtime, settings = deps.runtime, deps.settings
     api = APIRouter(prefix="/api/v1", tags=["ingest"])
 
     async def accept(rows: list[FeedbackCreate]) -> tuple[list[UUID], list[UUID]]:
@@ -49,7 +50,7 @@ def router(runtime: ServiceRuntime, settings: IngestSettings, wake_relay: asynci
         events = [domain.received_event(domain.received_item(row, now)) for row in rows]
         async with runtime.sessions() as session, session.begin():
             fresh, seen = await storage.store_new(session, events)
-        wake_relay.set()
+        relay.wake(deps)
         return fresh, seen
 
     @api.post("/feedback", status_code=status.HTTP_202_ACCEPTED, response_model=FeedbackAccepted)
@@ -95,4 +96,4 @@ def router(runtime: ServiceRuntime, settings: IngestSettings, wake_relay: asynci
 
 async def _reject(runtime: ServiceRuntime, body: bytes, reason: str) -> None:
     async with runtime.sessions() as session, session.begin():
-        storage.record_rejection(session, "api", reason, body)
+        record_rejection(session, "api", reason, body)

@@ -3,7 +3,6 @@ and the requests voiced in a call transcript (feedback.split) as items of their 
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Mapping
 from pathlib import Path
@@ -12,11 +11,12 @@ from fastapi import FastAPI, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from libs.connectors.rejections import record_rejection
 from libs.runtime.service import ServiceRuntime, service_app
-from services.ingest import api, handlers, storage, webhooks
+from services.ingest import api, jobs, webhooks
 from services.ingest.connectors import Connector, load_connectors
-from services.ingest.relay import relay_loop
-from services.ingest.schedules import sync_scheduler
+from services.ingest.deps import Ingest
+from services.ingest.handlers import router
 from services.ingest.settings import IngestSettings
 
 NAME = "ingest"
@@ -26,27 +26,13 @@ def create_app(settings: IngestSettings | None = None, connectors: Mapping[str, 
     settings = settings or IngestSettings()
     connectors = connectors if connectors is not None else load_connectors(settings)
     runtime = ServiceRuntime.create(NAME, settings, Path(__file__).parent / "migrations")
-    wake_relay = asyncio.Event()
-    handlers.register(runtime, wake_relay)
-    schedules = sync_scheduler(
-        runtime.sessions, connectors if settings.sync_schedules else {}, lambda _: wake_relay.set()
-    )
-
-    async def start_schedules() -> None:
-        schedules.start()
-
-    async def stop_schedules() -> None:
-        if schedules.running:
-            schedules.shutdown(wait=False)  # cancels running syncs; each resumes from its cursor
-            await asyncio.sleep(0)
-
+    deps = Ingest.create(runtime, settings, connectors)
+    router.bind(runtime, deps)
+    jobs.schedule(runtime.scheduler, deps)
     app = service_app(
         runtime,
         title="ProdOps ingest",
-        routers=[api.router(runtime, settings, wake_relay), webhooks.router(runtime, settings, connectors, wake_relay)],
-        on_start=[start_schedules],
-        on_stop=[stop_schedules],
-        background=[relay_loop(runtime, settings, wake_relay)],
+        routers=[api.router(deps), webhooks.router(deps)],
         serves_without_broker=True,
     )
 
@@ -55,7 +41,7 @@ def create_app(settings: IngestSettings | None = None, connectors: Mapping[str, 
         """A bad payload is answered clearly and kept, with its reason, for whoever sent it."""
         problems = [f"{'.'.join(str(part) for part in detail['loc'])}: {detail['msg']}" for detail in error.errors()]
         async with runtime.sessions() as session, session.begin():
-            storage.record_rejection(session, "api", "; ".join(problems), json.dumps(error.body, default=str).encode())
+            record_rejection(session, "api", "; ".join(problems), json.dumps(error.body, default=str).encode())
         return JSONResponse(
             status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
             content={"detail": {"message": "invalid feedback", "errors": problems}},

@@ -12,11 +12,12 @@ import typer
 from rich.console import Console
 
 from libs.connectors.http import VendorError
+from libs.connectors.sync import SyncReport
 from libs.runtime.database import database_url, make_engine, migrate, session_factory
 from libs.runtime.telemetry import configure_logging
 from services.ingest.connectors import REGISTRY, Connector, load_connectors
 from services.ingest.settings import IngestSettings
-from services.ingest.sync import SyncReport, run_sync
+from services.ingest.sync import sync_source
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 console = Console()
@@ -71,6 +72,8 @@ async def _sync(
             def progress(report: SyncReport) -> None:
                 status.update(f"Syncing {report.source}: {report.pages} pages, {report.new} new items")
 
-            return await run_sync(session_factory(engine), connector, backfill=backfill, since=since, on_page=progress)
+            return await sync_source(
+                session_factory(engine), connector, backfill=backfill, since=since, on_page=progress
+            )
     finally:
         await engine.dispose()

@@ -2,27 +2,26 @@
 
 The HTTP answer comes once an item is in the database; the relay then publishes it, and marks
 it published only after the broker acknowledged. A broker that is down (or restarted empty, in
-the embedded mode) only delays items; none is lost.
+the embedded mode) only delays items; none is lost: the failed run is logged and counted by the
+scheduler, and the next one tries again.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 from uuid import UUID
 
-import structlog
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from libs.runtime.inbox import OutgoingMessage
 from libs.runtime.service import ServiceRuntime
 from services.ingest import storage
-from services.ingest.settings import IngestSettings
+from services.ingest.deps import Ingest
 
-log = structlog.get_logger()
+# The relay's job on the service's scheduler (jobs.py); `wake` runs it at once.
+RELAY = "outbox-relay"
 
 
 class OutboxRow(Protocol):
@@ -48,6 +47,18 @@ OUTBOXES = (
 )
 
 
+def wake(deps: Ingest) -> None:
+    """Have the relay publish now what was just stored, rather than at its next tick."""
+    deps.runtime.scheduler.run_soon(RELAY)
+
+
+async def publish_waiting(deps: Ingest) -> None:
+    """Publish every outbox's waiting events, batch after batch, until none waits."""
+    for outbox in OUTBOXES:
+        while await publish_pending(deps.runtime, outbox, deps.settings.relay_batch_size):
+            pass
+
+
 async def publish_pending(runtime: ServiceRuntime, outbox: Outbox, batch_size: int) -> int:
     """Publish one batch of an outbox's waiting events; returns how many went out."""
     async with runtime.sessions() as session:
@@ -58,19 +69,3 @@ async def publish_pending(runtime: ServiceRuntime, outbox: Outbox, batch_size: i
     async with runtime.sessions() as session, session.begin():
         await outbox.mark_published(session, [row.outbox_id for row in pending])
     return len(pending)
-
-
-def relay_loop(runtime: ServiceRuntime, settings: IngestSettings, wake: asyncio.Event):  # type: ignore[no-untyped-def]
-    async def relay() -> None:
-        while True:
-            try:
-                for outbox in OUTBOXES:
-                    while await publish_pending(runtime, outbox, settings.relay_batch_size):
-                        pass
-            except Exception as error:  # the broker or the database is down: keep the items, try again
-                log.warning("relay paused", error=f"{type(error).__name__}: {error}")
-            wake.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(wake.wait(), timeout=settings.relay_interval_seconds)
-
-    return relay

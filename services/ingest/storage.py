@@ -1,6 +1,5 @@
-"""Ingest's durable store: every accepted item, kept as the event to publish (an outbox),
-every rejected payload with its reason, and the connectors' deliveries and raw records (the sync cursors are
-libs/connectors/cursors.py's table)."""
+"""Ingest's durable store: every accepted item, kept as the event to publish (an outbox), and the connectors'
+deliveries and raw records (the sync cursors and the rejected payloads are libs/connectors' tables)."""
 
 from __future__ import annotations
 
@@ -44,16 +43,6 @@ class StoredItem(SQLModel, table=True):
         )
 
 
-class RejectedPayload(SQLModel, table=True):
-    __tablename__ = "rejected_payloads"
-
-    id: UUID = Field(default_factory=uuid4, primary_key=True)
-    source: str = Field(max_length=40)
-    reason: str = Field(sa_column=Column(Text, nullable=False))
-    body: str = Field(sa_column=Column(Text, nullable=False))
-    rejected_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
-
-
 async def store_new(session: AsyncSession, events: Sequence[FeedbackReceived]) -> tuple[list[UUID], list[UUID]]:
     """Store the items not seen before; returns (new ids, ids already stored)."""
     ids = [event.payload.id for event in events]
@@ -91,10 +80,6 @@ async def mark_published(session: AsyncSession, ids: Sequence[UUID]) -> None:
     await session.exec(  # type: ignore[call-overload]
         update(StoredItem).where(col(StoredItem.id).in_(ids)).values(published_at=utcnow())
     )
-
-
-def record_rejection(session: AsyncSession, source: str, reason: str, body: bytes) -> None:
-    session.add(RejectedPayload(source=source, reason=reason, body=body[:20_000].decode(errors="replace")))
 
 
 # --- connectors: webhook deliveries, raw vendor records, sync cursors ------------------------------

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Mapping
 from uuid import UUID
 
 import structlog
@@ -11,12 +9,11 @@ from fastapi import APIRouter, HTTPException, Request, Response, status
 from pydantic import BaseModel
 
 from libs.connectors.records import problem_of
-from libs.runtime.service import ServiceRuntime
+from libs.connectors.rejections import record_rejection
 from libs.schemas.events import utcnow
-from services.ingest import intake, storage
-from services.ingest.connectors import Connector
+from services.ingest import intake, relay, storage
 from services.ingest.connectors.requests import WebhookRequest
-from services.ingest.settings import IngestSettings
+from services.ingest.deps import Ingest
 
 log = structlog.get_logger()
 
@@ -30,9 +27,8 @@ class WebhookAnswer(BaseModel):
     """Items already held whose content this delivery changed (announced as feedback.updated)."""
 
 
-def router(
-    runtime: ServiceRuntime, settings: IngestSettings, connectors: Mapping[str, Connector], wake_relay: asyncio.Event
-) -> APIRouter:
+def router(deps: Ingest) -> APIRouter:
+    runtime, settings, connectors = deps.runtime, deps.settings, deps.connectors
     hooks = APIRouter(prefix="/webhooks", tags=["webhooks"])
 
     @hooks.post(
@@ -73,7 +69,7 @@ def router(
         except ValueError as error:  # malformed JSON, a shape the vendor does not send, no title or text
             reason = f"unreadable {source} delivery: {problem_of(error)}"
             async with runtime.sessions() as session, session.begin():
-                storage.record_rejection(session, source, reason, body)
+                record_rejection(session, source, reason, body)
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, reason) from error
         events, edits = intake.received(event.feedback, now), intake.received(event.edits, now)
         item_ids = [received.payload.id for _, received in events]
@@ -84,7 +80,7 @@ def router(
             stored = await intake.store_feedback(session, events, origin="webhook")
             updated = [*stored.updated, *await intake.store_edits(session, edits, origin="webhook")]
         if item_ids or updated:
-            wake_relay.set()
+            relay.wake(deps)
         else:
             response.status_code = status.HTTP_200_OK
         log.info("webhook stored", source=source, webhook_event=event.name, items=len(item_ids))

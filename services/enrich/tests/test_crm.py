@@ -15,6 +15,7 @@ from sqlmodel import select
 from libs.connectors.cursors import load_cursor
 from libs.connectors.http import ApiResponse, RateLimited, VendorError
 from libs.connectors.paging import Cursor
+from libs.connectors.rejections import RejectedPayload
 from libs.connectors.settings import HubSpotCrmSettings, SalesforceCrmSettings
 from libs.runtime.database import make_engine, session_factory
 from libs.schemas.feedback import Tier
@@ -46,7 +47,7 @@ async def test_a_sync_pages_through_the_accounts_then_fetches_only_what_changed(
     vendor.add(1, plan="", arr=30_000, health=32)  # no plan: the ARR gives the tier
     with serving(vendor.app()) as base:
         first = await sync_crm(sessions, adapter(crm, base))
-        assert (first.pages, first.records, first.upserted, first.rejected) == (3, 5, 5, []), "two to a page"
+        assert (first.pages, first.records, first.new, first.updated, first.rejected) == (3, 5, 5, 0, 0), "two a page"
         stored = await customers(sessions)
         acme = stored[vendor.customer_id(1)]
         assert (acme.company, acme.domain, acme.tier, acme.arr, acme.health_score) == (
@@ -76,7 +77,7 @@ async def test_a_rate_limit_is_waited_out_as_the_vendor_asks(sessions: Sessions,
     vendor.add(5)
     with serving(vendor.app()) as base:
         report = await sync_crm(sessions, adapter(crm, base, max_rate_limit_wait_seconds=5))
-    assert report.upserted == 5
+    assert report.new == 5
     assert len(vendor.requests) == report.pages + 1 and vendor.requests[1] == vendor.requests[2], "asked again, once"
 
 
@@ -115,14 +116,19 @@ async def test_a_run_that_stops_midway_resumes_from_the_saved_cursor(sessions: S
 
 
 @pytest.mark.parametrize("crm", CRMS)
-async def test_an_account_that_cannot_be_a_customer_is_skipped_with_its_reason(sessions: Sessions, crm: str) -> None:
+async def test_an_account_that_cannot_be_a_customer_is_rejected_counted_and_kept_with_its_reason(
+    sessions: Sessions, crm: str
+) -> None:
     vendor = FakeCrm(crm)
     vendor.add(2)
     vendor.accounts[2].plan = "Platinum"
     with serving(vendor.app()) as base:
         report = await sync_crm(sessions, adapter(crm, base))
-    assert report.upserted == 1 and len(report.rejected) == 1
-    assert report.rejected[0].startswith(f"{crm} account") and "unknown plan 'Platinum'" in report.rejected[0]
+    assert (report.new, report.rejected) == (1, 1)
+    async with sessions() as session:
+        (rejected,) = (await session.exec(select(RejectedPayload))).all()
+    assert rejected.source == crm and rejected.reason.startswith(f"{crm} account")
+    assert "unknown plan 'Platinum'" in rejected.reason and vendor.customer_id(2).split(":")[-1] in rejected.body
 
 
 def test_the_queries_ask_for_the_configured_properties_since_the_cursor() -> None:

@@ -1,4 +1,4 @@
-"""The enrich service on the real broker, on SQLite and on PostgreSQL."""
+"""The enrich service's handlers and its CRM sync, on the in-memory broker, on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -7,13 +7,12 @@ from datetime import timedelta
 from pathlib import Path
 from uuid import UUID, uuid4
 
-import pytest
 from fastapi import FastAPI
 from pydantic import SecretStr
 from sqlmodel import func, select
 
 from libs.connectors.settings import HubSpotCrmSettings
-from libs.runtime.testing import collect, publish, publish_raw, quick_settings, running
+from libs.runtime.testing import InMemoryBus, in_memory, quick_settings
 from libs.schemas import topics
 from libs.schemas.events import (
     DeadLettered,
@@ -32,7 +31,8 @@ from services.enrich.settings import EnrichSettings
 from services.enrich.storage import CustomerRecord, ItemSentiment
 from services.enrich.tests.fake_crm import FakeCrm
 
-pytestmark = pytest.mark.kafka
+# The in-memory broker is never dialled.
+UNUSED_BOOTSTRAP = "127.0.0.1:9"
 
 CUSTOMERS_CSV = """id,company,domain,email,tier,arr,health_score
 acc-1,"Acme, Inc.",acme.io,cto@acme.io,Enterprise,480000,35
@@ -67,12 +67,12 @@ def triaged(item_id: UUID, score: float) -> FeedbackTriaged:
     return FeedbackTriaged(producer="test", payload=TriageResult(item_id=item_id, ai_triage=verdict))
 
 
-async def enriched(bootstrap: str, *events: FeedbackReceived) -> dict[UUID, FeedbackEnriched]:
+async def enriched(bus: InMemoryBus, *events: FeedbackReceived) -> dict[UUID, FeedbackEnriched]:
     """The enriched reply to each event, by the event's id."""
-    await publish(bootstrap, *events)
+    for event in events:
+        await bus.publish(event)
     wanted = {event.event_id for event in events}
-    seen = await collect(bootstrap, FeedbackEnriched, lambda s: wanted <= {e.causation_id for e in s})
-    return {e.causation_id: e for e in seen if e.causation_id in wanted}  # type: ignore[misc]
+    return {e.causation_id: e for e in bus.published(FeedbackEnriched) if e.causation_id in wanted}  # type: ignore[misc]
 
 
 async def until_stored(app: FastAPI, model: type, count: int) -> None:
@@ -85,15 +85,13 @@ async def until_stored(app: FastAPI, model: type, count: int) -> None:
             await asyncio.sleep(0.1)
 
 
-async def test_feedback_is_enriched_with_the_crm_customer(
-    kafka_bootstrap: str, database_url: str | None, tmp_path: Path
-) -> None:
+async def test_feedback_is_enriched_with_the_crm_customer(database_url: str | None, tmp_path: Path) -> None:
     customers = tmp_path / "customers.csv"
     customers.write_text(CUSTOMERS_CSV)
-    settings = quick_settings(EnrichSettings, kafka_bootstrap, tmp_path, database_url, customers_file=customers)
+    settings = quick_settings(EnrichSettings, UNUSED_BOOTSTRAP, tmp_path, database_url, customers_file=customers)
     by_email, by_domain, unknown = received("cto@acme.io"), received("dev@initech.com"), received("x@nowhere.dev")
-    async with running(create_app(settings, crms=[])):
-        out = await enriched(kafka_bootstrap, by_email, by_domain, unknown)
+    async with in_memory(create_app(settings, crms=[])) as bus:
+        out = await enriched(bus, by_email, by_domain, unknown)
 
     acme = out[by_email.event_id].payload
     assert (acme.item.customer.id, acme.item.customer.tier, acme.match.matched_by) == (
@@ -111,26 +109,27 @@ async def test_feedback_is_enriched_with_the_crm_customer(
 
 
 async def test_negative_items_make_a_customer_at_risk_and_replays_count_once(
-    kafka_bootstrap: str, database_url: str | None, tmp_path: Path
+    database_url: str | None, tmp_path: Path
 ) -> None:
     # A customer of its own: the PostgreSQL schema and the topics outlive a test.
     company = uuid4().hex[:8]
     customers = tmp_path / "customers.csv"
     customers.write_text(f"id,company,domain,tier,arr,health_score\n{company},{company},{company}.com,pro,36000,88\n")
-    settings = quick_settings(EnrichSettings, kafka_bootstrap, tmp_path, database_url, customers_file=customers)
+    settings = quick_settings(EnrichSettings, UNUSED_BOOTSTRAP, tmp_path, database_url, customers_file=customers)
     team = f"team@{company}.com"  # healthy (88): only the negative items can put it at risk
     earlier = [received(team, minutes_ago=10 - n) for n in range(3)]
     latest = received(team)
     app = create_app(settings, crms=[])
-    async with running(app):
-        await enriched(kafka_bootstrap, *earlier)
-        await publish(kafka_bootstrap, *(triaged(event.payload.id, -0.7) for event in earlier))
+    async with in_memory(app) as bus:
+        await enriched(bus, *earlier)
+        for event in earlier:
+            await bus.publish(triaged(event.payload.id, -0.7))
         await until_stored(app, ItemSentiment, 3)
-        first = (await enriched(kafka_bootstrap, latest))[latest.event_id].payload
+        first = (await enriched(bus, latest))[latest.event_id].payload
         # The same items again, as new events (a re-sync): nothing is counted twice.
         again = FeedbackReceived(producer="test", payload=latest.payload)
         replayed_middle = FeedbackReceived(producer="test", payload=earlier[1].payload)
-        out = await enriched(kafka_bootstrap, again, replayed_middle)
+        out = await enriched(bus, again, replayed_middle)
 
     assert first.item.customer.at_risk and first.item.customer.id == company
     assert first.history is not None
@@ -141,32 +140,30 @@ async def test_negative_items_make_a_customer_at_risk_and_replays_count_once(
     assert middle is not None and middle.previous_item_ids == [earlier[0].payload.id]
 
 
-async def test_the_service_syncs_a_configured_crm_on_its_interval(kafka_bootstrap: str, tmp_path: Path) -> None:
+async def test_the_service_syncs_a_configured_crm_on_its_interval(tmp_path: Path) -> None:
     vendor = FakeCrm("hubspot")
     vendor.add(3, plan="Enterprise", arr=300_000, health=90)
     with serving(vendor.app()) as base:
         hubspot = HubSpotCrm(HubSpotCrmSettings(api_url=base, api_token=SecretStr("t"), sync_every_minutes=0.01))
-        app = create_app(quick_settings(EnrichSettings, kafka_bootstrap, tmp_path, None), crms=[hubspot])
-        async with running(app):
+        app = create_app(quick_settings(EnrichSettings, UNUSED_BOOTSTRAP, tmp_path, None), crms=[hubspot])
+        async with in_memory(app) as bus:
             await until_stored(app, CustomerRecord, 3)
             vendor.add(1)  # changed while the service runs: a later scheduled run picks it up
             await until_stored(app, CustomerRecord, 4)
             item = received("buyer@company-4.io")
-            out = (await enriched(kafka_bootstrap, item))[item.event_id].payload
+            out = (await enriched(bus, item))[item.event_id].payload
     assert (out.item.customer.id, out.item.customer.tier, out.match.matched_by) == ("hubspot:1004", Tier.PRO, "domain")
 
 
-async def test_malformed_event_goes_to_the_dead_letter_topic_and_the_stream_goes_on(
-    kafka_bootstrap: str, tmp_path: Path
-) -> None:
-    settings = quick_settings(EnrichSettings, kafka_bootstrap, tmp_path, None)
+async def test_malformed_event_goes_to_the_dead_letter_topic_and_the_stream_goes_on(tmp_path: Path) -> None:
+    settings = quick_settings(EnrichSettings, UNUSED_BOOTSTRAP, tmp_path, None)
     marker = uuid4().hex
     good = received("after@poison.dev")
-    async with running(create_app(settings, crms=[])):
-        await publish_raw(kafka_bootstrap, topics.FEEDBACK_RECEIVED, f'{{"poison": "{marker}"}}'.encode())
-        await publish(kafka_bootstrap, good)
-        letters = await collect(kafka_bootstrap, DeadLettered, lambda s: any(marker in d.payload.body for d in s))
-        await collect(kafka_bootstrap, FeedbackEnriched, lambda s: any(e.causation_id == good.event_id for e in s))
+    async with in_memory(create_app(settings, crms=[])) as bus:
+        await bus.publish_raw(topics.FEEDBACK_RECEIVED, f'{{"poison": "{marker}"}}'.encode())
+        await bus.publish(good)
+        letters = bus.published(DeadLettered)
+        assert any(e.causation_id == good.event_id for e in bus.published(FeedbackEnriched))
     letter = next(d for d in letters if marker in d.payload.body)
     assert letter.payload.consumer_group == "enrich.feedback.received.v1"
     assert "invalid FeedbackReceived" in letter.payload.reason

@@ -1,4 +1,4 @@
-"""The ingest service over HTTP, on the real broker, on SQLite and PostgreSQL."""
+"""The ingest service over HTTP, on the in-memory broker, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -10,31 +10,30 @@ import httpx
 import pytest
 from sqlmodel import select
 
+from libs.connectors.rejections import RejectedPayload
 from libs.runtime.auth import Role, create_token
-from libs.runtime.testing import collect, running
+from libs.runtime.testing import in_memory, quick_settings
 from libs.schemas.events import FeedbackReceived
 from services.ingest.app import create_app
 from services.ingest.settings import IngestSettings
-from services.ingest.storage import RejectedPayload
-
-pytestmark = pytest.mark.kafka
+from services.ingest.tests.outbox import UNUSED_BOOTSTRAP, relayed
 
 
 @pytest.fixture
-async def ingest(kafka_bootstrap: str, tmp_path: Path, database_url: str | None) -> AsyncIterator[httpx.AsyncClient]:
-    settings = IngestSettings(kafka_bootstrap=kafka_bootstrap, data_dir=tmp_path, database_url=database_url)
-    app = create_app(settings)
-    async with running(app):
+async def ingest(tmp_path: Path, database_url: str | None) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(quick_settings(IngestSettings, UNUSED_BOOTSTRAP, tmp_path, database_url))
+    async with in_memory(app) as bus:
         token = create_token(app.state.signing_key, Role.EDITOR, "ingest-test")
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(
             transport=transport, base_url="http://ingest", headers={"Authorization": f"Bearer {token}"}
         ) as client:
             client.app = app  # type: ignore[attr-defined]
+            client.bus = bus  # type: ignore[attr-defined]
             yield client
 
 
-async def test_posted_feedback_is_accepted_and_published(ingest: httpx.AsyncClient, kafka_bootstrap: str) -> None:
+async def test_posted_feedback_is_accepted_and_published(ingest: httpx.AsyncClient) -> None:
     response = await ingest.post(
         "/api/v1/feedback",
         json={
@@ -47,7 +46,7 @@ async def test_posted_feedback_is_accepted_and_published(ingest: httpx.AsyncClie
     )
     assert response.status_code == 202, response.text
     item_id = UUID(response.json()["id"])
-    seen = await collect(kafka_bootstrap, FeedbackReceived, lambda s: any(e.payload.id == item_id for e in s))
+    seen = await relayed(ingest.bus, FeedbackReceived, lambda s: any(e.payload.id == item_id for e in s))  # type: ignore[attr-defined]
     event = next(e for e in seen if e.payload.id == item_id)
     assert event.payload.customer.email == "ops@acme.io"
     assert event.correlation_id == item_id, "the item id threads through every event about it"
@@ -85,7 +84,7 @@ async def test_bad_input_is_refused_clearly_and_recorded(ingest: httpx.AsyncClie
     assert any("sentiment_score" in row.reason for row in rejected)
 
 
-async def test_an_import_is_all_or_nothing(ingest: httpx.AsyncClient, kafka_bootstrap: str) -> None:
+async def test_an_import_is_all_or_nothing(ingest: httpx.AsyncClient) -> None:
     bad = await ingest.post(
         "/api/v1/feedback/import",
         content=b'[{"title": "fine"}, {"description": "no title"}]',
@@ -102,7 +101,7 @@ async def test_an_import_is_all_or_nothing(ingest: httpx.AsyncClient, kafka_boot
     assert good.status_code == 202, good.text
     ids = {UUID(i) for i in good.json()["ids"]}
     assert good.json()["accepted"] == 2
-    await collect(kafka_bootstrap, FeedbackReceived, lambda s: ids <= {e.payload.id for e in s})
+    await relayed(ingest.bus, FeedbackReceived, lambda s: ids <= {e.payload.id for e in s})  # type: ignore[attr-defined]
 
 
 async def test_an_unknown_file_type_is_refused(ingest: httpx.AsyncClient) -> None:

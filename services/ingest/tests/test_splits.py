@@ -1,8 +1,7 @@
-"""A transcript's requests (feedback.split) become child items: pure mapping, then the service on the broker."""
+"""A transcript's requests (feedback.split) become child items: pure mapping, then the service in memory."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,15 +11,15 @@ import httpx
 import pytest
 from sqlmodel import col, func, select
 
-from libs.runtime import inbox
 from libs.runtime.auth import Role, create_token
-from libs.runtime.testing import collect, publish, quick_settings, running
+from libs.runtime.testing import in_memory, quick_settings
 from libs.schemas.events import DeadLettered, FeedbackReceived, FeedbackSplit, TranscriptSplit, VoicedRequest
 from libs.schemas.feedback import Customer, FeedbackItem, Source
 from services.ingest import splits
 from services.ingest.app import create_app
 from services.ingest.settings import IngestSettings
 from services.ingest.storage import SourceRecord, StoredItem
+from services.ingest.tests.outbox import UNUSED_BOOTSTRAP, relayed
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 SSO = VoicedRequest(
@@ -75,9 +74,9 @@ def test_a_request_becomes_an_item_of_the_calls_customer_linked_to_the_call() ->
 
 
 @pytest.fixture
-async def ingest(kafka_bootstrap: str, tmp_path: Path, database_url: str | None) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(quick_settings(IngestSettings, kafka_bootstrap, tmp_path, database_url))
-    async with running(app):
+async def ingest(tmp_path: Path, database_url: str | None) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(quick_settings(IngestSettings, UNUSED_BOOTSTRAP, tmp_path, database_url))
+    async with in_memory(app) as bus:
         token = create_token(app.state.signing_key, Role.EDITOR, "ingest-test")
         async with httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app),
@@ -85,6 +84,7 @@ async def ingest(kafka_bootstrap: str, tmp_path: Path, database_url: str | None)
             headers={"Authorization": f"Bearer {token}"},
         ) as client:
             client.app = app  # type: ignore[attr-defined]
+            client.bus = bus  # type: ignore[attr-defined]
             yield client
 
 
@@ -95,8 +95,7 @@ async def children_stored(client: httpx.AsyncClient, parent_id: UUID) -> int:
         return (await session.exec(select(func.count()).where(col(StoredItem.id).in_(ids)))).one()
 
 
-@pytest.mark.kafka
-async def test_a_split_call_becomes_one_item_per_request_once(ingest: httpx.AsyncClient, kafka_bootstrap: str) -> None:
+async def test_a_split_call_becomes_one_item_per_request_once(ingest: httpx.AsyncClient) -> None:
     call = {
         "title": "Acme / QBR",
         "description": "Sam [internal]: Anything else?\nDana Lee [customer]: We need SAML SSO.",
@@ -111,20 +110,18 @@ async def test_a_split_call_becomes_one_item_per_request_once(ingest: httpx.Asyn
     parent_id = UUID(response.json()["id"])
 
     split = split_of(parent_id, SSO, EXPORT)
-    await publish(kafka_bootstrap, split)
-    seen = await collect(
-        kafka_bootstrap, FeedbackReceived, lambda s: sum(e.payload.parent_id == parent_id for e in s) >= 2
-    )
+    bus = ingest.bus  # type: ignore[attr-defined]
+    await bus.publish(split)
+    seen = await relayed(bus, FeedbackReceived, lambda s: sum(e.payload.parent_id == parent_id for e in s) >= 2)
     made = sorted((e.payload for e in seen if e.payload.parent_id == parent_id), key=lambda item: item.source_id or "")
     assert [item.id for item in made] == [splits.child_id(parent_id, 0), splits.child_id(parent_id, 1)]
     assert [item.title for item in made] == [SSO.title, EXPORT.title]
     assert all(item.customer.email == "dana@acme.io" and item.source == Source.GONG for item in made)
 
     # The same split delivered again, and another split of the same call: nothing new.
-    await publish(kafka_bootstrap, split)
+    await bus.publish(split)
     again = split_of(parent_id, EXPORT, SSO, SSO)
-    await publish(kafka_bootstrap, again)
-    await handled(ingest, again)
+    await bus.publish(again)
     assert await children_stored(ingest, parent_id) == 2
     runtime = ingest.app.state.runtime  # type: ignore[attr-defined]
     async with runtime.sessions() as session:
@@ -132,25 +129,9 @@ async def test_a_split_call_becomes_one_item_per_request_once(ingest: httpx.Asyn
     assert record is not None and record.origin == "split" and SSO.quote in record.record
 
 
-@pytest.mark.kafka
-async def test_a_split_of_an_item_ingest_never_had_is_dead_lettered(
-    ingest: httpx.AsyncClient, kafka_bootstrap: str
-) -> None:
+async def test_a_split_of_an_item_ingest_never_had_is_dead_lettered(ingest: httpx.AsyncClient) -> None:
     stranger = split_of(uuid4(), SSO)
-    await publish(kafka_bootstrap, stranger)
-    letters = await collect(
-        kafka_bootstrap, DeadLettered, lambda seen: any(str(stranger.payload.item_id) in e.payload.reason for e in seen)
-    )
+    await ingest.bus.publish(stranger)  # type: ignore[attr-defined]
+    letters = ingest.bus.published(DeadLettered)  # type: ignore[attr-defined]
     [letter] = [e for e in letters if str(stranger.payload.item_id) in e.payload.reason]
     assert letter.payload.consumer_group == "ingest.feedback.split.v1" and "never received" in letter.payload.reason
-
-
-async def handled(client: httpx.AsyncClient, event: FeedbackSplit) -> None:
-    """Wait until ingest's inbox holds the event (its work committed with that row)."""
-    runtime = client.app.state.runtime  # type: ignore[attr-defined]
-    async with asyncio.timeout(30):
-        while True:
-            async with runtime.sessions() as session:
-                if await inbox.find(session, event.event_id, "ingest.feedback.split.v1"):
-                    return
-            await asyncio.sleep(0.2)

@@ -18,10 +18,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from libs.connectors.cursors import load_cursor
 from libs.connectors.http import ApiRequest, ApiResponse, VendorError, wait_from_headers
 from libs.connectors.paging import Cursor, PageContent, advanced
+from libs.connectors.rejections import RejectedPayload
 from libs.runtime.database import make_engine, migrate, session_factory
 from services.ingest.connectors import REGISTRY, Connector
-from services.ingest.storage import RejectedPayload, SourceRecord, StoredItem
-from services.ingest.sync import run_sync, vendor_api
+from services.ingest.storage import SourceRecord, StoredItem
+from services.ingest.sync import sync_source, vendor_api
 from services.ingest.tests.connectors.fake_vendors import FakeVendor, feedback_count, make_record, serving
 
 MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
@@ -61,13 +62,13 @@ async def test_a_sync_pages_through_everything_then_fetches_only_what_changed(se
     vendor.add(7)
     async with serving(vendor) as base:
         connector = connector_at(source, base)
-        first = await run_sync(sessions, connector)
+        first = await sync_source(sessions, connector)
         assert first.pages >= 3, "seven records, three to a page"
         assert vendor.served == 7 and first.new == feedback_count(source, vendor.records)
 
         vendor.add(2)
         served_before = vendor.served
-        second = await run_sync(sessions, connector)
+        second = await sync_source(sessions, connector)
         assert second.new == 2
         assert vendor.served - served_before < len(vendor.records), "an incremental run does not start over"
     assert await count(sessions, StoredItem) == feedback_count(source, vendor.records)
@@ -80,7 +81,7 @@ async def test_a_rate_limit_mid_sync_is_waited_out_and_nothing_is_missed(session
     vendor.add(7)
     async with serving(vendor) as base:
         started = time.monotonic()
-        report = await run_sync(sessions, connector_at(source, base))
+        report = await sync_source(sessions, connector_at(source, base))
         waited = time.monotonic() - started
     assert report.new == feedback_count(source, vendor.records)
     assert len(vendor.requests) == report.pages + 1, "the limited request was made again, once"
@@ -95,11 +96,11 @@ async def test_a_crash_mid_sync_resumes_from_the_last_stored_page(sessions: Sess
     async with serving(vendor) as base:
         connector = connector_at(source, base)
         # The process dies while the vendor is answering page three.
-        await killed_while_waiting(run_sync(sessions, connector), vendor.requests, 3)
+        await killed_while_waiting(sync_source(sessions, connector), vendor.requests, 3)
         two_pages = [record for record in vendor.records[:6]]
         assert await count(sessions, StoredItem) == feedback_count(source, two_pages)
 
-        report = await run_sync(sessions, connector)
+        report = await sync_source(sessions, connector)
     assert vendor.requests[3] == vendor.requests[2], "the new run asks for page three again, not page one"
     assert await count(sessions, StoredItem) == feedback_count(source, vendor.records)
     assert report.new == feedback_count(source, vendor.records[6:])
@@ -111,13 +112,13 @@ async def test_a_backfill_reads_everything_and_the_next_one_starts_over(sessions
     vendor.add(5)
     async with serving(vendor) as base:
         connector = connector_at(source, base)
-        await run_sync(sessions, connector)
+        await sync_source(sessions, connector)
         async with sessions() as session:
             incremental = await load_cursor(session, source, "incremental")
         served = vendor.served
-        backfill = await run_sync(sessions, connector, backfill=True)
+        backfill = await sync_source(sessions, connector, backfill=True)
         assert vendor.served - served == 5 and backfill.new == 0
-        again = await run_sync(sessions, connector, backfill=True)
+        again = await sync_source(sessions, connector, backfill=True)
         assert again.records == feedback_count(source, vendor.records)
     async with sessions() as session:
         assert await load_cursor(session, source, "backfill") == Cursor()
@@ -129,7 +130,7 @@ async def test_since_overrides_the_stored_cursor(sessions: Sessions) -> None:
     vendor.add(7)
     async with serving(vendor) as base:
         since = datetime(2026, 11, 1, 5, tzinfo=UTC)
-        report = await run_sync(sessions, connector_at("github", base), since=since)
+        report = await sync_source(sessions, connector_at("github", base), since=since)
     assert vendor.requests[0]["params"]["since"] == "2026-11-01T05:00:00Z"
     assert report.records == 3, "records 5, 6 and 7 changed at or after 05:00"
 
@@ -139,7 +140,7 @@ async def test_a_record_that_cannot_be_feedback_is_recorded_and_the_sync_goes_on
     vendor.add(4)
     vendor.records[1] = {**vendor.records[1], "subject": "", "description": ""}
     async with serving(vendor) as base:
-        report = await run_sync(sessions, connector_at("zendesk", base))
+        report = await sync_source(sessions, connector_at("zendesk", base))
     assert (report.new, report.rejected) == (3, 1)
     async with sessions() as session:
         (rejected,) = (await session.exec(select(RejectedPayload))).all()
@@ -151,7 +152,7 @@ async def test_a_server_error_is_retried_but_a_client_error_ends_the_run(session
     vendor.add(2)
     async with serving(vendor) as base:
         connector = connector_at("jira", base)
-        report = await run_sync(sessions, connector)
+        report = await sync_source(sessions, connector)
         assert report.new == 2 and vendor.requests[0] == vendor.requests[1]
         async with vendor_api(connector) as api:
             with pytest.raises(VendorError, match="HTTP 404"):
@@ -215,8 +216,8 @@ async def test_cursors_and_records_are_kept_on_postgres_too(postgres_url: str) -
     try:
         async with serving(vendor) as base:
             connector = connector_at("chorus", base)
-            await killed_while_waiting(run_sync(sessions, connector), vendor.requests, 3)
-            resumed = await run_sync(sessions, connector)
+            await killed_while_waiting(sync_source(sessions, connector), vendor.requests, 3)
+            resumed = await sync_source(sessions, connector)
         async with sessions() as session:
             cursor = await load_cursor(session, "chorus", "incremental")
     finally:

@@ -15,7 +15,7 @@ from libs.schemas.events import FeedbackReceived
 from libs.schemas.feedback import FeedbackItem, FeedbackStatus
 from libs.schemas.transcripts import SpeakerRole, parse
 from services.ingest.storage import SourceRecord, StoredItem
-from services.ingest.sync import run_sync
+from services.ingest.sync import sync_source
 from services.ingest.tests.connectors.fake_vendors import EPOCH, FakeVendor, make_record, serving
 from services.ingest.tests.test_sync import connector_at, killed_while_waiting
 
@@ -64,7 +64,7 @@ async def items(sessions: Sessions) -> dict[str, FeedbackItem]:
 async def test_a_gong_sync_brings_each_calls_transcript_speaker_labelled(sessions: Sessions) -> None:
     vendor = gong_vendor(7)
     async with serving(vendor) as base:
-        report = await run_sync(sessions, connector_at("gong", base))
+        report = await sync_source(sessions, connector_at("gong", base))
     assert (report.pages, report.new) == (3, 7)
     # Three calls to a page, two transcripts to a transcript page: two requests per full page, one for the last.
     assert [len(lookup["body"]["filter"]["callIds"]) for lookup in vendor.lookups] == [3, 3, 3, 3, 1]
@@ -86,14 +86,14 @@ async def test_a_gong_sync_brings_each_calls_transcript_speaker_labelled(session
 async def test_a_call_without_a_transcript_stays_one_open_item(sessions: Sessions) -> None:
     vendor = gong_vendor(3, with_transcripts=range(1, 2))
     async with serving(vendor) as base:
-        await run_sync(sessions, connector_at("gong", base))
+        await sync_source(sessions, connector_at("gong", base))
     calls = await items(sessions)
     assert calls["9001"].status == FeedbackStatus.CLOSED
     assert calls["9002"].status == FeedbackStatus.NEW and calls["9002"].description == "Review of rollout 2."
 
     vendor = gong_vendor(3, with_transcripts=range(0))
     async with serving(vendor) as base:  # Gong answers 404 when none of the calls has a transcript
-        report = await run_sync(sessions, connector_at("gong", base), since=EPOCH)
+        report = await sync_source(sessions, connector_at("gong", base), since=EPOCH)
     assert report.records == 3 and len(vendor.lookups) == 1
 
 
@@ -102,7 +102,7 @@ async def test_a_rate_limit_on_the_transcripts_is_waited_out(sessions: Sessions)
     vendor.lookup_rate_limited = {2}
     async with serving(vendor) as base:
         started = time.monotonic()
-        report = await run_sync(sessions, connector_at("gong", base))
+        report = await sync_source(sessions, connector_at("gong", base))
         waited = time.monotonic() - started
     assert report.new == 4 and waited >= 0.9
     assert vendor.lookups[1] == vendor.lookups[2], "the limited transcript page was asked for again"
@@ -114,9 +114,9 @@ async def test_a_crash_while_fetching_transcripts_resumes_at_that_page(sessions:
     vendor.lookup_hang_at = 3  # the first transcript request of the second page of calls
     async with serving(vendor) as base:
         connector = connector_at("gong", base)
-        await killed_while_waiting(run_sync(sessions, connector), vendor.lookups, 3)
+        await killed_while_waiting(sync_source(sessions, connector), vendor.lookups, 3)
         assert set(await items(sessions)) == {"9001", "9002", "9003"}, "only the first page was stored"
-        report = await run_sync(sessions, connector)
+        report = await sync_source(sessions, connector)
     assert vendor.requests[2]["body"] == vendor.requests[1]["body"], "the new run asks for page two again"
     assert report.new == 4
     calls = await items(sessions)
@@ -145,7 +145,7 @@ async def test_intercom_contacts_are_looked_up_once_per_run(sessions: Sessions) 
         for n in (1, 2, 3)
     }
     async with serving(vendor) as base:
-        await run_sync(sessions, connector_at("intercom", base))
+        await sync_source(sessions, connector_at("intercom", base))
     by_id = await items(sessions)
     assert [by_id[str(7000 + n)].customer.email for n in (1, 2, 3, 4)] == [
         "p1@acme.io",
@@ -176,8 +176,8 @@ async def test_helpscout_customers_and_jira_reporters_are_looked_up(sessions: Se
         record["fields"]["reporter"] = {"accountId": f"acc-{number}", "displayName": f"Reporter {number}"}
     jira.people = {"/rest/api/3/user?accountId=acc-1": {"accountId": "acc-1", "emailAddress": "r1@globex.com"}}
     async with serving(helpscout) as helpscout_url, serving(jira) as jira_url:
-        await run_sync(sessions, connector_at("helpscout", helpscout_url))
-        await run_sync(sessions, connector_at("jira", jira_url))
+        await sync_source(sessions, connector_at("helpscout", helpscout_url))
+        await sync_source(sessions, connector_at("jira", jira_url))
     by_id = await items(sessions)
     vera = by_id["3001"].customer
     assert (vera.email, vera.name, vera.company) == ("vera@initech.com", "Vera Chen", "Initech")
@@ -201,7 +201,7 @@ async def test_zendesk_requesters_and_organizations_come_side_loaded(sessions: S
         "organizations": [{"id": 90, "name": "Umbrella"}, {"id": 91, "name": "Fjord AS"}],
     }
     async with serving(vendor) as base:
-        await run_sync(sessions, connector_at("zendesk", base))
+        await sync_source(sessions, connector_at("zendesk", base))
     assert all(request["params"]["include"] == "users,organizations" for request in vendor.requests)
     by_id = await items(sessions)
     first, second = by_id["5001"].customer, by_id["5002"].customer

@@ -13,7 +13,7 @@ from libs.schemas.events import FeedbackReceived, FeedbackUpdated
 from libs.schemas.feedback import FeedbackInput, FeedbackItem, FeedbackStatus, Source
 from services.ingest import domain
 from services.ingest.storage import SourceRecord, StoredItem, StoredUpdate
-from services.ingest.sync import run_sync
+from services.ingest.sync import sync_source
 from services.ingest.tests.connectors.fake_vendors import EPOCH, FakeVendor, serving
 from services.ingest.tests.test_sync import connector_at
 from services.ingest.tests.test_sync_lookups import call_monologues, gong_vendor
@@ -56,13 +56,13 @@ async def test_a_synced_edit_is_announced_once_and_a_redelivery_not_at_all(sessi
     vendor.add(4)
     async with serving(vendor) as base:
         connector = connector_at("github", base)
-        await run_sync(sessions, connector)
+        await sync_source(sessions, connector)
         edited = vendor.records[0]
         edited |= {"title": "github request 1, now with steps", "updated_at": "2026-11-02T00:00:00Z"}
         edited["reactions"] = {"+1": 2}
-        report = await run_sync(sessions, connector)
+        report = await sync_source(sessions, connector)
         assert (report.new, report.updated) == (0, 1)
-        again = await run_sync(sessions, connector, since=EPOCH)
+        again = await sync_source(sessions, connector, since=EPOCH)
         assert (again.records, again.new, again.updated) == (3, 0, 0), "the same content again: nothing"
     (update,) = await updates(sessions)
     assert update.payload.changed == ["title", "votes"]
@@ -78,12 +78,12 @@ async def test_a_call_whose_transcript_arrives_later_is_updated_and_never_loses_
     vendor = gong_vendor(2, with_transcripts=range(0))
     async with serving(vendor) as base:
         connector = connector_at("gong", base)
-        await run_sync(sessions, connector)  # Gong had not transcribed the calls yet
+        await sync_source(sessions, connector)  # Gong had not transcribed the calls yet
         vendor.transcripts["9001"] = call_monologues(1)
-        report = await run_sync(sessions, connector, since=EPOCH)
+        report = await sync_source(sessions, connector, since=EPOCH)
         assert report.updated == 1
         vendor.transcripts.clear()  # a record without it again (as a Gong webhook sends)
-        assert (await run_sync(sessions, connector, since=EPOCH)).updated == 0
+        assert (await sync_source(sessions, connector, since=EPOCH)).updated == 0
     (update,) = await updates(sessions)
     assert update.payload.changed == ["description", "tags", "status"]
     assert update.payload.item.status == FeedbackStatus.CLOSED and "[customer]" in update.payload.item.description

@@ -1,4 +1,4 @@
-"""POST /webhooks/{source} on the real broker, SQLite and PostgreSQL: signed, forged, replayed, ignored."""
+"""POST /webhooks/{source} on the in-memory broker, SQLite and PostgreSQL: signed, forged, replayed, ignored."""
 
 from __future__ import annotations
 
@@ -12,13 +12,13 @@ import pytest
 from pydantic import SecretStr
 from sqlmodel import func, select
 
-from libs.runtime.testing import DATABASES, collect, database_for, running
+from libs.connectors.rejections import RejectedPayload
+from libs.runtime.testing import DATABASES, database_for, in_memory, quick_settings
 from libs.schemas.events import FeedbackReceived, FeedbackUpdated, utcnow
 from services.ingest.app import create_app
 from services.ingest.connectors import REGISTRY, Connector
 from services.ingest.settings import IngestSettings
 from services.ingest.storage import (
-    RejectedPayload,
     SourceRecord,
     StoredItem,
     StoredUpdate,
@@ -26,8 +26,8 @@ from services.ingest.storage import (
     WebhookRejection,
 )
 from services.ingest.tests.connectors.vendors import BASE_URL, BY_SOURCE, VENDORS, WITH_FEEDBACK, Delivery, Vendor
+from services.ingest.tests.outbox import UNUSED_BOOTSTRAP, relayed
 
-pytestmark = pytest.mark.kafka
 SECRET = "whsec-test-0123456789"
 
 
@@ -38,15 +38,16 @@ def configured(source: str, secret: str | None = SECRET) -> Connector:
 
 @pytest.fixture(params=DATABASES, scope="module")
 async def ingest(
-    request: pytest.FixtureRequest, kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[httpx.AsyncClient]:
-    database_url = database_for(request)
     data_dir = tmp_path_factory.mktemp("ingest-webhooks")
-    settings = IngestSettings(kafka_bootstrap=kafka_bootstrap, data_dir=data_dir, database_url=database_url)
+    settings = quick_settings(IngestSettings, UNUSED_BOOTSTRAP, data_dir, database_for(request))
     connectors = {source: configured(source) for source in REGISTRY}
     app = create_app(settings, connectors=connectors)
-    async with running(app), httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE_URL) as client:
+    transport = httpx.ASGITransport(app=app)
+    async with in_memory(app) as bus, httpx.AsyncClient(transport=transport, base_url=BASE_URL) as client:
         client.app = app  # type: ignore[attr-defined]
+        client.bus = bus  # type: ignore[attr-defined]
         client.connectors = connectors  # type: ignore[attr-defined]
         yield client
 
@@ -162,19 +163,16 @@ async def test_a_signed_but_unreadable_delivery_is_refused_and_kept(ingest: http
     assert await count(ingest, RejectedPayload, RejectedPayload.source == "github")
 
 
-async def test_a_webhook_item_is_published_as_feedback_received(
-    ingest: httpx.AsyncClient, kafka_bootstrap: str
-) -> None:
+async def test_a_webhook_item_is_published_as_feedback_received(ingest: httpx.AsyncClient) -> None:
     delivery = with_fresh_ids(BY_SOURCE["helpscout"]).feedback_delivery(SECRET, utcnow())
     item_id = UUID((await post(ingest, delivery)).json()["ids"][0])
-    seen = await collect(kafka_bootstrap, FeedbackReceived, lambda s: any(e.payload.id == item_id for e in s))
+    bus = ingest.bus  # type: ignore[attr-defined]
+    seen = await relayed(bus, FeedbackReceived, lambda s: any(e.payload.id == item_id for e in s))
     event = next(e for e in seen if e.payload.id == item_id)
     assert event.payload.source.value == "helpscout" and event.payload.customer.email == "night@owl.io"
 
 
-async def test_an_edit_at_the_source_is_published_as_feedback_updated_once(
-    ingest: httpx.AsyncClient, kafka_bootstrap: str
-) -> None:
+async def test_an_edit_at_the_source_is_published_as_feedback_updated_once(ingest: httpx.AsyncClient) -> None:
     github = with_fresh_ids(BY_SOURCE["github"])
     item_id = UUID((await post(ingest, github.feedback_delivery(SECRET, utcnow()))).json()["ids"][0])
     issue = {**github.feedback["issue"], "title": "Export to CSV drops unicode and emoji", "labels": []}
@@ -188,7 +186,8 @@ async def test_an_edit_at_the_source_is_published_as_feedback_updated_once(
     again = await post(ingest, github.deliver(SECRET, edited, utcnow(), {**headers, "X-GitHub-Delivery": "x2"}))
     assert again.json()["updated"] == [] and await count(ingest, StoredUpdate, StoredUpdate.item_id == item_id) == 1
 
-    seen = await collect(kafka_bootstrap, FeedbackUpdated, lambda s: any(e.payload.item_id == item_id for e in s))
+    bus = ingest.bus  # type: ignore[attr-defined]
+    seen = await relayed(bus, FeedbackUpdated, lambda s: any(e.payload.item_id == item_id for e in s))
     (update,) = [event for event in seen if event.payload.item_id == item_id]
     assert update.payload.changed == ["title", "tags"] and update.payload.item.title == issue["title"]
 
