@@ -10,49 +10,22 @@ out and the message is sent once more (email keeps its Message-ID, so mail softw
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Iterable, Mapping
 from datetime import timedelta
 from uuid import NAMESPACE_URL, uuid5
 
 import stamina
 import structlog
-from prometheus_client import CollectorRegistry, Counter
 
-from libs.runtime.service import ServiceRuntime
-from libs.schemas.commands import Channel
 from libs.schemas.events import NotificationSent, utcnow
 from services.notify import storage
 from services.notify.adapters import DeliveryFailed, Notifier
+from services.notify.deps import Notify
 from services.notify.domain import Planned
 from services.notify.settings import NotifySettings
 
 log = structlog.get_logger()
 
 BATCH = 50
-
-
-class NotifyMetrics:
-    """Messages sent and failed per channel; failures by reason (unavailable, refused, not_configured)."""
-
-    def __init__(self, registry: CollectorRegistry, channels: Iterable[Channel]) -> None:
-        self.sent = Counter(
-            "prodops_notifications_sent_total", "Notifications sent, by channel.", ["channel"], registry=registry
-        )
-        self.failed = Counter(
-            "prodops_notifications_failed_total",
-            "Notifications that failed for good, by channel and reason.",
-            ["channel", "reason"],
-            registry=registry,
-        )
-        for channel in channels:  # a configured channel's series exist from the start, at zero
-            self.sent.labels(channel)
-
-    def count(self, channel: Channel, failure: DeliveryFailed | None) -> None:
-        if failure is None:
-            self.sent.labels(channel).inc()
-        else:
-            self.failed.labels(channel, failure.kind).inc()
 
 
 async def send_with_retries(
@@ -77,16 +50,15 @@ async def send_with_retries(
     return None, attempts
 
 
-async def deliver_pending(
-    runtime: ServiceRuntime, notifiers: Mapping[Channel, Notifier], settings: NotifySettings, metrics: NotifyMetrics
-) -> int:
+async def deliver_pending(deps: Notify) -> int:
     """Send what is claimable and announce every outcome not yet announced; how many messages moved."""
+    runtime, settings = deps.runtime, deps.settings
     async with runtime.sessions() as session, session.begin():
         claimed = await storage.claim(session, utcnow(), timedelta(seconds=settings.delivery_lease_seconds), BATCH)
     for row in claimed:
         planned = row.as_planned()
         channel = planned.notification.channel
-        notifier = notifiers.get(channel)
+        notifier = deps.notifiers.get(channel)
         failure: DeliveryFailed | None
         if notifier is None:
             failure, attempts = NotConfigured(f"the {channel} channel is not configured", retry=False), 0
@@ -97,8 +69,8 @@ async def deliver_pending(
         reason = failure.reason if failure else None
         async with runtime.sessions() as session, session.begin():
             await storage.finish(session, row.id, "failed" if failure else "sent", reason, max(attempts, 1), utcnow())
-        metrics.count(channel, failure)  # once recorded: a crash before it sends again, and counts then
-    return len(claimed) + await announce(runtime)
+        deps.metrics.count(channel, failure)  # once recorded: a crash before it sends again, and counts then
+    return len(claimed) + await announce(deps)
 
 
 class NotConfigured(DeliveryFailed):
@@ -107,8 +79,9 @@ class NotConfigured(DeliveryFailed):
         return "not_configured"
 
 
-async def announce(runtime: ServiceRuntime) -> int:
+async def announce(deps: Notify) -> int:
     """Publish notification.sent for each recorded outcome, then mark it announced."""
+    runtime = deps.runtime
     async with runtime.sessions() as session:
         rows = await storage.unannounced(session, BATCH)
     for row in rows:
@@ -123,16 +96,3 @@ async def announce(runtime: ServiceRuntime) -> int:
         async with runtime.sessions() as session, session.begin():
             await storage.mark_announced(session, [row.id for row in rows])
     return len(rows)
-
-
-async def delivery_loop(
-    runtime: ServiceRuntime, notifiers: Mapping[Channel, Notifier], settings: NotifySettings, metrics: NotifyMetrics
-) -> None:
-    """Deliver until stopped: at once while there is work, else every poll interval."""
-    while True:
-        try:
-            if await deliver_pending(runtime, notifiers, settings, metrics):
-                continue
-        except Exception as error:  # the database or the broker is down: nothing is lost, try again
-            log.warning("delivery paused", error=f"{type(error).__name__}: {error}")
-        await asyncio.sleep(settings.delivery_poll_seconds)

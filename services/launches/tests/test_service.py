@@ -1,37 +1,53 @@
-"""The launches service on the real broker, on SQLite and on PostgreSQL."""
+"""The launches service on the in-memory broker, on SQLite and on PostgreSQL: commands, trackers, risk review."""
 
 from __future__ import annotations
 
+import asyncio
+import time
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import TypeVar
 from uuid import uuid4
 
-import pytest
 from pydantic import SecretStr
 
 from libs.connectors.settings import JiraSettings, LinearSettings
-from libs.runtime.testing import collect, publish, quick_settings, running
+from libs.runtime.testing import InMemoryBus, in_memory, quick_settings
 from libs.schemas.commands import CreateLaunch, LinkLaunch, TickChecklistItem, UpdateLaunch
-from libs.schemas.events import DeadLettered, LaunchChanged, LaunchCommand, LaunchShipped, utcnow
+from libs.schemas.events import DeadLettered, Envelope, LaunchChanged, LaunchCommand, LaunchShipped, utcnow
 from libs.schemas.launches import Launch, LaunchChanges, LaunchStatus, LaunchType, Team, TrackerLink
 from services.launches.app import create_app
 from services.launches.settings import LaunchesSettings
 from services.launches.tests.servers import tracker_server
 
-pytestmark = pytest.mark.kafka
+E = TypeVar("E", bound=Envelope)
+
+# The in-memory broker is never dialled.
+UNUSED_BOOTSTRAP = "127.0.0.1:9"
 
 
-def settings_for(kafka_bootstrap: str, data_dir: Path, database_url: str | None = None) -> LaunchesSettings:
-    return quick_settings(LaunchesSettings, kafka_bootstrap, data_dir, database_url)
+def settings_for(data_dir: Path, database_url: str | None = None) -> LaunchesSettings:
+    return quick_settings(LaunchesSettings, UNUSED_BOOTSTRAP, data_dir, database_url)
+
+
+async def published(
+    bus: InMemoryBus, event_type: type[E], until: Callable[[list[E]], bool], timeout: float = 30.0
+) -> list[E]:
+    """What the service published of `event_type` once `until` holds: the jobs publish on their own time."""
+    deadline = time.monotonic() + timeout
+    while not until(seen := bus.published(event_type)):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s with {len(seen)} {event_type.__name__} published")
+        await asyncio.sleep(0.05)
+    return seen
 
 
 def command(payload: object) -> LaunchCommand:
     return LaunchCommand.model_validate({"producer": "test", "payload": payload})
 
 
-async def test_commands_change_a_launch_and_it_ships_once(
-    kafka_bootstrap: str, database_url: str | None, tmp_path: Path
-) -> None:
+async def test_commands_change_a_launch_and_it_ships_once(database_url: str | None, tmp_path: Path) -> None:
     launch = Launch(
         id=uuid4(),
         name="Okta SSO",
@@ -48,14 +64,13 @@ async def test_commands_change_a_launch_and_it_ships_once(
         command(UpdateLaunch(launch_id=launch.id, actor="pm@hub", changes=LaunchChanges(status="shipped"))),
         command(UpdateLaunch(launch_id=launch.id, actor="pm@hub", changes=LaunchChanges(status="shipped"))),
     ]
-    async with running(create_app(settings_for(kafka_bootstrap, tmp_path, database_url))):
+    async with in_memory(create_app(settings_for(tmp_path, database_url))) as bus:
         # One after the other: commands about one launch share a partition, so their order holds anyway.
-        await publish(kafka_bootstrap, *commands)
+        for each in commands:
+            await bus.publish(each)
         wanted = {c.event_id for c in commands[:5]}
-        changed = await collect(kafka_bootstrap, LaunchChanged, lambda s: wanted <= {e.causation_id for e in s})
-        shipped = await collect(
-            kafka_bootstrap, LaunchShipped, lambda s: any(e.payload.launch.id == launch.id for e in s)
-        )
+        changed = await published(bus, LaunchChanged, lambda s: wanted <= {e.causation_id for e in s})
+        shipped = await published(bus, LaunchShipped, lambda s: any(e.payload.launch.id == launch.id for e in s))
 
     mine = [e for e in changed if e.payload.launch.id == launch.id]
     assert [e.causation_id for e in mine] == [c.event_id for c in commands[:5]], "shipping again changes nothing"
@@ -73,21 +88,17 @@ async def test_commands_change_a_launch_and_it_ships_once(
     assert announced.payload.launch.feedback_ids == [item]
 
 
-async def test_a_command_on_an_unknown_launch_is_dead_lettered_with_its_reason(
-    kafka_bootstrap: str, tmp_path: Path
-) -> None:
+async def test_a_command_on_an_unknown_launch_is_dead_lettered_with_its_reason(tmp_path: Path) -> None:
     unknown = command(TickChecklistItem(launch_id=uuid4(), actor="pm@hub", item_id="engineering.tests", done=True))
-    async with running(create_app(settings_for(kafka_bootstrap, tmp_path))):
-        await publish(kafka_bootstrap, unknown)
-        letters = await collect(
-            kafka_bootstrap, DeadLettered, lambda s: any(str(unknown.event_id) in d.payload.body for d in s)
-        )
+    async with in_memory(create_app(settings_for(tmp_path))) as bus:
+        await bus.publish(unknown)
+        letters = await published(bus, DeadLettered, lambda s: any(str(unknown.event_id) in d.payload.body for d in s))
     letter = next(d for d in letters if str(unknown.event_id) in d.payload.body)
     assert letter.payload.consumer_group == "launches.launch.commands.v1"
     assert f"no launch {unknown.payload.launch_id}" in letter.payload.reason
 
 
-async def test_launches_follow_their_trackers_and_the_passing_of_time(kafka_bootstrap: str, tmp_path: Path) -> None:
+async def test_launches_follow_their_trackers_and_the_passing_of_time(tmp_path: Path) -> None:
     today = utcnow().date()
     marker = uuid4().hex[:8]
 
@@ -121,7 +132,7 @@ async def test_launches_follow_their_trackers_and_the_passing_of_time(kafka_boot
             "labels": {"nodes": []},
         }
         fake.jira_versions[marker] = {"id": marker, "name": "2026.12", "released": False, "overdue": True}
-        settings = settings_for(kafka_bootstrap, tmp_path).model_copy(
+        settings = settings_for(tmp_path).model_copy(
             update={
                 "linear": LinearSettings(api_token=SecretStr("lin_api_1"), api_url=f"{fake.url}/linear"),
                 "jira": JiraSettings(api_url=f"{fake.url}/jira", email="pm@acme.io", api_token=SecretStr("t")),
@@ -129,8 +140,9 @@ async def test_launches_follow_their_trackers_and_the_passing_of_time(kafka_boot
                 "risk_review_seconds": 0.5,
             }
         )
-        async with running(create_app(settings)):
-            await publish(kafka_bootstrap, *creates)
+        async with in_memory(create_app(settings)) as bus:
+            for each in creates:
+                await bus.publish(each)
 
             def latest(seen: list[LaunchChanged], launch_id: object) -> Launch | None:
                 mine = [e.payload.launch for e in seen if e.payload.launch.id == launch_id]
@@ -147,9 +159,9 @@ async def test_launches_follow_their_trackers_and_the_passing_of_time(kafka_boot
                     and late.status == LaunchStatus.AT_RISK
                 )
 
-            changed = await collect(kafka_bootstrap, LaunchChanged, settled)
-            shipped = await collect(
-                kafka_bootstrap, LaunchShipped, lambda s: any(e.payload.launch.id == from_linear.id for e in s)
+            changed = await published(bus, LaunchChanged, settled)
+            shipped = await published(
+                bus, LaunchShipped, lambda s: any(e.payload.launch.id == from_linear.id for e in s)
             )
 
     linear, jira, late = (latest(changed, item.id) for item in (from_linear, from_jira, stale))
@@ -161,7 +173,6 @@ async def test_launches_follow_their_trackers_and_the_passing_of_time(kafka_boot
 
 
 def tracker_settings(
-    kafka_bootstrap: str,
     data_dir: Path,
     database_url: str | None,
     url: str,
@@ -170,7 +181,7 @@ def tracker_settings(
 ) -> LaunchesSettings:
     linear = LinearSettings(api_token=SecretStr("lin_api_1"), api_url=f"{url}/linear", team_ids=list(team_ids))
     jira = JiraSettings(api_url=f"{url}/jira", email="pm@acme.io", api_token=SecretStr("t"), project_id=project_id)
-    return settings_for(kafka_bootstrap, data_dir, database_url).model_copy(
+    return settings_for(data_dir, database_url).model_copy(
         update={
             "linear": linear,
             "jira": jira,
@@ -186,7 +197,7 @@ def states_of(seen: list[LaunchChanged], launch_id: object) -> list[Launch]:
 
 
 async def test_a_new_launch_creates_its_linear_project_once_despite_an_outage_and_follows_it(
-    kafka_bootstrap: str, database_url: str | None, tmp_path: Path
+    database_url: str | None, tmp_path: Path
 ) -> None:
     launch = Launch(
         id=uuid4(),
@@ -200,24 +211,23 @@ async def test_a_new_launch_creates_its_linear_project_once_despite_an_outage_an
     create_again = command(CreateLaunch(actor="pm@hub", launch=launch))
     with tracker_server() as fake:
         fake.unavailable = 1  # Linear is down for the first attempt
-        settings = tracker_settings(kafka_bootstrap, tmp_path, database_url, fake.url, team_ids=("team-eng",))
-        async with running(create_app(settings)):
+        settings = tracker_settings(tmp_path, database_url, fake.url, team_ids=("team-eng",))
+        async with in_memory(create_app(settings)) as bus:
             # Redelivered as it is, then sent again under a new id: the launch is made once, its project once.
-            await publish(kafka_bootstrap, create, create, create_again)
+            for each in (create, create, create_again):
+                await bus.publish(each)
 
             def linked(seen: list[LaunchChanged]) -> bool:
                 return any(s.tracker_ref and s.tracker_ref.status == "linked" for s in states_of(seen, launch.id))
 
-            changed = await collect(kafka_bootstrap, LaunchChanged, linked)
-            letters = await collect(
-                kafka_bootstrap, DeadLettered, lambda s: any(str(create_again.event_id) in d.payload.body for d in s)
+            changed = await published(bus, LaunchChanged, linked)
+            letters = await published(
+                bus, DeadLettered, lambda s: any(str(create_again.event_id) in d.payload.body for d in s)
             )
             # Status flows back: the project is completed in Linear, and the launch ships.
             [project_id] = fake.linear_projects
             fake.linear_projects[project_id]["status"] = {"name": "Completed", "type": "completed"}
-            shipped = await collect(
-                kafka_bootstrap, LaunchShipped, lambda s: any(e.payload.launch.id == launch.id for e in s)
-            )
+            shipped = await published(bus, LaunchShipped, lambda s: any(e.payload.launch.id == launch.id for e in s))
 
     states = states_of(changed, launch.id)
     first, last = states[0].tracker_ref, states[-1].tracker_ref
@@ -236,9 +246,7 @@ async def test_a_new_launch_creates_its_linear_project_once_despite_an_outage_an
     assert announced.payload.launch.status == LaunchStatus.SHIPPED
 
 
-async def test_a_jira_version_left_by_an_earlier_attempt_is_linked_not_made_again(
-    kafka_bootstrap: str, tmp_path: Path
-) -> None:
+async def test_a_jira_version_left_by_an_earlier_attempt_is_linked_not_made_again(tmp_path: Path) -> None:
     launch = Launch(
         id=uuid4(),
         name=f"Batch API {uuid4().hex[:8]}",
@@ -249,14 +257,14 @@ async def test_a_jira_version_left_by_an_earlier_attempt_is_linked_not_made_agai
     with tracker_server() as fake:
         # The version exists (made by an attempt whose report was lost); Jira names are unique in a project.
         fake.jira_versions["10077"] = {"id": "10077", "name": launch.name, "projectId": 10000, "overdue": False}
-        settings = tracker_settings(kafka_bootstrap, tmp_path, None, fake.url, project_id=10000)
-        async with running(create_app(settings)):
-            await publish(kafka_bootstrap, command(CreateLaunch(actor="pm@hub", launch=launch)))
+        settings = tracker_settings(tmp_path, None, fake.url, project_id=10000)
+        async with in_memory(create_app(settings)) as bus:
+            await bus.publish(command(CreateLaunch(actor="pm@hub", launch=launch)))
 
             def linked(seen: list[LaunchChanged]) -> bool:
                 return any(s.tracker_ref and s.tracker_ref.status == "linked" for s in states_of(seen, launch.id))
 
-            changed = await collect(kafka_bootstrap, LaunchChanged, linked)
+            changed = await published(bus, LaunchChanged, linked)
 
     last = states_of(changed, launch.id)[-1]
     assert last.tracker_ref is not None and (last.tracker_ref.status, last.tracker_ref.id) == ("linked", "10077")

@@ -1,22 +1,20 @@
-"""The notify service on the real broker (SQLite and PostgreSQL), with a real SMTP server and local
+"""The notify service on the in-memory broker (SQLite and PostgreSQL), with a real SMTP server and local
 Intercom and Slack servers: everyone who asked hears once per channel, whatever is replayed."""
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 from uuid import UUID, uuid4
 
-import pytest
 from fastapi import FastAPI
-from sqlmodel import col, select
 
 from libs.connectors.settings import IntercomSettings, SlackSettings
-from libs.runtime.inbox import InboxEntry
-from libs.runtime.testing import collect, publish, quick_settings, running
+from libs.runtime.testing import InMemoryBus, in_memory, quick_settings
 from libs.schemas.commands import OptOut
 from libs.schemas.events import (
     CustomerMatch,
@@ -43,24 +41,48 @@ from libs.testing.smtp import smtp_server
 from services.notify import storage
 from services.notify.app import create_app
 from services.notify.settings import NotifySettings
+from services.notify.storage import NotificationRecord
 from services.notify.tests.servers import vendor_server
 
-pytestmark = pytest.mark.kafka
+T = TypeVar("T")
+
+# The in-memory broker is never dialled.
+UNUSED_BOOTSTRAP = "127.0.0.1:9"
 
 
-async def until(probe: Callable[[], Awaitable[bool]], what: str, timeout: float = 60.0) -> None:
+async def until(probe: Callable[[], Awaitable[T]], what: str, timeout: float = 30.0) -> T:
+    """Wait until `probe` returns something truthy (the delivery job works on its own time), and return it."""
     deadline = time.monotonic() + timeout
-    while not await probe():
+    while not (result := await probe()):
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        await asyncio.sleep(0.2)
+        await asyncio.sleep(0.05)
+    return result
 
 
-def handled(app: FastAPI, events: list[Envelope]) -> Callable[[], Awaitable[bool]]:
-    async def probe() -> bool:
-        async with app.state.runtime.sessions() as session:
-            statement = select(InboxEntry.event_id).where(col(InboxEntry.event_id).in_([e.event_id for e in events]))
-            return len(set((await session.exec(statement)).all())) == len(events)
+def published(
+    bus: InMemoryBus, until_seen: Callable[[list[NotificationSent]], bool]
+) -> Callable[[], Awaitable[list[NotificationSent]]]:
+    """Every notification.sent published, once `until_seen` holds of them."""
+
+    async def probe() -> list[NotificationSent]:
+        seen = bus.published(NotificationSent)
+        return seen if until_seen(seen) else []
+
+    return probe
+
+
+async def messages_of(app: FastAPI, launch_id: UUID) -> Sequence[NotificationRecord]:
+    async with app.state.runtime.sessions() as session:
+        return await storage.of_launch(session, launch_id)
+
+
+def all_announced(app: FastAPI, launch_id: UUID) -> Callable[[], Awaitable[Sequence[NotificationRecord]]]:
+    """The launch's messages, once every outcome is announced (notification.sent goes out before the mark)."""
+
+    async def probe() -> Sequence[NotificationRecord]:
+        rows = await messages_of(app, launch_id)
+        return rows if rows and all(row.announced for row in rows) else []
 
     return probe
 
@@ -88,7 +110,7 @@ def deduped(item: FeedbackEnriched, duplicate_of: FeedbackEnriched) -> FeedbackD
 
 
 async def test_everyone_who_asked_hears_once_per_channel_and_a_replay_sends_nothing(
-    kafka_bootstrap: str, database_url: str | None, tmp_path: Path
+    database_url: str | None, tmp_path: Path
 ) -> None:
     marker = uuid4().hex[:8]
     acme = Customer(id=f"acme-{marker}", email=f"cto-{marker}@acme.io", company="Acme")
@@ -119,12 +141,11 @@ async def test_everyone_who_asked_hears_once_per_channel_and_a_replay_sends_noth
     with smtp_server() as (mailbox, smtp_port), vendor_server() as vendors:
         vendors.intercom_contacts = {acme.email or "": "c-1", initech.email or "": "c-2"}
         vendors.slack_errors = {"#initech": "channel_not_found"}
-        settings = NotifySettings(
-            kafka_bootstrap=kafka_bootstrap,
-            data_dir=tmp_path,
-            database_url=database_url,
-            kafka_session_timeout_ms=2000,
-            kafka_heartbeat_interval_ms=500,
+        settings = quick_settings(
+            NotifySettings,
+            UNUSED_BOOTSTRAP,
+            tmp_path,
+            database_url,
             smtp_host="127.0.0.1",
             smtp_port=smtp_port,
             intercom=IntercomSettings(api_token="tok", admin_id="814860", api_url=f"{vendors.url}/intercom"),
@@ -137,38 +158,32 @@ async def test_everyone_who_asked_hears_once_per_channel_and_a_replay_sends_noth
             delivery_poll_seconds=0.1,
         )
         app = create_app(settings)
-        async with running(app):
-            before = [sso, sso_again, ops, dev, unrelated, *duplicates, opt_out]
-            await publish(kafka_bootstrap, *before)
-            await until(handled(app, before), "the feedback events to be remembered")
-            await publish(kafka_bootstrap, shipped)
-            sent = await collect(
-                kafka_bootstrap,
-                NotificationSent,
-                lambda seen: len({n.payload.id for n in seen if n.payload.launch_id == launch.id}) == 10,
+        async with in_memory(app) as bus:
+            for event in [sso, sso_again, ops, dev, unrelated, *duplicates, opt_out]:
+                await bus.publish(event)
+            await bus.publish(shipped)
+            sent = await until(
+                published(
+                    bus, lambda seen: len({n.payload.id for n in seen if n.payload.launch_id == launch.id}) == 10
+                ),
+                "every message to be announced",
             )
-            await publish(kafka_bootstrap, replay, shipped)
-            await until(handled(app, [replay]), "the replay to be handled")
-            await asyncio.sleep(1.0)  # the delivery loop polls every 0.1 s: time to send a double, if any
-            async with app.state.runtime.sessions() as session:
-                rows = await storage.of_launch(session, launch.id)
-            # Keyed by the launch, the sentinel lands behind every announcement of the launch.
-            sentinel = NotificationSent(producer="test", payload=sent[-1].payload.model_copy(update={"id": uuid4()}))
-            await publish(kafka_bootstrap, sentinel)
-            after_replay = await collect(
-                kafka_bootstrap, NotificationSent, lambda seen: any(n.event_id == sentinel.event_id for n in seen)
-            )
+            for event in (replay, shipped):
+                await bus.publish(event)
+            # Whatever a replay planned again would be sent before its outcome is announced.
+            rows = await until(all_announced(app, launch.id), "every outcome to be marked announced")
+            after_replay = bus.published(NotificationSent)
             globex_before_link = len(mailbox.to(globex.email or ""))
             # Linked after it shipped: Globex hears too, and nobody else again.
             relinked = launch.model_copy(update={"feedback_ids": [*launch.feedback_ids, unrelated.payload.item.id]})
-            await publish(kafka_bootstrap, LaunchChanged(producer="test", payload=LaunchPayload(launch=relinked)))
-            late = await collect(
-                kafka_bootstrap,
-                NotificationSent,
-                lambda seen: len({n.payload.id for n in seen if n.payload.customer_email == globex.email}) == 3,
+            await bus.publish(LaunchChanged(producer="test", payload=LaunchPayload(launch=relinked)))
+            late = await until(
+                published(
+                    bus, lambda seen: len({n.payload.id for n in seen if n.payload.customer_email == globex.email}) == 3
+                ),
+                "Globex's messages to be announced",
             )
-            async with app.state.runtime.sessions() as session:
-                rows_after_link = await storage.of_launch(session, launch.id)
+            rows_after_link = await messages_of(app, launch.id)
 
     mine = {n.payload.id: n.payload for n in sent if n.payload.launch_id == launch.id}
     outcomes = sorted((n.channel, n.customer_email or n.customer_id, n.status) for n in mine.values())
@@ -203,7 +218,7 @@ async def test_everyone_who_asked_hears_once_per_channel_and_a_replay_sends_noth
     to_globex = sorted((n.payload.channel, n.payload.status) for n in late if n.payload.customer_email == globex.email)
     assert to_globex == [("email", "sent"), ("in_app", "sent"), ("intercom", "failed")]
     assert len(rows_after_link) == 13 and len(mailbox.to(globex.email or "")) == 1
-    announced = [n for n in after_replay if n.payload.launch_id == launch.id and n.event_id != sentinel.event_id]
+    announced = [n for n in after_replay if n.payload.launch_id == launch.id]
     assert len(announced) == 10, "the replays announced nothing new"
     slack_acme = next(n for n in mine.values() if n.channel == "slack" and n.status == "sent")
     assert set(slack_acme.feedback_ids) == {sso.payload.item.id, sso_again.payload.item.id, ops.payload.item.id}
@@ -241,7 +256,7 @@ def theme_changed(theme_id: UUID, merged_into: UUID | None, at: datetime) -> The
 
 
 async def test_the_customers_behind_a_launchs_themes_hear_once_following_merges_and_moves(
-    kafka_bootstrap: str, database_url: str | None, tmp_path: Path
+    database_url: str | None, tmp_path: Path
 ) -> None:
     marker = uuid4().hex[:8]
 
@@ -282,30 +297,31 @@ async def test_the_customers_behind_a_launchs_themes_hear_once_following_merges_
     shipped = LaunchShipped(producer="test", payload=ShippedLaunch(launch=launch, shipped_at=utcnow()))
     settings = quick_settings(
         NotifySettings,
-        kafka_bootstrap,
+        UNUSED_BOOTSTRAP,
         tmp_path,
         database_url,
         delivery_backoff_seconds=0.01,
-        delivery_poll_seconds=0.1,
+        # Far off: planned messages wake the delivery job, they do not wait for its next poll.
+        delivery_poll_seconds=3600,
     )
     app = create_app(settings)
     told = {linked.email, in_theme.email, merged.email, duplicate.email}
-    async with running(app):
-        before = [*items.values(), *theme_events]
-        await publish(kafka_bootstrap, *before)
-        await until(handled(app, before), "the feedback and theme events to be remembered")
-        await publish(kafka_bootstrap, shipped)
-        sent = await collect(
-            kafka_bootstrap,
-            NotificationSent,
-            lambda seen: {n.payload.customer_email for n in seen if n.payload.launch_id == launch.id} >= told,
+    async with in_memory(app) as bus:
+        for event in [*items.values(), *theme_events]:
+            await bus.publish(event)
+        await bus.publish(shipped)
+        sent = await until(
+            published(
+                bus, lambda seen: {n.payload.customer_email for n in seen if n.payload.launch_id == launch.id} >= told
+            ),
+            "everyone who asked to be told",
         )
-        replay = LaunchShipped(producer="test", payload=shipped.payload)
-        again = LaunchChanged(producer="test", payload=LaunchPayload(launch=launch))
-        await publish(kafka_bootstrap, replay, again)
-        await until(handled(app, [replay, again]), "the replays to be handled")
-        async with app.state.runtime.sessions() as session:
-            rows = await storage.of_launch(session, launch.id)
+        for event in (
+            LaunchShipped(producer="test", payload=shipped.payload),
+            LaunchChanged(producer="test", payload=LaunchPayload(launch=launch)),
+        ):
+            await bus.publish(event)
+        rows = await messages_of(app, launch.id)
 
     mine = [n.payload for n in sent if n.payload.launch_id == launch.id]
     assert sorted((n.channel, n.customer_email) for n in mine) == sorted(("in_app", email) for email in told)
