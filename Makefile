@@ -22,8 +22,10 @@ browser:
 up: setup
 	$(VENV)/bin/prodops up
 
+# Three workers on two cores: most tests wait on the broker or a subprocess, not the CPU. Tests that start the
+# whole hub (marker e2e) share one worker, so that two hubs of seven processes never compete (conftest.py).
 test: setup browser
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n 3 --dist loadgroup
 
 test-fast: setup
 	$(PY) -m pytest -q -m "not kafka and not postgres and not e2e and not model"

@@ -92,6 +92,14 @@ def _report_hang() -> None:
         _TEST_LOOP[0].call_soon_threadsafe(_print_waiting_tasks)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that run the whole hub share one xdist worker (`--dist loadgroup`): one hub of seven processes
+    at a time fits two cores; two at once starve each other's readiness waits."""
+    for item in items:
+        if item.get_closest_marker("e2e") is not None:
+            item.add_marker(pytest.mark.xdist_group("whole-hub"))
+
+
 def pytest_timeout_set_timer(item: pytest.Item, settings: object) -> None:
     if timeout := getattr(settings, "timeout", None):
         timer = threading.Timer(max(timeout - 5, timeout / 2), _report_hang)

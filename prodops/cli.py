@@ -120,6 +120,17 @@ def schemas_export(
         typer.echo(path)
 
 
+@schemas_app.command("asyncapi")
+def schemas_asyncapi(
+    out: Annotated[Path, typer.Option(help="Folder for the AsyncAPI documents.")] = Path("docs/asyncapi"),
+) -> None:
+    """Write each service's AsyncAPI document (what it consumes and publishes), drawn from its handlers."""
+    from prodops import asyncapi
+
+    for path in asyncapi.write(out):
+        typer.echo(path)
+
+
 @schemas_app.command("list")
 def schemas_list() -> None:
     """Each event type with its topic."""

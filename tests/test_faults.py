@@ -28,7 +28,7 @@ from services.ingest.settings import IngestSettings
 from services.ingest.tests.connectors.vendors import BY_SOURCE
 from tests.conftest import HubClient, start_hub
 
-pytestmark = pytest.mark.kafka
+pytestmark = [pytest.mark.e2e, pytest.mark.kafka]
 
 
 async def test_a_webhook_acknowledged_while_the_broker_is_down_is_published_once_it_is_back(

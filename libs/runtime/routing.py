@@ -29,12 +29,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from libs.runtime.consumer import PoisonMessage, consume, group_of
 from libs.runtime.service import ServiceRuntime
+from libs.runtime.settings import ServiceSettings
 from libs.schemas.events import DeadLettered, Envelope
 
 D = TypeVar("D")
 E = TypeVar("E", bound=Envelope)
 
 Handler = Callable[[E, AsyncSession, D], Awaitable[Sequence[Envelope]]]
+H = TypeVar("H", bound=Callable[..., Awaitable[Sequence[Envelope]]])
 # Work for a whole batch before its handlers run (one model pass for many texts): see consumer.Prepare.
 Prepare = Callable[[Sequence[E], D], Awaitable[None]]
 # Work once a batch's handlers ran, inside its transaction (a vector index's flush): see consumer.Conclude.
@@ -76,10 +78,11 @@ class EventRouter(Generic[D]):
         publishes: Sequence[type[Envelope]] = (),
         prepare: Prepare[E, D] | None = None,
         conclude: Conclude[D] | None = None,
-    ) -> Callable[[Handler[E, D]], Handler[E, D]]:
-        """Declare the decorated function the service's handler of `event_type`'s topic."""
+    ) -> Callable[[H], H]:
+        """Declare the decorated function the service's handler of `event_type`'s topic (stackable: one
+        function may handle several event types)."""
 
-        def declare(handler: Handler[E, D]) -> Handler[E, D]:
+        def declare(handler: H) -> H:
             if any(route.consumes is event_type for route in self.routes):
                 raise ValueError(f"{self.service} already handles {event_type.__name__}")
             self.routes.append(Route(event_type, handler, tuple(publishes), prepare, conclude))
@@ -136,7 +139,10 @@ def asyncapi_document(routers: Sequence[EventRouter[Any]], *, title: str, versio
     Drawn by FastStream from a broker that only holds the declarations and is never connected: the live
     subscribers decode raw records themselves (poison goes to the dead-letter topic), so they carry no types.
     """
-    broker = KafkaBroker("declarations-only")
+    broker = KafkaBroker(
+        ServiceSettings.model_fields["kafka_bootstrap"].default,
+        description="The hub's Kafka cluster: PRODOPS_KAFKA_BOOTSTRAP (the embedded default shown)",
+    )
     publishers: dict[type[Envelope], None] = {}
     for router in routers:
         for route in router.routes:

@@ -185,7 +185,6 @@ def service_app(
     routers: Iterable[APIRouter] = (),
     on_start: Sequence[Hook] = (),
     on_stop: Sequence[Hook] = (),
-    background: Sequence[Callable[[], Awaitable[None]]] = (),
     serves_without_broker: bool = False,
 ) -> FastAPI:
     """The service's ASGI app: probes and metrics, its routers, its broker in the lifespan.
@@ -201,22 +200,17 @@ def service_app(
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        tasks: list[asyncio.Task[None]] = []
         try:
             await migrate(runtime.engine, runtime.name, runtime.migrations)
             for hook in on_start:
                 await hook()
             await runtime.broker.start()
-            tasks = [asyncio.create_task(loop(), name=loop.__name__) for loop in background]
             runtime.scheduler.start()
             log.info("service started", jobs=runtime.scheduler.names)
             yield
         finally:
             # Also after a failed start: whatever was opened is closed.
             await runtime.scheduler.stop()
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
             try:
                 async with asyncio.timeout(settings.broker_stop_seconds):
                     await runtime.broker.stop()
