@@ -22,17 +22,21 @@ browser:
 up: setup
 	$(VENV)/bin/prodops up
 
-# Three workers on two cores: most tests wait on the broker or a subprocess, not the CPU. Tests that start the
-# whole hub (marker e2e) share one worker, so that two hubs of seven processes never compete (conftest.py).
+# Four workers on two cores: most tests wait on the broker or a subprocess, not the CPU. Tests that start the
+# whole hub (marker e2e) go to two of them, so that at most two hubs of seven processes run at once (conftest.py).
 test: setup browser
-	$(PY) -m pytest -q -n 3 --dist loadgroup
+	$(PY) -m pytest -q -n 4 --dist loadgroup
 
 test-fast: setup
 	$(PY) -m pytest -q -m "not kafka and not postgres and not e2e and not model"
 
+# One mypy run: pyproject.toml's [tool.mypy] makes libs/ and every services/*/domain.py strict, the rest plain.
+LINTED := libs services prodops tests bench
+
 lint: setup
-	$(VENV)/bin/ruff check libs services prodops tests
-	$(VENV)/bin/ruff format --check libs services prodops tests
+	$(VENV)/bin/ruff check $(LINTED)
+	$(VENV)/bin/ruff format --check $(LINTED)
+	$(VENV)/bin/mypy $(LINTED)
 
 clean:
 	rm -rf $(VENV)

@@ -92,12 +92,19 @@ def _report_hang() -> None:
         _TEST_LOOP[0].call_soon_threadsafe(_print_waiting_tasks)
 
 
+# How many whole hubs may run at once under xdist: each is seven processes, and two cores start two in about
+# a minute each; a third would starve the others' readiness waits.
+HUBS_AT_ONCE = 2
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Tests that run the whole hub share one xdist worker (`--dist loadgroup`): one hub of seven processes
-    at a time fits two cores; two at once starve each other's readiness waits."""
+    """Tests that run the whole hub (marker e2e) go to HUBS_AT_ONCE xdist groups (`--dist loadgroup`), a test
+    module to one group, so that at most that many hubs run at once while the other workers take the rest."""
+    modules = sorted({item.module.__name__ for item in items if item.get_closest_marker("e2e") and item.module})
+    group_of = {module: f"whole-hub-{index % HUBS_AT_ONCE}" for index, module in enumerate(modules)}
     for item in items:
-        if item.get_closest_marker("e2e") is not None:
-            item.add_marker(pytest.mark.xdist_group("whole-hub"))
+        if item.get_closest_marker("e2e") is not None and item.module is not None:
+            item.add_marker(pytest.mark.xdist_group(group_of[item.module.__name__]))
 
 
 def pytest_timeout_set_timer(item: pytest.Item, settings: object) -> None:

@@ -25,6 +25,7 @@ import numpy as np
 from sklearn.model_selection import StratifiedKFold, train_test_split
 
 from libs.ml.embeddings import MiniLMEmbedder
+from libs.schemas.feedback import sentiment_label
 from services.triage import domain, evaluation, training
 from services.triage.engines import LocalEngine
 from services.triage.finetune import FineTuneOptions
@@ -53,7 +54,7 @@ def labels_of(rows: list[evaluation.LabelledRow], predictions: list[domain.Readi
 def _predicted(field: str, reading: domain.Reading) -> str:
     if field == "category":
         return reading.category.value
-    return domain.sentiment_label(domain.sentiment_score(reading)).value
+    return sentiment_label(domain.sentiment_score(reading)).value
 
 
 def readings(engine: LocalEngine, rows: list[evaluation.LabelledRow], embeddings: np.ndarray) -> list[domain.Reading]:

@@ -22,14 +22,13 @@ import argparse
 import asyncio
 import json
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 import httpx
-from playwright.async_api import Browser, async_playwright
+from playwright.async_api import Browser, ViewportSize, async_playwright
 from rich.console import Console
 
 from bench.load import percentile
@@ -41,7 +40,7 @@ from prodops.hub import Hub, free_port_block
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-VIEWPORT = {"width": 1280, "height": 800}
+VIEWPORT: ViewportSize = {"width": 1280, "height": 800}
 
 # Read in the page once the Overview is rendered: milliseconds since the navigation started.
 TIMINGS = """() => {
@@ -107,7 +106,7 @@ async def measure_page(url: str, token: str, loads: int) -> dict[str, Any]:
             await browser.close()
     figures: dict[str, Any] = {"loads": loads}
     for name in ("overview_ms", "dom_ms", "overview_api_ms"):
-        values = [run[name] for run in runs if run[name] is not None]
+        values = [value for run in runs if (value := run[name]) is not None]
         figures[name] = summary(values) if values else None
     return figures
 
@@ -161,4 +160,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -15,6 +15,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import structlog
@@ -92,7 +93,7 @@ class Hub:
     def settings(self) -> ServiceSettings:
         return ServiceSettings(data_dir=self.data_dir, base_port=self.base_port, **self._env_settings())
 
-    def _env_settings(self) -> dict[str, str]:
+    def _env_settings(self) -> dict[str, Any]:
         return {"kafka_bootstrap": self.kafka_bootstrap} if self.kafka_bootstrap else {}
 
     def environment(self) -> dict[str, str]:

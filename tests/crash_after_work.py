@@ -33,7 +33,7 @@ def crash_once_after_work(group: str, marker: Path) -> None:
         if name == group:
             os._exit(70)
 
-    consumer._deliver = delivered_then_crashed  # type: ignore[assignment]
+    consumer._deliver = delivered_then_crashed
 
 
 if __name__ == "__main__":

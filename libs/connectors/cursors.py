@@ -41,4 +41,4 @@ async def save_cursor(session: AsyncSession, source: str, kind: str, cursor: Cur
         index_elements=["source", "kind"],
         set_={"cursor": statement.excluded.cursor, "updated_at": statement.excluded.updated_at},
     )
-    await session.exec(statement)  # type: ignore[call-overload]
+    await session.exec(statement)

@@ -108,7 +108,7 @@ class VendorApi:
         retrying = stamina.retry(on=self._backoff, attempts=self.attempts, timeout=None)(self._send)
         return await retrying(request)
 
-    def _backoff(self, error: Exception) -> bool | float:
+    def _backoff(self, error: BaseException) -> bool | float:
         """How long to wait before trying again (True: the exponential backoff; False: give up)."""
         if isinstance(error, RateLimited):
             # A reset further away than this ends the run; the next one resumes from its cursor.

@@ -28,6 +28,7 @@ import structlog
 from aiokafka import ConsumerRecord
 from faststream import AckPolicy
 from faststream.kafka.annotations import KafkaMessage
+from faststream.kafka.subscriber.usecase import LogicSubscriber
 from opentelemetry.trace import SpanKind
 from pydantic import ValidationError
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -37,7 +38,7 @@ from libs.runtime.database import is_transient
 from libs.runtime.inbox import OutgoingMessage
 from libs.runtime.service import ServiceRuntime
 from libs.runtime.telemetry import within_trace
-from libs.schemas.events import DeadLettered, DeadLetterRecord, Envelope, utcnow
+from libs.schemas.events import CommandRejected, DeadLettered, DeadLetterRecord, Envelope, utcnow
 
 E = TypeVar("E", bound=Envelope)
 Handler = Callable[[E, AsyncSession], Awaitable[Sequence[Envelope]]]
@@ -56,6 +57,15 @@ log = structlog.get_logger()
 
 class PoisonMessage(Exception):
     """A message this consumer can never handle; the reason goes with it to the dead-letter topic."""
+
+
+class Refused(PoisonMessage):
+    """A command its owner refuses as a business rule: what its handler did is rolled back, and `rejection` is
+    published (and kept in the inbox as the command's outcome) in place of a dead letter."""
+
+    def __init__(self, rejection: CommandRejected) -> None:
+        super().__init__(rejection.payload.reason)
+        self.rejection = rejection
 
 
 def group_of(service: str, event_type: type[Envelope]) -> str:
@@ -81,16 +91,8 @@ def consume(
     name = group_of(runtime.name, event_type)
     settings = runtime.settings
     batched = settings.consumer_batch_size > 1
-    # getmany returns as soon as records are there; the wait bounds only an idle poll.
-    batching: dict[str, Any] = {}
-    if batched:
-        batching = {
-            "batch": True,
-            "max_records": settings.consumer_batch_size,
-            "batch_timeout_ms": settings.consumer_batch_wait_ms,
-        }
 
-    subscriber = runtime.broker.subscriber(
+    subscriber: LogicSubscriber[Any] = runtime.broker.subscriber(
         event_type.TOPIC,
         group_id=name,
         ack_policy=AckPolicy.NACK_ON_ERROR,
@@ -99,14 +101,17 @@ def consume(
         heartbeat_interval_ms=settings.kafka_heartbeat_interval_ms,
         title=name,
         description=(handler.__doc__ or "").strip() or None,
-        **batching,
+        batch=batched,
+        # Batches only: getmany returns as soon as records are there; the wait bounds only an idle poll.
+        max_records=settings.consumer_batch_size,
+        batch_timeout_ms=settings.consumer_batch_wait_ms,
     )
     runtime.subscribers[name] = subscriber  # its consumer's lag is sampled for /metrics
 
     @subscriber
     async def on_message(message: KafkaMessage) -> None:
         records = message.raw_message if batched else (message.raw_message,)
-        await _deliver(runtime, name, event_type, handler, records, prepare, conclude)  # type: ignore[arg-type]
+        await _deliver(runtime, name, event_type, handler, records, prepare, conclude)
 
 
 class Ahead(Generic[K, V]):
@@ -127,9 +132,9 @@ class Ahead(Generic[K, V]):
 
 
 @dataclass(frozen=True)
-class _Delivery:
+class _Delivery(Generic[E]):
     record: Record
-    event: Envelope
+    event: E
 
 
 class _BatchFailed(Exception):
@@ -152,7 +157,7 @@ async def _deliver(
 ) -> None:
     topic = event_type.TOPIC
     metrics = runtime.metrics
-    deliveries: list[_Delivery] = []
+    deliveries: list[_Delivery[E]] = []
     for record in records:
         try:
             deliveries.append(_Delivery(record, event_type.model_validate_json(record.value)))
@@ -173,18 +178,18 @@ async def _deliver(
                 await _wait_for_dependency(runtime, name, topic, error)
             raise
         # Each new message once (a copy in the same batch is a redelivery of it).
-        fresh: dict[UUID, _Delivery] = {}
+        fresh: dict[UUID, _Delivery[E]] = {}
         for delivery in deliveries:
             if delivery.event.event_id not in stored:
                 fresh.setdefault(delivery.event.event_id, delivery)
         handled: dict[UUID, list[OutgoingMessage]] = {}
         if fresh:
             if prepare is not None:
-                await _prepare(prepare, [delivery.event for delivery in fresh.values()])  # type: ignore[arg-type]
+                await _prepare(prepare, [delivery.event for delivery in fresh.values()])
             try:
-                handled = await _handle_together(runtime, name, handler, list(fresh.values()), conclude)  # type: ignore[arg-type]
+                handled = await _handle_together(runtime, name, handler, list(fresh.values()), conclude)
             except _BatchFailed as failure:
-                handled = await _handle_one_by_one(runtime, name, handler, list(fresh.values()), failure, conclude)  # type: ignore[arg-type]
+                handled = await _handle_one_by_one(runtime, name, handler, list(fresh.values()), failure, conclude)
 
         # Replies in the order their causes came; seen before: its stored replies again (their
         # publish may be what failed last time). A second copy within the batch shares one publish.
@@ -220,7 +225,7 @@ async def _deliver(
 
 
 async def _handle_together(
-    runtime: ServiceRuntime, name: str, handler: Handler[E], fresh: list[_Delivery], conclude: Conclude | None
+    runtime: ServiceRuntime, name: str, handler: Handler[E], fresh: list[_Delivery[E]], conclude: Conclude | None
 ) -> dict[UUID, list[OutgoingMessage]]:
     """Every message's work and its inbox row in one transaction."""
     results: dict[UUID, list[OutgoingMessage]] = {}
@@ -230,7 +235,7 @@ async def _handle_together(
             for delivery in fresh:
                 culprit = delivery.event.event_id
                 with _handling(runtime, name, delivery):
-                    replies = await handler(delivery.event, session)  # type: ignore[arg-type]
+                    replies = await handler(delivery.event, session)
                     await session.flush()  # a failing write is this message's, not the next one's
                     results[culprit] = [OutgoingMessage.of(reply) for reply in replies]
             culprit = None
@@ -248,7 +253,7 @@ async def _handle_one_by_one(
     runtime: ServiceRuntime,
     name: str,
     handler: Handler[E],
-    fresh: list[_Delivery],
+    fresh: list[_Delivery[E]],
     failure: _BatchFailed,
     conclude: Conclude | None,
 ) -> dict[UUID, list[OutgoingMessage]]:
@@ -267,7 +272,7 @@ async def _handle_one_by_one(
                     runtime,
                     name,
                     event,
-                    handler,  # type: ignore[arg-type]
+                    handler,
                     failed_once,
                     conclude,
                 )
@@ -295,16 +300,21 @@ async def handle_with_retries(
     """
     settings = runtime.settings
     attempts = settings.handler_attempts - (failed_once is not None)
+    if isinstance(failed_once, Refused):
+        return await _refused(runtime, name, event, failed_once)
     if failed_once is not None and (isinstance(failed_once, PoisonMessage) or attempts < 1):
         raise failed_once
 
     async def attempt() -> list[OutgoingMessage]:
-        async with runtime.sessions() as session, session.begin():
-            replies = await handler(event, session)
-            if conclude is not None:
-                await conclude()
-            outgoing = [OutgoingMessage.of(reply) for reply in replies]
-            await inbox.record_many(session, name, [(event.event_id, event.TOPIC, outgoing)])
+        try:
+            async with runtime.sessions() as session, session.begin():
+                replies = await handler(event, session)
+                if conclude is not None:
+                    await conclude()
+                outgoing = [OutgoingMessage.of(reply) for reply in replies]
+                await inbox.record_many(session, name, [(event.event_id, event.TOPIC, outgoing)])
+        except Refused as refusal:  # its transaction is rolled back: the refusal is all that is kept
+            return await _refused(runtime, name, event, refusal)
         return outgoing
 
     retrying = stamina.retry_context(
@@ -319,6 +329,15 @@ async def handle_with_retries(
                 runtime.metrics.handled.labels(name, event.TOPIC, "retried").inc()
             return await attempt()
     raise AssertionError("unreachable: stamina raises after the last attempt")
+
+
+async def _refused(runtime: ServiceRuntime, name: str, event: Envelope, refusal: Refused) -> list[OutgoingMessage]:
+    """A refused command's outcome: its refusal, recorded in the inbox in a transaction of its own."""
+    outgoing = [OutgoingMessage.of(refusal.rejection)]
+    async with runtime.sessions() as session, session.begin():
+        await inbox.record_many(session, name, [(event.event_id, event.TOPIC, outgoing)])
+    log.info("command refused", consumer=name, command_id=str(event.event_id), reason=str(refusal))
+    return outgoing
 
 
 async def _prepare(prepare: Prepare[E], events: list[E]) -> None:
@@ -336,7 +355,7 @@ async def _wait_for_dependency(runtime: ServiceRuntime, name: str, topic: str, e
 
 
 @contextmanager
-def _handling(runtime: ServiceRuntime, name: str, delivery: _Delivery) -> Iterator[None]:
+def _handling(runtime: ServiceRuntime, name: str, delivery: _Delivery[E]) -> Iterator[None]:
     """A message's own span, in the trace its producer started (not the batch's), and its log context; the replies
     made inside continue that trace."""
     headers = delivery.record.headers or ()

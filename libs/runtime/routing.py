@@ -11,7 +11,8 @@ A service's handlers.py makes one router and decorates module-level functions wi
 Its composition root (app.py) builds the dependencies once and binds them: `router.bind(runtime, deps)`
 subscribes every handler through libs.runtime.consumer (inbox, batches, retries, dead letters). A reply
 the declaration does not name is dead-lettered, so the declarations stay true; the same declarations
-make the service's AsyncAPI document (`asyncapi_document`).
+make the service's AsyncAPI document (`asyncapi_document`). A command refused as a business rule raises
+`Refused(CommandRejected.of(...))`: its work is rolled back and the refusal, declared like any reply, is published.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from faststream.kafka import KafkaBroker
 from faststream.specification import AsyncAPI
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from libs.runtime.consumer import PoisonMessage, consume, group_of
+from libs.runtime.consumer import PoisonMessage, Refused, consume, group_of
 from libs.runtime.service import ServiceRuntime
 from libs.runtime.settings import ServiceSettings
 from libs.schemas.events import DeadLettered, Envelope
@@ -117,13 +118,21 @@ class EventRouter(Generic[D]):
 
 def _checked(route: Route[E, D], deps: D) -> Callable[[E, AsyncSession], Awaitable[Sequence[Envelope]]]:
     async def handle(event: E, session: AsyncSession) -> Sequence[Envelope]:
-        replies = await route.handler(event, session, deps)
-        if undeclared := sorted({type(reply).__name__ for reply in replies if type(reply) not in route.publishes}):
-            raise UndeclaredReply(f"{route.handler.__name__} returned undeclared {', '.join(undeclared)}")
-        return replies
+        try:
+            replies = await route.handler(event, session, deps)
+        except Refused as refusal:
+            _declared(route, [refusal.rejection])
+            raise
+        return _declared(route, replies)
 
     handle.__doc__ = route.handler.__doc__
     return handle
+
+
+def _declared(route: Route[E, D], replies: Sequence[Envelope]) -> Sequence[Envelope]:
+    if undeclared := sorted({type(reply).__name__ for reply in replies if type(reply) not in route.publishes}):
+        raise UndeclaredReply(f"{route.handler.__name__} returned undeclared {', '.join(undeclared)}")
+    return replies
 
 
 def _with_deps(prepare: Prepare[E, D], deps: D) -> Callable[[Sequence[E]], Awaitable[None]]:

@@ -8,7 +8,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
@@ -23,6 +23,7 @@ from libs.schemas.events import Envelope
 
 __all__ = [
     "DATABASES",
+    "UNUSED_BOOTSTRAP",
     "InMemoryBus",
     "collect",
     "database_for",
@@ -42,11 +43,11 @@ DATABASES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 def database_for(request: pytest.FixtureRequest) -> str | None:
     """The database URL a fixture parametrized with DATABASES stands for; None means SQLite."""
-    return request.getfixturevalue("postgres_url") if request.param == "postgres" else None  # type: ignore[no-any-return]
+    return request.getfixturevalue("postgres_url") if request.param == "postgres" else None
 
 
 def quick_settings(
-    settings_type: type[S], kafka_bootstrap: str, data_dir: Path, database_url: str | None, **extra: object
+    settings_type: type[S], kafka_bootstrap: str, data_dir: Path, database_url: str | None, **extra: Any
 ) -> S:
     """A service's settings under test: its own data dir, the chosen database, consumer groups that join in a second."""
     return settings_type(
@@ -66,6 +67,10 @@ async def running(app: FastAPI) -> AsyncIterator[FastAPI]:
         yield app
 
 
+# Settings for a service on the in-memory bus name a broker that is never dialled.
+UNUSED_BOOTSTRAP = "127.0.0.1:9"
+
+
 class InMemoryBus:
     """A running service on FastStream's in-memory Kafka broker: a publish runs its handlers before it returns
     (and theirs, for what they publish), and every event the service publishes is kept."""
@@ -79,6 +84,19 @@ class InMemoryBus:
 
     async def publish_raw(self, topic: str, body: bytes) -> None:
         await self._broker.publish(body, topic=topic)
+
+    async def until(self, event_type: type[E], holds: Callable[[list[E]], bool], timeout: float = 30.0) -> list[E]:
+        """What the service published of `event_type` once `holds` is true of it: for what a job publishes on
+        its own time (an outbox relay, a scheduled sync), not in answer to a publish."""
+        try:
+            async with asyncio.timeout(timeout):
+                while not holds(seen := self.published(event_type)):  # noqa: ASYNC110 - the jobs run on their schedule
+                    await asyncio.sleep(0.02)
+        except TimeoutError:
+            raise AssertionError(
+                f"timed out after {timeout}s with {len(seen)} {event_type.__name__} published"
+            ) from None
+        return seen
 
     def published(self, event_type: type[E]) -> list[E]:
         """What the service published on `event_type`'s topic, in order (poison skipped)."""
@@ -103,7 +121,9 @@ async def in_memory(app: FastAPI) -> AsyncIterator[InMemoryBus]:
 
     @broker.subscriber(*topics, include_in_schema=False)
     async def keep(message: KafkaMessage) -> None:
-        bus.sent.append((message.raw_message.topic, message.body))
+        record = message.raw_message
+        assert not isinstance(record, tuple)  # one record: this subscriber is not a batch one
+        bus.sent.append((record.topic, message.body))
 
     async with TestKafkaBroker(broker), running(app):
         yield bus

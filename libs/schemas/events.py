@@ -42,11 +42,14 @@ class Envelope(BaseModel):
     @classmethod
     def caused_by(cls, cause: Envelope, *, producer: str, payload: Any) -> Self:
         """A message that follows from another: same correlation, caused by it."""
-        return cls(
-            producer=producer,
-            correlation_id=cause.correlation_id,
-            causation_id=cause.event_id,
-            payload=payload,
+        # Validated as cls(...) would be; its `type` is the subclass's default, which mypy cannot see on Envelope.
+        return cls.model_validate(
+            {
+                "producer": producer,
+                "correlation_id": cause.correlation_id,
+                "causation_id": cause.event_id,
+                "payload": payload,
+            }
         )
 
     @property
@@ -433,6 +436,51 @@ class SetNotificationOptOut(Envelope):
         return self.payload.customer.lower().encode()
 
 
+# --- command outcomes ---------------------------------------------------------------------------
+
+
+class Rejection(BaseModel):
+    """Why an owning service refused a command: a business rule (an unknown launch, an impossible merge),
+    not a fault (a malformed or failing command is dead-lettered). The command changed nothing."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    command_id: UUID = Field(description="The refused command's event_id.")
+    command_type: str = Field(description="The refused command's type (dedupe.command, launch.command, ...).")
+    command_key: str | None = Field(description="The command's partition key: the refusal is keyed like it.")
+    service: str = Field(description="The owning service that refused it.")
+    reason: str = Field(description="Why, in a sentence a person can act on.")
+    actor: str = Field(description="Who sent the command.")
+    rejected_at: AwareDatetime
+
+
+class CommandRejected(Envelope):
+    """An owning service refused a command as a business rule; the sender (the gateway) folds the reason."""
+
+    TOPIC: ClassVar[str] = topics.COMMAND_REJECTED
+    type: Literal["command.rejected"] = "command.rejected"
+    payload: Rejection
+
+    @classmethod
+    def of(cls, command: Envelope, *, producer: str, reason: str, actor: str) -> CommandRejected:
+        """The refusal of `command` by `producer`, its owner."""
+        key = command.key.decode() if command.key is not None else None
+        rejection = Rejection(
+            command_id=command.event_id,
+            command_type=command.type,
+            command_key=key,
+            service=producer,
+            reason=reason,
+            actor=actor,
+            rejected_at=utcnow(),
+        )
+        return cls.caused_by(command, producer=producer, payload=rejection)
+
+    @property
+    def key(self) -> bytes | None:
+        return self.payload.command_key.encode() if self.payload.command_key is not None else None
+
+
 # --- dead letters -------------------------------------------------------------------------------
 
 
@@ -478,11 +526,13 @@ EVENT_TYPES: tuple[type[Envelope], ...] = (
     LaunchShipped,
     NotificationSent,
     SetNotificationOptOut,
+    CommandRejected,
     DeadLettered,
 )
 
 __all__ = [
     "AITriage",
+    "CommandRejected",
     "Customer",
     "CustomerHistory",
     "CustomerMatch",
@@ -513,6 +563,7 @@ __all__ = [
     "NotificationSent",
     "OverrideTriage",
     "RetriageFeedback",
+    "Rejection",
     "RetriageRequest",
     "SetNotificationOptOut",
     "ShippedLaunch",

@@ -18,6 +18,7 @@ FEEDBACK_THEMED = "feedback.themed.v1"
 THEMES_CHANGED = "themes.changed.v1"
 FEEDBACK_SPLIT = "feedback.split.v1"
 FEEDBACK_UPDATED = "feedback.updated.v1"
+COMMAND_REJECTED = "command.rejected.v1"
 DEAD_LETTER = "dead-letter.v1"
 
 ALL = (
@@ -39,5 +40,6 @@ ALL = (
     THEMES_CHANGED,
     FEEDBACK_SPLIT,
     FEEDBACK_UPDATED,
+    COMMAND_REJECTED,
     DEAD_LETTER,
 )

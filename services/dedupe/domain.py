@@ -160,7 +160,7 @@ MODEL_ACTOR = "dedupe"
 
 
 class Rejected(Exception):
-    """A command that can never apply as asked; its reason goes with it to the dead-letter topic."""
+    """A command that can never apply as asked; its reason goes to the sender in command.rejected."""
 
 
 class LinkState(BaseModel):

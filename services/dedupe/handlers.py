@@ -1,7 +1,7 @@
 """Dedupe's handlers: received items are deduped, linked and placed in a theme (deduping.py); commands
 on dedupe.commands.v1 merge, unmerge and unlink items, and rename, merge and split themes (changes.py).
 A command that can never apply (an item merged into itself or into its own duplicate, an unknown
-theme) is dead-lettered with its reason and changes nothing.
+theme) changes nothing: dedupe publishes command.rejected with its reason, for the sender to show.
 """
 
 from __future__ import annotations
@@ -11,11 +11,12 @@ from collections.abc import Sequence
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from libs.runtime.consumer import PoisonMessage
+from libs.runtime.consumer import Refused
 from libs.runtime.database import after_commit
 from libs.runtime.routing import EventRouter
 from libs.schemas.commands import MarkNotDuplicate, MergeItems, UnmergeItem
 from libs.schemas.events import (
+    CommandRejected,
     DedupeCommand,
     DuplicateLinkChanged,
     Envelope,
@@ -55,7 +56,7 @@ async def on_received(event: FeedbackReceived, session: AsyncSession, deps: Dedu
     return await deduping.dedupe(event, session, deps)
 
 
-@router.consumes(DedupeCommand, publishes=[DuplicateLinkChanged, FeedbackThemed, ThemeChanged])
+@router.consumes(DedupeCommand, publishes=[DuplicateLinkChanged, FeedbackThemed, ThemeChanged, CommandRejected])
 async def on_command(command: DedupeCommand, session: AsyncSession, deps: Dedupe) -> list[Envelope]:
     """Apply a person's merge, unmerge or unlinking of items, or renaming, merging or splitting of themes."""
     payload = command.payload
@@ -66,7 +67,8 @@ async def on_command(command: DedupeCommand, session: AsyncSession, deps: Dedupe
     try:
         await changes.apply(payload)
     except domain.Rejected as error:
-        raise PoisonMessage(str(error)) from error
+        rejection = CommandRejected.of(command, producer=deps.runtime.name, reason=str(error), actor=payload.actor)
+        raise Refused(rejection) from error
     if (outcome := PERSON_OUTCOMES.get(type(payload))) is not None:
         after_commit(session, deps.metrics.decisions.labels("person", outcome).inc)
     return await changes.replies()

@@ -86,7 +86,7 @@ class LinkRecord(SQLModel, table=True):
     def as_link(self) -> ItemLink:
         current = LinkState(
             duplicate_of=self.duplicate_of,
-            state=self.state,  # type: ignore[arg-type]  # written from LinkStateName only
+            state=self.state,
             score=self.score,
             actor=self.actor,
             changed_at=self.changed_at,
@@ -228,7 +228,7 @@ class ThemeRecord(SQLModel, table=True):
         return Theme(
             id=self.id,
             name=self.name,
-            name_source=self.name_source,  # type: ignore[arg-type]  # written from the contract's values only
+            name_source=self.name_source,
             keywords=self.keywords,
             items=items,
             merged_into=self.merged_into,

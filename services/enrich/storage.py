@@ -135,7 +135,7 @@ async def upsert_customers(session: AsyncSession, accounts: Sequence[Account]) -
         )
     statement = upsert_insert(session)(CustomerRecord).values(values)
     updated = {name: statement.excluded[name] for name in values[0] if name != "id"}
-    await session.exec(statement.on_conflict_do_update(index_elements=["id"], set_=updated))  # type: ignore[call-overload]
+    await session.exec(statement.on_conflict_do_update(index_elements=["id"], set_=updated))
     return Written(new=len(latest) - len(stored), updated=len(stored))
 
 
@@ -167,7 +167,7 @@ async def record_item(session: AsyncSession, item: FeedbackItem, customer_id: st
         index_elements=["item_id"],
         set_={"customer_id": statement.excluded.customer_id, "email": statement.excluded.email},
     )
-    await session.exec(statement)  # type: ignore[call-overload]
+    await session.exec(statement)
 
 
 async def past_items(
@@ -222,4 +222,4 @@ async def record_sentiment(
         },
         where=col(ItemSentiment.processed_at) <= statement.excluded.processed_at,
     )
-    await session.exec(statement)  # type: ignore[call-overload]
+    await session.exec(statement)

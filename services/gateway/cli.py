@@ -30,12 +30,12 @@ from libs.runtime.service import ServiceRuntime
 from libs.schemas.events import Envelope
 from services.gateway.deps import Gateway
 from services.gateway.handlers import router
-from services.gateway.read_model import FeedbackView, LaunchView, NotificationView, ThemeView
+from services.gateway.read_model import CommandOutcomeView, FeedbackView, LaunchView, NotificationView, ThemeView
 from services.gateway.settings import GatewaySettings
 
 NAME = "gateway"
 MIGRATIONS = Path(__file__).parent / "migrations"
-READ_TABLES = (FeedbackView, ThemeView, LaunchView, NotificationView)
+READ_TABLES = (FeedbackView, ThemeView, LaunchView, NotificationView, CommandOutcomeView)
 
 app = typer.Typer(help="The gateway's read model.", no_args_is_help=True)
 console = Console()

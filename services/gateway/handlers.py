@@ -7,6 +7,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from libs.runtime.routing import EventRouter
 from libs.schemas.events import (
+    CommandRejected,
     DedupeCommand,
     DuplicateLinkChanged,
     Envelope,
@@ -74,4 +75,12 @@ async def on_notification(event: NotificationSent, session: AsyncSession, deps: 
     """Keep a notification sent to a customer."""
     await read_model.add_notification(session, event)
     deps.live.after_commit(session, "notification", event.payload.id)
+    return []
+
+
+@router.consumes(CommandRejected)
+async def on_rejected(event: CommandRejected, session: AsyncSession, deps: Gateway) -> list[Envelope]:
+    """Keep why an owning service refused a command, for the API call (or the browser) that sent it."""
+    await read_model.add_rejection(session, event)
+    deps.live.after_commit(session, "command", event.payload.command_id)
     return []

@@ -12,7 +12,8 @@ from pydantic import BaseModel
 from sqlalchemy import event as sa_event
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-ChangeKind = Literal["feedback", "launch", "theme", "notification"]
+# "command": an owning service refused a command (its id); GET /api/v1/commands/{id} says why.
+ChangeKind = Literal["feedback", "launch", "theme", "notification", "command"]
 
 
 class Change(BaseModel):

@@ -21,7 +21,7 @@ from libs.schemas.feedback import FeedbackStatus, Priority, SentimentLabel
 from libs.schemas.launches import LaunchStatus, Team
 from services.gateway import domain
 from services.gateway.api.models import FeedbackQuery, NotificationQuery
-from services.gateway.read_model import FeedbackView, LaunchView, NotificationView, ThemeView
+from services.gateway.read_model import CommandOutcomeView, FeedbackView, LaunchView, NotificationView, ThemeView
 
 
 @dataclass
@@ -490,6 +490,11 @@ async def list_launches(
 
 async def get_launch(session: AsyncSession, launch_id: UUID) -> LaunchView | None:
     return await session.get(LaunchView, launch_id)
+
+
+async def get_command_outcome(session: AsyncSession, command_id: UUID) -> CommandOutcomeView | None:
+    """A command's refusal, if its owning service refused it."""
+    return await session.get(CommandOutcomeView, command_id)
 
 
 async def upcoming_launches(session: AsyncSession, limit: int) -> Sequence[LaunchView]:

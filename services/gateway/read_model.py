@@ -17,7 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import Select, SelectOfScalar
 
 from libs.runtime.database import UTCDateTime, upsert_insert
-from libs.schemas.events import NotificationSent, ThemeChanged
+from libs.schemas.events import CommandRejected, NotificationSent, ThemeChanged
 from services.gateway import domain
 
 
@@ -151,6 +151,22 @@ class NotificationView(SQLModel, table=True):
     updated_at: datetime = _timestamp(nullable=False)
 
 
+class CommandOutcomeView(SQLModel, table=True):
+    """A command its owning service refused, with the reason; a command with no row here is pending (or
+    applied: its effect shows in the other tables once folded)."""
+
+    __tablename__ = "command_outcomes_view"
+
+    command_id: UUID = SQLField(primary_key=True)
+    command_type: str
+    status: str = "rejected"
+    service: str
+    reason: str = SQLField(sa_column=Column(Text, nullable=False))
+    actor: str
+    decided_at: datetime = _timestamp(nullable=False)
+    updated_at: datetime = _timestamp(nullable=False)
+
+
 # --- folding ------------------------------------------------------------------------------------
 
 
@@ -230,6 +246,22 @@ async def add_notification(session: AsyncSession, event: NotificationSent) -> No
         "updated_at": event.occurred_at,
     }
     await session.exec(upsert_insert(session)(NotificationView).values(values).on_conflict_do_nothing())
+
+
+async def add_rejection(session: AsyncSession, event: CommandRejected) -> None:
+    """Keep a command's refusal; a command is refused once (a redelivered refusal changes nothing)."""
+    rejection = event.payload
+    values = {
+        "command_id": rejection.command_id,
+        "command_type": rejection.command_type,
+        "status": "rejected",
+        "service": rejection.service,
+        "reason": rejection.reason,
+        "actor": rejection.actor,
+        "decided_at": rejection.rejected_at,
+        "updated_at": event.occurred_at,
+    }
+    await session.exec(upsert_insert(session)(CommandOutcomeView).values(values).on_conflict_do_nothing())
 
 
 async def _fold(

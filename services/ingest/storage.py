@@ -77,9 +77,7 @@ async def unpublished(session: AsyncSession, limit: int) -> list[StoredItem]:
 
 
 async def mark_published(session: AsyncSession, ids: Sequence[UUID]) -> None:
-    await session.exec(  # type: ignore[call-overload]
-        update(StoredItem).where(col(StoredItem.id).in_(ids)).values(published_at=utcnow())
-    )
+    await session.exec(update(StoredItem).where(col(StoredItem.id).in_(ids)).values(published_at=utcnow()))
 
 
 # --- connectors: webhook deliveries, raw vendor records, sync cursors ------------------------------
@@ -138,7 +136,7 @@ async def record_delivery(
         )
         .on_conflict_do_nothing(index_elements=["source", "delivery_id"])
     )
-    result = await session.exec(statement)  # type: ignore[call-overload]
+    result = await session.exec(statement)
     return bool(result.rowcount)
 
 
@@ -173,7 +171,7 @@ async def keep_records(
             "received_at": statement.excluded.received_at,
         },
     )
-    await session.exec(statement)  # type: ignore[call-overload]
+    await session.exec(statement)
 
 
 # --- edits at the source: feedback.updated, through an outbox of its own ----------------------------
@@ -244,6 +242,6 @@ async def unpublished_updates(session: AsyncSession, limit: int) -> list[StoredU
 
 
 async def mark_updates_published(session: AsyncSession, event_ids: Sequence[UUID]) -> None:
-    await session.exec(  # type: ignore[call-overload]
+    await session.exec(
         update(StoredUpdate).where(col(StoredUpdate.event_id).in_(event_ids)).values(published_at=utcnow())
     )

@@ -1,12 +1,20 @@
-"""The launches service's handler: launch commands in, launch events out."""
+"""The launches service's handler: launch commands in, launch events out (or, for a command that can never
+apply, command.rejected with the reason)."""
 
 from __future__ import annotations
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from libs.runtime.consumer import PoisonMessage
+from libs.runtime.consumer import Refused
 from libs.runtime.routing import EventRouter
-from libs.schemas.events import LaunchChanged, LaunchCommand, LaunchPayload, LaunchShipped, ShippedLaunch
+from libs.schemas.events import (
+    CommandRejected,
+    LaunchChanged,
+    LaunchCommand,
+    LaunchPayload,
+    LaunchShipped,
+    ShippedLaunch,
+)
 from services.launches import domain, storage
 from services.launches.deps import Launches
 
@@ -14,7 +22,7 @@ from services.launches.deps import Launches
 router = EventRouter[Launches]("launches", also_publishes=[LaunchCommand])
 
 
-@router.consumes(LaunchCommand, publishes=[LaunchChanged, LaunchShipped])
+@router.consumes(LaunchCommand, publishes=[LaunchChanged, LaunchShipped, CommandRejected])
 async def on_command(
     command: LaunchCommand, session: AsyncSession, deps: Launches
 ) -> list[LaunchChanged | LaunchShipped]:
@@ -30,7 +38,9 @@ async def on_command(
     try:
         after = domain.apply(before, command.payload, context)
     except domain.Rejected as error:
-        raise PoisonMessage(str(error)) from error
+        actor = command.payload.actor
+        rejection = CommandRejected.of(command, producer=deps.runtime.name, reason=str(error), actor=actor)
+        raise Refused(rejection) from error
     if after == before:
         return []
     await storage.save(session, after)

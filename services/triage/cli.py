@@ -17,6 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from libs.runtime.database import database_url, make_engine
 from libs.schemas.events import utcnow
+from libs.schemas.feedback import sentiment_label
 from services.triage import domain, evaluation, storage
 from services.triage.finetune import FineTuneOptions
 from services.triage.settings import TriageSettings
@@ -50,7 +51,7 @@ def predict(texts: list[str], settings: TriageSettings) -> tuple[list[Prediction
     predictions = []
     for assessment, text in zip(engine.assess_now(texts), texts, strict=True):
         reading = domain.apply_rules(text, assessment.reading)
-        label = domain.sentiment_label(domain.sentiment_score(reading))
+        label = sentiment_label(domain.sentiment_score(reading))
         # Rows carry no customer, so their priority is the text's own: its severity band.
         priority = domain.PRIORITY_OF_SEVERITY[assessment.severity]
         predictions.append(

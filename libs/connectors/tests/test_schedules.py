@@ -75,4 +75,4 @@ async def test_a_sources_runs_never_overlap_and_a_failure_leaves_the_next_run_fr
     assert calls == [False, True, False]
     assert not overlapped
     # The scheduler logs and counts a failed run; the cursor holds what was stored.
-    assert isinstance(outcomes[0], ConnectionError) and outcomes[1:] == [None, None]
+    assert isinstance(outcomes[0], ConnectionError) and list(outcomes[1:]) == [None, None]

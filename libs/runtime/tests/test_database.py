@@ -51,7 +51,7 @@ class Note(SQLModel, table=True):
 async def test_rows_the_session_holds_are_not_read_again_and_the_others_in_one_query(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'notes.db'}", "probe")
     async with engine.begin() as connection:
-        await connection.run_sync(SQLModel.metadata.create_all, tables=[Note.__table__])  # type: ignore[list-item]
+        await connection.run_sync(SQLModel.metadata.create_all, tables=[SQLModel.metadata.tables["probe_notes"]])
     read, changed, unread, pending, absent = uuid4(), uuid4(), uuid4(), uuid4(), uuid4()
     async with session_factory(engine)() as session, session.begin():
         session.add_all([Note(id=read, text="read"), Note(id=changed, text="changed"), Note(id=unread, text="unread")])

@@ -60,6 +60,7 @@ async def test_a_database_down_for_a_while_is_waited_out_and_no_offset_is_commit
             await proxy.cut()
             sent = await producer.send_and_wait(event.TOPIC, event.model_dump_json().encode(), key=event.key)
             partition = TopicPartition(sent.topic, sent.partition)
+            offset: int = sent.offset  # aiokafka's RecordMetadata is untyped
 
             async def committed() -> int:
                 offsets = await admin.list_consumer_group_offsets(group, partitions=[partition])
@@ -72,14 +73,14 @@ async def test_a_database_down_for_a_while_is_waited_out_and_no_offset_is_commit
             await eventually(waited_on_the_database)
             async with session_factory(direct)() as session:
                 assert await inbox.find(session, event.event_id, group) is None, "nothing stored"
-            assert await committed() <= sent.offset, "no offset committed before the write"
+            assert await committed() <= offset, "no offset committed before the write"
             assert event.event_id not in handled_ids
 
             await proxy.start()  # the database is back
             await handled(runtime, event)
 
             async def committed_past_it() -> bool:
-                return await committed() > sent.offset
+                return await committed() > offset
 
             await eventually(committed_past_it)
         assert handled_ids.count(event.event_id) == 1

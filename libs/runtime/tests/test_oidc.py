@@ -31,7 +31,7 @@ ISSUER = "https://idp.example.com"
 
 def settings(**extra: object) -> OidcSettings:
     values: dict[str, object] = {"issuer": ISSUER, "client_id": "prodops-hub", **extra}
-    return OidcSettings(**values)  # type: ignore[arg-type]
+    return OidcSettings(**values)
 
 
 @pytest.fixture(scope="module")

@@ -36,7 +36,8 @@ async def trace_id_of_record(bootstrap: str, topic: str, marker: str) -> str:
     try:
         async for record in reader:
             if marker in record.value.decode():
-                return dict(record.headers)["traceparent"].decode().split("-")[1]
+                headers: dict[str, bytes] = dict(record.headers)
+                return headers["traceparent"].decode().split("-")[1]
     finally:
         await reader.stop()
     raise AssertionError("unreachable: the reader only stops on a record")

@@ -2,6 +2,7 @@
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -36,8 +37,8 @@ BASE = {
 }
 
 
-def changed(**edits: object) -> dict:
-    schema = json.loads(json.dumps(BASE))
+def changed(**edits: object) -> dict[str, Any]:
+    schema: dict[str, Any] = json.loads(json.dumps(BASE))
     for path, value in edits.items():
         *parents, leaf = path.split("__")
         node = schema
@@ -65,6 +66,6 @@ def test_a_new_optional_field_is_compatible() -> None:
         ({"properties__tags": {"type": "array", "items": {"type": "integer"}}}, "$.tags[]: type changed"),
     ],
 )
-def test_breaking_changes_are_named(edit: dict, expected: str) -> None:
+def test_breaking_changes_are_named(edit: dict[str, object], expected: str) -> None:
     problems = breaking_changes(BASE, changed(**edit))
     assert any(problem.startswith(expected) for problem in problems), problems

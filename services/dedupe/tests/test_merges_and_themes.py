@@ -15,7 +15,7 @@ from fastapi import FastAPI
 
 from libs.runtime import inbox
 from libs.runtime.service import ServiceRuntime
-from libs.runtime.testing import InMemoryBus, in_memory, quick_settings
+from libs.runtime.testing import UNUSED_BOOTSTRAP, InMemoryBus, in_memory, quick_settings
 from libs.schemas.commands import (
     DedupeCommandPayload,
     MarkNotDuplicate,
@@ -26,6 +26,7 @@ from libs.schemas.commands import (
     UnmergeItem,
 )
 from libs.schemas.events import (
+    CommandRejected,
     DeadLettered,
     DedupeCommand,
     DuplicateLink,
@@ -49,7 +50,7 @@ pytestmark = pytest.mark.model
 E = TypeVar("E", bound=Envelope)
 PM = "pm@example.com"
 REPLY_TYPES: dict[str, type[Envelope]] = {
-    t.TOPIC: t for t in (FeedbackDeduped, DuplicateLinkChanged, FeedbackThemed, ThemeChanged)
+    t.TOPIC: t for t in (FeedbackDeduped, DuplicateLinkChanged, FeedbackThemed, ThemeChanged, CommandRejected)
 }
 
 # The three CRM texts are near each other (MiniLM cosine about 0.8-0.9), so are the two Gantt texts,
@@ -124,20 +125,23 @@ class Service:
         return await self.send(DedupeCommand(producer="gateway", payload=payload))
 
     async def rejected(self, payload: DedupeCommandPayload) -> str:
-        """The reason a command was dead-lettered for."""
+        """The reason dedupe refused a command for: its one reply is command.rejected, and no dead letter."""
         sent = DedupeCommand(producer="gateway", payload=payload)
-        await self.bus.publish(sent)
-        return next(d.payload.reason for d in self.bus.published(DeadLettered) if str(sent.event_id) in d.payload.body)
+        replies = await self.send(sent)
+        [refusal] = [reply for reply in replies if isinstance(reply, CommandRejected)]
+        assert list(replies) == [refusal], "a refused command changes nothing"
+        assert [r for r in self.bus.published(CommandRejected) if r.payload.command_id == sent.event_id] == [refusal]
+        assert not [d for d in self.bus.published(DeadLettered) if str(sent.event_id) in d.payload.body]
+        rejection = refusal.payload
+        assert (rejection.command_type, rejection.service, rejection.actor) == ("dedupe.command", "dedupe", PM)
+        assert refusal.causation_id == sent.event_id and refusal.key == sent.key
+        return rejection.reason
 
     async def theme_of(self, item_id: UUID) -> UUID | None:
         async with self.runtime.sessions() as session:
             placement = await storage.get_placement(session, item_id)
         assert placement is not None, f"item {item_id} was never placed"
         return placement.theme_id
-
-
-# The in-memory broker is never dialled.
-UNUSED_BOOTSTRAP = "127.0.0.1:9"
 
 
 @pytest.fixture
@@ -188,7 +192,7 @@ async def test_a_merge_then_an_unmerge_restores_the_links_and_the_themes(setting
         assert await service.theme_of(dates.payload.id) == before == gantt
         assert history == [("suggested", "dedupe"), ("merged", PM), ("suggested", PM)]
 
-        # Nothing changes for a command that can never apply: it is dead-lettered with its reason.
+        # Nothing changes for a command that can never apply: dedupe refuses it with its reason.
         assert "into itself" in await service.rejected(
             MergeItems(item_id=late.payload.id, into_id=late.payload.id, actor=PM)
         )
@@ -285,7 +289,8 @@ async def test_themes_are_renamed_merged_and_split(settings: DedupeSettings) -> 
         assert (new.items, new.name_source, split.themes[crm].items) == (2, "keywords", 3)
         assert "gantt" in new.keywords
 
-        # Commands that cannot apply are dead-lettered with their reason, and change nothing.
+        # Commands that cannot apply are refused with their reason, and change nothing (the split that would
+        # empty its theme had moved items before it was refused: the move is rolled back).
         assert "was merged into" in await service.rejected(RenameTheme(theme_id=gantt, name="Gantt", actor=PM))
         lone_child = SplitTheme(theme_id=split_id, item_ids=[dates.payload.id], new_theme_id=uuid4(), actor=PM)
         assert "counts as a duplicate of" in await service.rejected(lone_child)

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 
 from libs.ml.embeddings import MINILM
 from libs.runtime.service import ServiceRuntime
-from libs.runtime.testing import InMemoryBus, in_memory, quick_settings
+from libs.runtime.testing import UNUSED_BOOTSTRAP, InMemoryBus, in_memory, quick_settings
 from libs.schemas.events import DedupeResult, FeedbackDeduped, FeedbackReceived, utcnow
 from libs.schemas.feedback import FeedbackItem
 from services.dedupe import storage
@@ -21,8 +21,6 @@ from services.dedupe.settings import DedupeSettings
 
 pytestmark = pytest.mark.model
 
-# The in-memory broker is never dialled.
-UNUSED_BOOTSTRAP = "127.0.0.1:9"
 
 SLACK_DELAYED = (
     "Webhook deliveries to our Slack channel are delayed by hours",

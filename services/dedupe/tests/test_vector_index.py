@@ -29,7 +29,7 @@ def server_store(path: Path) -> VectorStore:
 
 @pytest.fixture(params=[edge_store, server_store], ids=["edge", "server"])
 def store_at(request: pytest.FixtureRequest) -> StoreAt:
-    return request.param  # type: ignore[no-any-return]
+    return request.param
 
 
 @pytest.fixture

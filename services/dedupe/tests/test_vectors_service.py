@@ -13,7 +13,7 @@ from fastapi import FastAPI
 
 from libs.ml.embeddings import E5_SMALL, MINILM
 from libs.runtime.auth import Role, create_token
-from libs.runtime.testing import InMemoryBus, in_memory, quick_settings
+from libs.runtime.testing import UNUSED_BOOTSTRAP, InMemoryBus, in_memory, quick_settings
 from libs.schemas.events import DedupeResult, FeedbackDeduped, FeedbackReceived, utcnow
 from libs.schemas.feedback import FeedbackItem
 from services.dedupe.app import create_app
@@ -22,8 +22,6 @@ from services.dedupe.settings import DedupeSettings
 
 pytestmark = pytest.mark.model
 
-# The in-memory broker is never dialled.
-UNUSED_BOOTSTRAP = "127.0.0.1:9"
 FIRST = ("Bulk tagging in the inbox forgets the tags after a page refresh", "We tag 50 items and they come back bare.")
 TWIN = ("Tags applied in bulk in the inbox are lost when the page reloads", "The bulk tags disappear after reloading.")
 

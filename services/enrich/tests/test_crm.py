@@ -31,8 +31,8 @@ CRMS = ["hubspot", "salesforce"]
 def adapter(crm: str, base_url: str, **settings: object) -> CrmAdapter:
     common = {"api_url": base_url, "api_token": SecretStr("token"), "page_size": 2, **settings}
     if crm == "hubspot":
-        return HubSpotCrm(HubSpotCrmSettings(**common))  # type: ignore[arg-type]
-    return SalesforceCrm(SalesforceCrmSettings(**common))  # type: ignore[arg-type]
+        return HubSpotCrm(HubSpotCrmSettings(**common))
+    return SalesforceCrm(SalesforceCrmSettings(**common))
 
 
 async def customers(sessions: Sessions) -> dict[str, CustomerRecord]:

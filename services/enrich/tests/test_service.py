@@ -12,7 +12,7 @@ from pydantic import SecretStr
 from sqlmodel import func, select
 
 from libs.connectors.settings import HubSpotCrmSettings
-from libs.runtime.testing import InMemoryBus, in_memory, quick_settings
+from libs.runtime.testing import UNUSED_BOOTSTRAP, InMemoryBus, in_memory, quick_settings
 from libs.schemas import topics
 from libs.schemas.events import (
     DeadLettered,
@@ -30,9 +30,6 @@ from services.enrich.crm import HubSpotCrm
 from services.enrich.settings import EnrichSettings
 from services.enrich.storage import CustomerRecord, ItemSentiment
 from services.enrich.tests.fake_crm import FakeCrm
-
-# The in-memory broker is never dialled.
-UNUSED_BOOTSTRAP = "127.0.0.1:9"
 
 CUSTOMERS_CSV = """id,company,domain,email,tier,arr,health_score
 acc-1,"Acme, Inc.",acme.io,cto@acme.io,Enterprise,480000,35
@@ -72,7 +69,7 @@ async def enriched(bus: InMemoryBus, *events: FeedbackReceived) -> dict[UUID, Fe
     for event in events:
         await bus.publish(event)
     wanted = {event.event_id for event in events}
-    return {e.causation_id: e for e in bus.published(FeedbackEnriched) if e.causation_id in wanted}  # type: ignore[misc]
+    return {e.causation_id: e for e in bus.published(FeedbackEnriched) if e.causation_id in wanted}
 
 
 async def until_stored(app: FastAPI, model: type, count: int) -> None:

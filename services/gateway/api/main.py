@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from services.gateway.api.routes import (
     auth,
+    commands,
     dedupe,
     feedback,
     launches,
@@ -22,6 +23,7 @@ routers = [
     notifications.router,
     overrides.router,
     dedupe.router,
+    commands.router,
     live.router,
     auth.router,
 ]

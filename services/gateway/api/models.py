@@ -25,6 +25,30 @@ from libs.schemas.feedback import (
 from libs.schemas.launches import Checklist, Launch, LaunchChanges, LaunchFields
 from services.gateway import domain
 
+# --- commands -------------------------------------------------------------------------------------
+
+PENDING = "Its owning service has not refused it (within the wait asked for): it applies it, or is about to."
+
+
+class CommandOutcomePublic(BaseModel):
+    """Where a command stands: pending (no refusal folded: its owner applied it or has not handled it yet; its
+    effect shows in the read model once folded), or rejected by its owning service, with the reason."""
+
+    command_id: UUID
+    status: Literal["pending", "rejected"]
+    command_type: str | None = Field(default=None, description="When rejected: dedupe.command, launch.command, ...")
+    service: str | None = Field(default=None, description="When rejected: the owning service that refused it.")
+    reason: str | None = Field(default=None, description="When rejected: why, in a sentence.")
+    actor: str | None = Field(default=None, description="When rejected: who sent the command.")
+    decided_at: AwareDatetime | None = Field(default=None, description="When rejected: when the owner refused it.")
+
+
+class CommandRefusal(BaseModel):
+    """The 409 of a command sent with a wait, when its owning service refused it within the wait."""
+
+    detail: CommandOutcomePublic
+
+
 # --- feedback -------------------------------------------------------------------------------------
 
 
@@ -353,6 +377,7 @@ class AcceptedPublic(BaseModel):
 
     id: UUID = Field(description="The launch (or, for an opt-out, the command) it is about.")
     command_id: UUID
+    status: Literal["pending"] = Field(default="pending", description=PENDING)
 
 
 class ChecklistPublic(Checklist):
@@ -481,6 +506,7 @@ class RetriageCreate(BaseModel):
 
 class CommandAccepted(BaseModel):
     command_id: UUID
+    status: Literal["pending"] = Field(default="pending", description=PENDING)
 
 
 class NotDuplicateCreate(BaseModel):

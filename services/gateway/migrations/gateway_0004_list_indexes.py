@@ -12,6 +12,7 @@ indexes serve the text search (ILIKE '%q%'), when the extension can be created (
 """
 
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -49,7 +50,7 @@ def upgrade() -> None:
     context = op.get_context()
     schema = context.version_table_schema
     postgres = context.dialect.name == "postgresql"
-    where = {"postgresql_where": sa.text(SHOWN), "sqlite_where": sa.text(SHOWN)}
+    where: dict[str, Any] = {"postgresql_where": sa.text(SHOWN), "sqlite_where": sa.text(SHOWN)}  # dialect kwargs
     if postgres:  # for this transaction only: builds the indexes of a large table in memory, several times faster
         op.execute("SET LOCAL maintenance_work_mem = '256MB'")
     for name, columns in _indexes(postgres).items():

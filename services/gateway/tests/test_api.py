@@ -22,7 +22,7 @@ from sqlmodel import col, select
 
 from libs.runtime.auth import Role, create_token
 from libs.runtime.inbox import InboxEntry
-from libs.runtime.testing import DATABASES, InMemoryBus, database_for, in_memory, quick_settings
+from libs.runtime.testing import DATABASES, UNUSED_BOOTSTRAP, InMemoryBus, database_for, in_memory, quick_settings
 from libs.schemas.events import Envelope, Notification, NotificationSent, utcnow
 from libs.schemas.feedback import Category, Customer, FeedbackStatus, Priority, SimilarItem, Source, Tier
 from libs.schemas.launches import LaunchStatus, Team
@@ -31,9 +31,6 @@ from services.gateway.queries import OPEN_STATUSES
 from services.gateway.read_model import FeedbackView
 from services.gateway.settings import GatewaySettings
 from services.gateway.tests import factories
-
-# The in-memory broker is never dialled.
-UNUSED_BOOTSTRAP = "127.0.0.1:9"
 
 
 @dataclass

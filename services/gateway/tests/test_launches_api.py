@@ -18,7 +18,7 @@ import pytest
 from fastapi import FastAPI
 
 from libs.runtime.auth import Role, create_token
-from libs.runtime.testing import DATABASES, InMemoryBus, database_for, in_memory, quick_settings
+from libs.runtime.testing import DATABASES, UNUSED_BOOTSTRAP, InMemoryBus, database_for, in_memory, quick_settings
 from libs.schemas.commands import CreateLaunch, LinkLaunch, TickChecklistItem, UpdateLaunch
 from libs.schemas.events import (
     LaunchChanged,
@@ -41,7 +41,7 @@ from libs.schemas.launches import (
 )
 from services.gateway.app import create_app
 from services.gateway.settings import GatewaySettings
-from services.gateway.tests.test_api import UNUSED_BOOTSTRAP, _all_folded, publish
+from services.gateway.tests.test_api import _all_folded, publish
 
 # Each scenario gets a year of its own, far from today's.
 YEARS = iter(range(random.randint(2101, 2150), 2200))

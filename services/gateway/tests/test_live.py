@@ -15,13 +15,12 @@ from fastapi import FastAPI
 
 from libs.runtime.auth import Role, create_token
 from libs.runtime.broker import free_port
-from libs.runtime.testing import InMemoryBus, in_memory, quick_settings
+from libs.runtime.testing import UNUSED_BOOTSTRAP, InMemoryBus, in_memory, quick_settings
 from libs.schemas.events import utcnow
 from services.gateway.app import create_app
 from services.gateway.live import Broadcaster, Change
 from services.gateway.settings import GatewaySettings
 from services.gateway.tests import factories
-from services.gateway.tests.test_api import UNUSED_BOOTSTRAP
 
 
 def test_a_slow_listener_is_marked_to_reload_and_never_blocks_the_others() -> None:

@@ -59,7 +59,7 @@ def oidc_settings(idp: OidcProvider, **extra: object) -> OidcSettings:
         "jwks_refetch_seconds": 0,
         **extra,
     }
-    return OidcSettings(**values)  # type: ignore[arg-type]
+    return OidcSettings(**values)
 
 
 @pytest.fixture(scope="module")

@@ -18,14 +18,14 @@ import pytest
 from fastapi import FastAPI
 
 from libs.runtime.auth import Role, create_token
-from libs.runtime.testing import DATABASES, InMemoryBus, database_for, in_memory, quick_settings
+from libs.runtime.testing import DATABASES, UNUSED_BOOTSTRAP, InMemoryBus, database_for, in_memory, quick_settings
 from libs.schemas.commands import MarkNotDuplicate, MergeItems, MergeThemes, RenameTheme, SplitTheme, UnmergeItem
 from libs.schemas.events import CustomerHistory, DedupeCommand, Envelope, OverrideTriage, utcnow
 from libs.schemas.feedback import Customer, Tier
 from services.gateway.app import create_app
 from services.gateway.settings import GatewaySettings
 from services.gateway.tests import factories
-from services.gateway.tests.test_api import UNUSED_BOOTSTRAP, _all_folded, publish, shuffled
+from services.gateway.tests.test_api import _all_folded, publish, shuffled
 
 
 @dataclass

@@ -86,19 +86,39 @@ async function waitFor(read, done, timeoutMs = 20000) {
 }
 
 /**
- * A write the owning service applies later: post it, wait until the read model shows it (`read` until
- * `done`), then `after(result)`; `message` tells the person where it stands.
+ * Poll `read` until `done`, as waitFor, and the command's outcome with it: a refusal by its owning service (an
+ * unknown launch, an impossible merge) ends the wait at once, with the owner's reason. The writes are sent without
+ * the API's `wait`: the gateway learns of refusals only, so a wait would hold back every write that succeeds.
+ */
+async function waitForOutcome(commandId, read, done) {
+  let refusal = null;
+  const result = await waitFor(async () => {
+    const outcome = await api(`/commands/${commandId}`).catch(() => null);
+    if (outcome?.status === "rejected") refusal = outcome;
+    return refusal ? null : read();
+  }, (fresh) => refusal !== null || (fresh !== null && done(fresh)));
+  return { result, refusal };
+}
+
+/**
+ * A write the owning service applies later: post it, wait until the read model shows it (`read` until `done`) or
+ * the owner refuses it (the reason shows at once), then `after(result)`; `message` tells the person where it stands.
  */
 async function send(message, owner, path, body, { read, done, after }) {
   message.textContent = `Sent; waiting for ${owner} to confirm…`;
+  let accepted;
   try {
-    await api(path, { method: "POST", body: JSON.stringify(body) });
+    accepted = await api(path, { method: "POST", body: JSON.stringify(body) });
   } catch (error) {
     message.textContent = `Not saved: ${error.message}`;
     return;
   }
   const safeRead = () => read().catch(() => null);  // a theme a split creates is a 404 until it is folded
-  const result = await waitFor(safeRead, (fresh) => fresh !== null && done(fresh));
+  const { result, refusal } = await waitForOutcome(accepted.command_id, safeRead, done);
+  if (refusal) {
+    message.textContent = `${owner} refused it: ${refusal.reason}`;
+    return;
+  }
   if (result === null || !done(result)) {
     message.textContent = `Sent; ${owner} has not applied it yet. Look again in a moment.`;
     return;
@@ -760,13 +780,15 @@ function themeControls(theme, others, split) {
     if (!itemIds.length) return (message.textContent = "Tick the requests to move into a new theme.");
     const body = newName.value.trim() ? { item_ids: itemIds, name: newName.value.trim() } : { item_ids: itemIds };
     let created = null;
+    message.textContent = "Sent; waiting for dedupe to confirm…";
     try {
       created = await api(`/themes/${theme.id}/split`, { method: "POST", body: JSON.stringify(body) });
     } catch (error) {
       return (message.textContent = `Not saved: ${error.message}`);
     }
-    message.textContent = "Sent; waiting for dedupe to confirm…";
-    const fresh = await waitFor(() => api(`/themes/${created.theme_id}`).catch(() => null), (result) => result !== null);
+    const { result: fresh, refusal } = await waitForOutcome(created.command_id,
+      () => api(`/themes/${created.theme_id}`).catch(() => null), (result) => result !== null);
+    if (refusal) return (message.textContent = `dedupe refused it: ${refusal.reason}`);
     if (fresh === null) return (message.textContent = "Sent; dedupe has not applied it yet. Look again in a moment.");
     await refreshed(created.theme_id)();
   };
@@ -925,14 +947,19 @@ function checklistItem(launchId, item) {
 
 async function tick(launchId, itemId, box) {
   box.disabled = true;
+  let refusal;
   try {
-    await api(`/launches/${launchId}/checklist/${encodeURIComponent(itemId)}`, {
+    const sent = await api(`/launches/${launchId}/checklist/${encodeURIComponent(itemId)}`, {
       method: "PATCH", body: JSON.stringify({ done: box.checked }),
     });
-    await waitFor(() => api(`/launches/${launchId}/checklist`),
-      (fresh) => fresh.items.find((item) => item.id === itemId)?.done === box.checked);
+    ({ refusal } = await waitForOutcome(sent.command_id, () => api(`/launches/${launchId}/checklist`),
+      (fresh) => fresh.items.find((item) => item.id === itemId)?.done === box.checked));
   } catch (error) {
     box.after(h("small", { class: "error" }, ` Not saved: ${error.message}`));
+    return;
+  }
+  if (refusal) {
+    box.after(h("small", { class: "error" }, ` launches refused it: ${refusal.reason}`));
     return;
   }
   await loadChecklist(launchId);

@@ -7,14 +7,13 @@ from pathlib import Path
 from pydantic import SecretStr
 from sqlmodel import func, select
 
-from libs.runtime.testing import in_memory, quick_settings
+from libs.runtime.testing import UNUSED_BOOTSTRAP, in_memory, quick_settings
 from libs.schemas.events import FeedbackReceived
 from services.ingest.app import create_app
 from services.ingest.connectors import REGISTRY
 from services.ingest.settings import IngestSettings
 from services.ingest.storage import StoredItem
 from services.ingest.tests.connectors.fake_vendors import FakeVendor, serving
-from services.ingest.tests.outbox import UNUSED_BOOTSTRAP, relayed
 
 
 def test_only_sources_with_credentials_are_scheduled(tmp_path: Path) -> None:
@@ -43,7 +42,7 @@ async def test_the_service_syncs_a_configured_source_on_schedule(tmp_path: Path)
         async with in_memory(app) as bus:
             vendor.add(2)  # changed while the service runs: a later scheduled run picks them up
             expected = {str(3000 + number) for number in range(1, 8)}
-            await relayed(bus, FeedbackReceived, lambda events: expected <= sources_of(events))
+            await bus.until(FeedbackReceived, lambda events: expected <= sources_of(events))
             async with app.state.runtime.sessions() as session:
                 stored = (await session.exec(select(func.count()).select_from(StoredItem))).one()
     assert stored == 7

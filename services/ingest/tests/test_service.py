@@ -12,11 +12,10 @@ from sqlmodel import select
 
 from libs.connectors.rejections import RejectedPayload
 from libs.runtime.auth import Role, create_token
-from libs.runtime.testing import in_memory, quick_settings
+from libs.runtime.testing import UNUSED_BOOTSTRAP, in_memory, quick_settings
 from libs.schemas.events import FeedbackReceived
 from services.ingest.app import create_app
 from services.ingest.settings import IngestSettings
-from services.ingest.tests.outbox import UNUSED_BOOTSTRAP, relayed
 
 
 @pytest.fixture
@@ -46,7 +45,7 @@ async def test_posted_feedback_is_accepted_and_published(ingest: httpx.AsyncClie
     )
     assert response.status_code == 202, response.text
     item_id = UUID(response.json()["id"])
-    seen = await relayed(ingest.bus, FeedbackReceived, lambda s: any(e.payload.id == item_id for e in s))  # type: ignore[attr-defined]
+    seen = await ingest.bus.until(FeedbackReceived, lambda s: any(e.payload.id == item_id for e in s))  # type: ignore[attr-defined]
     event = next(e for e in seen if e.payload.id == item_id)
     assert event.payload.customer.email == "ops@acme.io"
     assert event.correlation_id == item_id, "the item id threads through every event about it"
@@ -101,7 +100,7 @@ async def test_an_import_is_all_or_nothing(ingest: httpx.AsyncClient) -> None:
     assert good.status_code == 202, good.text
     ids = {UUID(i) for i in good.json()["ids"]}
     assert good.json()["accepted"] == 2
-    await relayed(ingest.bus, FeedbackReceived, lambda s: ids <= {e.payload.id for e in s})  # type: ignore[attr-defined]
+    await ingest.bus.until(FeedbackReceived, lambda s: ids <= {e.payload.id for e in s})  # type: ignore[attr-defined]
 
 
 async def test_an_unknown_file_type_is_refused(ingest: httpx.AsyncClient) -> None:

@@ -12,14 +12,13 @@ import pytest
 from sqlmodel import col, func, select
 
 from libs.runtime.auth import Role, create_token
-from libs.runtime.testing import in_memory, quick_settings
+from libs.runtime.testing import UNUSED_BOOTSTRAP, in_memory, quick_settings
 from libs.schemas.events import DeadLettered, FeedbackReceived, FeedbackSplit, TranscriptSplit, VoicedRequest
 from libs.schemas.feedback import Customer, FeedbackItem, Source
 from services.ingest import splits
 from services.ingest.app import create_app
 from services.ingest.settings import IngestSettings
 from services.ingest.storage import SourceRecord, StoredItem
-from services.ingest.tests.outbox import UNUSED_BOOTSTRAP, relayed
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 SSO = VoicedRequest(
@@ -112,7 +111,7 @@ async def test_a_split_call_becomes_one_item_per_request_once(ingest: httpx.Asyn
     split = split_of(parent_id, SSO, EXPORT)
     bus = ingest.bus  # type: ignore[attr-defined]
     await bus.publish(split)
-    seen = await relayed(bus, FeedbackReceived, lambda s: sum(e.payload.parent_id == parent_id for e in s) >= 2)
+    seen = await bus.until(FeedbackReceived, lambda s: sum(e.payload.parent_id == parent_id for e in s) >= 2)
     made = sorted((e.payload for e in seen if e.payload.parent_id == parent_id), key=lambda item: item.source_id or "")
     assert [item.id for item in made] == [splits.child_id(parent_id, 0), splits.child_id(parent_id, 1)]
     assert [item.title for item in made] == [SSO.title, EXPORT.title]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from libs.schemas.events import FeedbackReceived, FeedbackUpdated
@@ -47,7 +47,7 @@ def test_the_update_keeps_the_items_id_and_times() -> None:
 
 async def updates(sessions: Sessions) -> list[FeedbackUpdated]:
     async with sessions() as session:
-        rows = (await session.exec(select(StoredUpdate).order_by(StoredUpdate.updated_at))).all()
+        rows = (await session.exec(select(StoredUpdate).order_by(col(StoredUpdate.updated_at)))).all()
     return [FeedbackUpdated.model_validate_json(row.event) for row in rows]
 
 

@@ -13,7 +13,7 @@ from pydantic import SecretStr
 from sqlmodel import func, select
 
 from libs.connectors.rejections import RejectedPayload
-from libs.runtime.testing import DATABASES, database_for, in_memory, quick_settings
+from libs.runtime.testing import DATABASES, UNUSED_BOOTSTRAP, database_for, in_memory, quick_settings
 from libs.schemas.events import FeedbackReceived, FeedbackUpdated, utcnow
 from services.ingest.app import create_app
 from services.ingest.connectors import REGISTRY, Connector
@@ -26,7 +26,6 @@ from services.ingest.storage import (
     WebhookRejection,
 )
 from services.ingest.tests.connectors.vendors import BASE_URL, BY_SOURCE, VENDORS, WITH_FEEDBACK, Delivery, Vendor
-from services.ingest.tests.outbox import UNUSED_BOOTSTRAP, relayed
 
 SECRET = "whsec-test-0123456789"
 
@@ -167,7 +166,7 @@ async def test_a_webhook_item_is_published_as_feedback_received(ingest: httpx.As
     delivery = with_fresh_ids(BY_SOURCE["helpscout"]).feedback_delivery(SECRET, utcnow())
     item_id = UUID((await post(ingest, delivery)).json()["ids"][0])
     bus = ingest.bus  # type: ignore[attr-defined]
-    seen = await relayed(bus, FeedbackReceived, lambda s: any(e.payload.id == item_id for e in s))
+    seen = await bus.until(FeedbackReceived, lambda s: any(e.payload.id == item_id for e in s))
     event = next(e for e in seen if e.payload.id == item_id)
     assert event.payload.source.value == "helpscout" and event.payload.customer.email == "night@owl.io"
 
@@ -187,7 +186,7 @@ async def test_an_edit_at_the_source_is_published_as_feedback_updated_once(inges
     assert again.json()["updated"] == [] and await count(ingest, StoredUpdate, StoredUpdate.item_id == item_id) == 1
 
     bus = ingest.bus  # type: ignore[attr-defined]
-    seen = await relayed(bus, FeedbackUpdated, lambda s: any(e.payload.item_id == item_id for e in s))
+    seen = await bus.until(FeedbackUpdated, lambda s: any(e.payload.item_id == item_id for e in s))
     (update,) = [event for event in seen if event.payload.item_id == item_id]
     assert update.payload.changed == ["title", "tags"] and update.payload.item.title == issue["title"]
 

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import TypeVar
@@ -13,9 +10,17 @@ from uuid import uuid4
 from pydantic import SecretStr
 
 from libs.connectors.settings import JiraSettings, LinearSettings
-from libs.runtime.testing import InMemoryBus, in_memory, quick_settings
+from libs.runtime.testing import UNUSED_BOOTSTRAP, in_memory, quick_settings
 from libs.schemas.commands import CreateLaunch, LinkLaunch, TickChecklistItem, UpdateLaunch
-from libs.schemas.events import DeadLettered, Envelope, LaunchChanged, LaunchCommand, LaunchShipped, utcnow
+from libs.schemas.events import (
+    CommandRejected,
+    DeadLettered,
+    Envelope,
+    LaunchChanged,
+    LaunchCommand,
+    LaunchShipped,
+    utcnow,
+)
 from libs.schemas.launches import Launch, LaunchChanges, LaunchStatus, LaunchType, Team, TrackerLink
 from services.launches.app import create_app
 from services.launches.settings import LaunchesSettings
@@ -23,24 +28,9 @@ from services.launches.tests.servers import tracker_server
 
 E = TypeVar("E", bound=Envelope)
 
-# The in-memory broker is never dialled.
-UNUSED_BOOTSTRAP = "127.0.0.1:9"
-
 
 def settings_for(data_dir: Path, database_url: str | None = None) -> LaunchesSettings:
     return quick_settings(LaunchesSettings, UNUSED_BOOTSTRAP, data_dir, database_url)
-
-
-async def published(
-    bus: InMemoryBus, event_type: type[E], until: Callable[[list[E]], bool], timeout: float = 30.0
-) -> list[E]:
-    """What the service published of `event_type` once `until` holds: the jobs publish on their own time."""
-    deadline = time.monotonic() + timeout
-    while not until(seen := bus.published(event_type)):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s with {len(seen)} {event_type.__name__} published")
-        await asyncio.sleep(0.05)
-    return seen
 
 
 def command(payload: object) -> LaunchCommand:
@@ -69,8 +59,8 @@ async def test_commands_change_a_launch_and_it_ships_once(database_url: str | No
         for each in commands:
             await bus.publish(each)
         wanted = {c.event_id for c in commands[:5]}
-        changed = await published(bus, LaunchChanged, lambda s: wanted <= {e.causation_id for e in s})
-        shipped = await published(bus, LaunchShipped, lambda s: any(e.payload.launch.id == launch.id for e in s))
+        changed = await bus.until(LaunchChanged, lambda s: wanted <= {e.causation_id for e in s})
+        shipped = await bus.until(LaunchShipped, lambda s: any(e.payload.launch.id == launch.id for e in s))
 
     mine = [e for e in changed if e.payload.launch.id == launch.id]
     assert [e.causation_id for e in mine] == [c.event_id for c in commands[:5]], "shipping again changes nothing"
@@ -88,14 +78,39 @@ async def test_commands_change_a_launch_and_it_ships_once(database_url: str | No
     assert announced.payload.launch.feedback_ids == [item]
 
 
-async def test_a_command_on_an_unknown_launch_is_dead_lettered_with_its_reason(tmp_path: Path) -> None:
+async def test_a_command_on_an_unknown_launch_or_item_is_rejected_with_its_reason(tmp_path: Path) -> None:
+    launch = Launch(
+        id=uuid4(),
+        name="Passkeys",
+        type=LaunchType.ENTERPRISE_FEATURE,
+        team=Team.ENGINEERING,
+        target_date=utcnow().date() + timedelta(days=60),
+    )
+    create = command(CreateLaunch(actor="pm@hub", launch=launch))
     unknown = command(TickChecklistItem(launch_id=uuid4(), actor="pm@hub", item_id="engineering.tests", done=True))
+    no_item = command(TickChecklistItem(launch_id=launch.id, actor="sre@hub", item_id="no.such.item", done=True))
     async with in_memory(create_app(settings_for(tmp_path))) as bus:
-        await bus.publish(unknown)
-        letters = await published(bus, DeadLettered, lambda s: any(str(unknown.event_id) in d.payload.body for d in s))
-    letter = next(d for d in letters if str(unknown.event_id) in d.payload.body)
-    assert letter.payload.consumer_group == "launches.launch.commands.v1"
-    assert f"no launch {unknown.payload.launch_id}" in letter.payload.reason
+        for each in (create, unknown, no_item, unknown):
+            await bus.publish(each)
+        wanted = {unknown.event_id, no_item.event_id}
+        refusals = await bus.until(CommandRejected, lambda s: wanted <= {e.payload.command_id for e in s})
+        changed = bus.published(LaunchChanged)
+        letters = bus.published(DeadLettered)
+
+    by_command = {e.payload.command_id: e for e in refusals}
+    # A redelivered command's stored refusal is published again, as the same event.
+    assert len({e.event_id for e in refusals}) == 2, "a redelivered command is refused once"
+    refused = by_command[unknown.event_id]
+    assert refused.payload.reason == f"no launch {unknown.payload.launch_id}"
+    assert (refused.payload.command_type, refused.payload.service, refused.payload.actor) == (
+        "launch.command",
+        "launches",
+        "pm@hub",
+    )
+    assert refused.key == unknown.key and refused.causation_id == unknown.event_id
+    assert by_command[no_item.event_id].payload.reason == f"launch {launch.id} has no checklist item no.such.item"
+    assert [e.causation_id for e in changed] == [create.event_id], "a refused command changes nothing"
+    assert not letters, "a business refusal is no dead letter"
 
 
 async def test_launches_follow_their_trackers_and_the_passing_of_time(tmp_path: Path) -> None:
@@ -159,10 +174,8 @@ async def test_launches_follow_their_trackers_and_the_passing_of_time(tmp_path: 
                     and late.status == LaunchStatus.AT_RISK
                 )
 
-            changed = await published(bus, LaunchChanged, settled)
-            shipped = await published(
-                bus, LaunchShipped, lambda s: any(e.payload.launch.id == from_linear.id for e in s)
-            )
+            changed = await bus.until(LaunchChanged, settled)
+            shipped = await bus.until(LaunchShipped, lambda s: any(e.payload.launch.id == from_linear.id for e in s))
 
     linear, jira, late = (latest(changed, item.id) for item in (from_linear, from_jira, stale))
     assert linear is not None and (linear.start_date, linear.target_date) == (today - timedelta(days=30), today)
@@ -220,14 +233,14 @@ async def test_a_new_launch_creates_its_linear_project_once_despite_an_outage_an
             def linked(seen: list[LaunchChanged]) -> bool:
                 return any(s.tracker_ref and s.tracker_ref.status == "linked" for s in states_of(seen, launch.id))
 
-            changed = await published(bus, LaunchChanged, linked)
-            letters = await published(
-                bus, DeadLettered, lambda s: any(str(create_again.event_id) in d.payload.body for d in s)
+            changed = await bus.until(LaunchChanged, linked)
+            refusals = await bus.until(
+                CommandRejected, lambda s: any(e.payload.command_id == create_again.event_id for e in s)
             )
             # Status flows back: the project is completed in Linear, and the launch ships.
             [project_id] = fake.linear_projects
             fake.linear_projects[project_id]["status"] = {"name": "Completed", "type": "completed"}
-            shipped = await published(bus, LaunchShipped, lambda s: any(e.payload.launch.id == launch.id for e in s))
+            shipped = await bus.until(LaunchShipped, lambda s: any(e.payload.launch.id == launch.id for e in s))
 
     states = states_of(changed, launch.id)
     first, last = states[0].tracker_ref, states[-1].tracker_ref
@@ -241,7 +254,7 @@ async def test_a_new_launch_creates_its_linear_project_once_despite_an_outage_an
     [created] = fake.created("projectCreate")
     assert created["variables"]["input"]["name"] == launch.name
     assert created["variables"]["input"]["teamIds"] == ["team-eng"]
-    assert any(f"launch {launch.id} exists already" in d.payload.reason for d in letters)
+    assert any(f"launch {launch.id} exists already" == e.payload.reason for e in refusals)
     [announced] = [e for e in shipped if e.payload.launch.id == launch.id]
     assert announced.payload.launch.status == LaunchStatus.SHIPPED
 
@@ -264,7 +277,7 @@ async def test_a_jira_version_left_by_an_earlier_attempt_is_linked_not_made_agai
             def linked(seen: list[LaunchChanged]) -> bool:
                 return any(s.tracker_ref and s.tracker_ref.status == "linked" for s in states_of(seen, launch.id))
 
-            changed = await published(bus, LaunchChanged, linked)
+            changed = await bus.until(LaunchChanged, linked)
 
     last = states_of(changed, launch.id)[-1]
     assert last.tracker_ref is not None and (last.tracker_ref.status, last.tracker_ref.id) == ("linked", "10077")

@@ -14,7 +14,7 @@ from uuid import UUID, uuid4
 from fastapi import FastAPI
 
 from libs.connectors.settings import IntercomSettings, SlackSettings
-from libs.runtime.testing import InMemoryBus, in_memory, quick_settings
+from libs.runtime.testing import UNUSED_BOOTSTRAP, InMemoryBus, in_memory, quick_settings
 from libs.schemas.commands import OptOut
 from libs.schemas.events import (
     CustomerMatch,
@@ -45,9 +45,6 @@ from services.notify.storage import NotificationRecord
 from services.notify.tests.servers import vendor_server
 
 T = TypeVar("T")
-
-# The in-memory broker is never dialled.
-UNUSED_BOOTSTRAP = "127.0.0.1:9"
 
 
 async def until(probe: Callable[[], Awaitable[T]], what: str, timeout: float = 30.0) -> T:

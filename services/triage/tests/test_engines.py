@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from prometheus_client import CollectorRegistry
@@ -28,7 +29,7 @@ def server() -> Iterator[MistralServer]:
         yield running
 
 
-def engine(server: MistralServer, **overrides: object) -> tuple[MistralEngine, CollectorRegistry]:
+def engine(server: MistralServer, **overrides: Any) -> tuple[MistralEngine, CollectorRegistry]:
     settings = TriageSettings(
         mistral_api_key="test-key",
         mistral_server_url=server.url,
@@ -54,7 +55,7 @@ async def test_a_valid_answer_is_read_and_its_tokens_and_cost_counted(server: Mi
     assert server.requests[0]["response_format"] == {"type": "json_object"}
     tokens = registry.get_sample_value("prodops_ai_tokens_total", {"model": "mistral-small-latest", "kind": "prompt"})
     assert tokens and tokens > 0
-    assert registry.get_sample_value("prodops_ai_cost_dollars_total", {"model": "mistral-small-latest"}) > 0
+    assert (registry.get_sample_value("prodops_ai_cost_dollars_total", {"model": "mistral-small-latest"}) or 0) > 0
 
 
 async def test_long_transcripts_go_to_the_large_model(server: MistralServer) -> None:

@@ -88,5 +88,5 @@ def test_a_fine_tuned_version_loads_and_reads_unseen_texts(tmp_path: Path) -> No
     # The tuned heads alone, without the n-grams, have learned the rows they were tuned on.
     embeddings = np.asarray(engine.embedder.embed([row.text for row in rows]))
     alone = training.tuned_probabilities(heads.tuned.heads, embeddings)["category"]
-    right = sum(max(p, key=p.__getitem__) == row.category.value for p, row in zip(alone, rows, strict=True))
+    right = sum(max(p, key=p.__getitem__) == row.category for p, row in zip(alone, rows, strict=True))
     assert right / len(rows) > 0.6, f"{right}/{len(rows)}: chance is a third"

@@ -8,7 +8,7 @@ from uuid import uuid4
 import pytest
 from sqlmodel import col, select
 
-from libs.runtime.testing import in_memory, quick_settings
+from libs.runtime.testing import UNUSED_BOOTSTRAP, in_memory, quick_settings
 from libs.schemas.events import (
     CustomerMatch,
     EnrichedFeedback,
@@ -37,10 +37,6 @@ def enriched(title: str, customer: Customer) -> FeedbackEnriched:
     return FeedbackEnriched(
         producer="test", payload=EnrichedFeedback(item=item, match=CustomerMatch(matched_by="email", known=True))
     )
-
-
-# The in-memory broker is never dialled.
-UNUSED_BOOTSTRAP = "127.0.0.1:9"
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ transcript arrives only in the edit is split then; an edit of votes alone trigge
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TypeVar
 from uuid import uuid4
 
 import pytest
@@ -13,6 +14,7 @@ from libs.schemas.events import (
     ContentField,
     CustomerMatch,
     EnrichedFeedback,
+    Envelope,
     FeedbackEnriched,
     FeedbackSplit,
     FeedbackTriaged,
@@ -25,6 +27,7 @@ from services.triage.app import create_app
 from services.triage.settings import TriageSettings
 
 pytestmark = [pytest.mark.kafka, pytest.mark.model]
+E = TypeVar("E", bound=Envelope)
 TRANSCRIPT = "\n".join(
     [
         "Sam Rivera [internal]: Thanks for joining, Dana. Anything on your list today?",
@@ -47,7 +50,7 @@ def edit(item: FeedbackItem, changed: list[ContentField], **content: object) -> 
     return FeedbackUpdated(producer="test", correlation_id=item.id, payload=payload)
 
 
-async def replies(bootstrap: str, event_type: type, cause: FeedbackUpdated | FeedbackEnriched) -> list:  # type: ignore[type-arg]
+async def replies(bootstrap: str, event_type: type[E], cause: FeedbackUpdated | FeedbackEnriched) -> list[E]:
     seen = await collect(bootstrap, event_type, lambda seen: any(e.causation_id == cause.event_id for e in seen))
     return [event for event in seen if event.causation_id == cause.event_id]
 

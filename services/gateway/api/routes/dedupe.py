@@ -1,7 +1,8 @@
 """People curate duplicates and themes: merges, unmerges and theme edits go to the dedupe service as commands.
 
 Dedupe owns the links and the themes. The gateway checks what it can against its read model (the
-items and themes exist, a merge makes no cycle), answers 202 once the command is in the broker,
+items and themes exist, a merge makes no cycle), answers 202 once the command is in the broker
+(with `wait`, once dedupe had that long to refuse it: a refusal is a 409 with dedupe's reason),
 and shows the outcome when dedupe's duplicates.changed, feedback.themed and themes.changed are folded.
 """
 
@@ -18,7 +19,7 @@ from libs.runtime.auth import Editor
 from libs.schemas.commands import DedupeCommandPayload, MergeItems, MergeThemes, RenameTheme, SplitTheme, UnmergeItem
 from libs.schemas.events import DedupeCommand
 from services.gateway import queries
-from services.gateway.api.deps import BROKER_AWAY, SessionDep, publish_command
+from services.gateway.api.deps import BROKER_AWAY, REFUSED, SessionDep, Wait, publish_command
 from services.gateway.api.models import (
     CommandAccepted,
     MergeCreate,
@@ -34,6 +35,7 @@ router = APIRouter(prefix="/api/v1", tags=["duplicates and themes"])
 
 NOT_FOUND_OR_AWAY: dict[int | str, dict[str, Any]] = {
     404: {"description": "No such item or theme (yet)."},
+    **REFUSED,
     **BROKER_AWAY,
 }
 
@@ -43,7 +45,7 @@ NOT_FOUND_OR_AWAY: dict[int | str, dict[str, Any]] = {
 
 @router.post("/feedback/{item_id}/merge", status_code=status.HTTP_202_ACCEPTED, responses=NOT_FOUND_OR_AWAY)
 async def merge_item(
-    item_id: UUID, body: MergeCreate, request: Request, session: SessionDep, editor: Editor
+    item_id: UUID, body: MergeCreate, request: Request, session: SessionDep, editor: Editor, wait: Wait = 0.0
 ) -> CommandAccepted:
     """Merge an item into the one it duplicates; its votes then count there, once."""
     if body.into_id == item_id:
@@ -57,19 +59,24 @@ async def merge_item(
             f"{body.into_id} is merged into {item_id}: merging {item_id} into it would make a loop",
         )
     payload = MergeItems(item_id=item_id, into_id=body.into_id, actor=editor.subject, reason=body.reason)
-    return await _send(request, payload)
+    return await _send(request, session, payload, wait)
 
 
 @router.post("/feedback/{item_id}/unmerge", status_code=status.HTTP_202_ACCEPTED, responses=NOT_FOUND_OR_AWAY)
 async def unmerge_item(
-    item_id: UUID, request: Request, session: SessionDep, editor: Editor, body: UnmergeCreate | None = None
+    item_id: UUID,
+    request: Request,
+    session: SessionDep,
+    editor: Editor,
+    body: UnmergeCreate | None = None,
+    wait: Wait = 0.0,
 ) -> CommandAccepted:
     """Undo a merge (a person's or the model's): the item stands alone again, with its own votes."""
     item = await _item(session, item_id)
     if item.duplicate_of is None:
         raise HTTPException(status.HTTP_409_CONFLICT, f"feedback item {item_id} is not merged into another")
     payload = UnmergeItem(item_id=item_id, actor=editor.subject, reason=body.reason if body else None)
-    return await _send(request, payload)
+    return await _send(request, session, payload, wait)
 
 
 # --- themes -------------------------------------------------------------------------------------
@@ -77,17 +84,17 @@ async def unmerge_item(
 
 @router.post("/themes/{theme_id}/rename", status_code=status.HTTP_202_ACCEPTED, responses=NOT_FOUND_OR_AWAY)
 async def rename_theme(
-    theme_id: UUID, body: ThemeRename, request: Request, session: SessionDep, editor: Editor
+    theme_id: UUID, body: ThemeRename, request: Request, session: SessionDep, editor: Editor, wait: Wait = 0.0
 ) -> CommandAccepted:
     """Give a theme a person's name; the model will not rename it after that."""
     await _theme(session, theme_id)
     payload = RenameTheme(theme_id=theme_id, name=body.name, actor=editor.subject, reason=body.reason)
-    return await _send(request, payload)
+    return await _send(request, session, payload, wait)
 
 
 @router.post("/themes/{theme_id}/merge", status_code=status.HTTP_202_ACCEPTED, responses=NOT_FOUND_OR_AWAY)
 async def merge_themes(
-    theme_id: UUID, body: ThemeMerge, request: Request, session: SessionDep, editor: Editor
+    theme_id: UUID, body: ThemeMerge, request: Request, session: SessionDep, editor: Editor, wait: Wait = 0.0
 ) -> CommandAccepted:
     """Fold a theme into another: its items move there; it stays as a redirect."""
     if body.into_id == theme_id:
@@ -95,12 +102,12 @@ async def merge_themes(
     await _theme(session, theme_id)
     await _theme(session, body.into_id)
     payload = MergeThemes(theme_id=theme_id, into_id=body.into_id, actor=editor.subject, reason=body.reason)
-    return await _send(request, payload)
+    return await _send(request, session, payload, wait)
 
 
 @router.post("/themes/{theme_id}/split", status_code=status.HTTP_202_ACCEPTED, responses=NOT_FOUND_OR_AWAY)
 async def split_theme(
-    theme_id: UUID, body: ThemeSplit, request: Request, session: SessionDep, editor: Editor
+    theme_id: UUID, body: ThemeSplit, request: Request, session: SessionDep, editor: Editor, wait: Wait = 0.0
 ) -> SplitAccepted:
     """Move some of a theme's items into a new theme; the answer names the new theme's id."""
     await _theme(session, theme_id)
@@ -118,7 +125,7 @@ async def split_theme(
         actor=editor.subject,
         reason=body.reason,
     )
-    accepted = await _send(request, payload)
+    accepted = await _send(request, session, payload, wait)
     return SplitAccepted(command_id=accepted.command_id, theme_id=payload.new_theme_id)
 
 
@@ -141,7 +148,7 @@ async def _theme(session: AsyncSession, theme_id: UUID) -> None:
     raise HTTPException(status.HTTP_404_NOT_FOUND, f"theme {theme_id} not found")
 
 
-async def _send(request: Request, payload: DedupeCommandPayload) -> CommandAccepted:
+async def _send(request: Request, session: AsyncSession, payload: DedupeCommandPayload, wait: float) -> CommandAccepted:
     command = DedupeCommand(producer="gateway", payload=payload)
-    await publish_command(request, command)
+    await publish_command(request, command, wait, session)
     return CommandAccepted(command_id=command.event_id)

@@ -1,7 +1,8 @@
 """Launches and their checklists, under /api/v1.
 
 Reads come from the read model; every change is a command to the launches service, answered 202:
-the change shows in the read model once its events are folded.
+the change shows in the read model once its events are folded. With `wait`, the answer comes once the
+service had that long to refuse the command: a refusal (an unknown launch or item) is a 409 with its reason.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from libs.schemas.commands import CreateLaunch, LaunchCommandPayload, LinkLaunch
 from libs.schemas.events import LaunchCommand, utcnow
 from libs.schemas.launches import Launch, LaunchChanges, LaunchStatus, Team
 from services.gateway import domain, queries
-from services.gateway.api.deps import SessionDep, publish_command
+from services.gateway.api.deps import BROKER_AWAY, REFUSED, SessionDep, Wait, publish_command
 from services.gateway.api.models import (
     AcceptedPublic,
     ChecklistItemUpdate,
@@ -80,11 +81,11 @@ def _timeline(launches: list[LaunchPublic], year: int) -> LaunchTimelinePublic:
     return LaunchTimelinePublic(year=year, quarters=quarters, total=len(distinct))
 
 
-@router.post("/launches", status_code=status.HTTP_202_ACCEPTED, responses={503: {"description": "Broker unavailable."}})
-async def create_launch(request: Request, principal: Editor, body: LaunchCreate) -> AcceptedPublic:
+@router.post("/launches", status_code=status.HTTP_202_ACCEPTED, responses=BROKER_AWAY | REFUSED)
+async def create_launch(request: Request, principal: Editor, body: LaunchCreate, wait: Wait = 0.0) -> AcceptedPublic:
     """Create a launch (its checklist follows from its type); it shows in the lists once created."""
     launch = Launch(id=uuid4(), **body.model_dump())
-    return await _send(request, CreateLaunch(actor=principal.subject, launch=launch))
+    return await _send(request, None, CreateLaunch(actor=principal.subject, launch=launch), wait)
 
 
 @router.get("/launches/{launch_id}", responses={404: {"description": "No such launch (yet)."}})
@@ -96,33 +97,35 @@ async def get_launch(session: SessionDep, launch_id: UUID) -> LaunchPublic:
 @router.patch(
     "/launches/{launch_id}",
     status_code=status.HTTP_202_ACCEPTED,
-    responses={404: {"description": "No such launch (yet)."}, 503: {"description": "Broker unavailable."}},
+    responses={404: {"description": "No such launch (yet)."}, **BROKER_AWAY, **REFUSED},
 )
 async def update_launch(
-    request: Request, session: SessionDep, principal: Editor, launch_id: UUID, body: LaunchUpdate
+    request: Request, session: SessionDep, principal: Editor, launch_id: UUID, body: LaunchUpdate, wait: Wait = 0.0
 ) -> AcceptedPublic:
     """Change the fields sent; status shipped ships the launch (and its customers hear of it, once)."""
     if not body.model_fields_set:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "nothing to change")
     await _launch_row(session, launch_id)
     changes = LaunchChanges.model_validate(body.model_dump())
-    return await _send(request, UpdateLaunch(launch_id=launch_id, actor=principal.subject, changes=changes))
+    return await _send(
+        request, session, UpdateLaunch(launch_id=launch_id, actor=principal.subject, changes=changes), wait
+    )
 
 
 @router.post(
     "/launches/{launch_id}/links",
     status_code=status.HTTP_202_ACCEPTED,
-    responses={404: {"description": "No such launch (yet)."}, 503: {"description": "Broker unavailable."}},
+    responses={404: {"description": "No such launch (yet)."}, **BROKER_AWAY, **REFUSED},
 )
 async def link_launch(
-    request: Request, session: SessionDep, principal: Editor, launch_id: UUID, body: LinksCreate
+    request: Request, session: SessionDep, principal: Editor, launch_id: UUID, body: LinksCreate, wait: Wait = 0.0
 ) -> AcceptedPublic:
     """Link feedback items and themes to the launch; those already linked stay."""
     await _launch_row(session, launch_id)
     command = LinkLaunch(
         launch_id=launch_id, actor=principal.subject, feedback_ids=body.feedback_ids, theme_ids=body.theme_ids
     )
-    return await _send(request, command)
+    return await _send(request, session, command, wait)
 
 
 @router.get("/launches/{launch_id}/checklist", responses={404: {"description": "No such launch (yet)."}})
@@ -134,17 +137,23 @@ async def get_checklist(session: SessionDep, launch_id: UUID) -> ChecklistPublic
 @router.patch(
     "/launches/{launch_id}/checklist/{item_id}",
     status_code=status.HTTP_202_ACCEPTED,
-    responses={404: {"description": "No such launch or item."}, 503: {"description": "Broker unavailable."}},
+    responses={404: {"description": "No such launch or item."}, **BROKER_AWAY, **REFUSED},
 )
 async def tick_checklist_item(
-    request: Request, session: SessionDep, principal: Editor, launch_id: UUID, item_id: str, body: ChecklistItemUpdate
+    request: Request,
+    session: SessionDep,
+    principal: Editor,
+    launch_id: UUID,
+    item_id: str,
+    body: ChecklistItemUpdate,
+    wait: Wait = 0.0,
 ) -> AcceptedPublic:
     """Tick (done true) or untick an item; who and when are recorded."""
     checklist = _checklist(await _launch_row(session, launch_id))
     if item_id not in {item.id for item in checklist.items}:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"launch {launch_id} has no checklist item {item_id}")
     command = TickChecklistItem(launch_id=launch_id, actor=principal.subject, item_id=item_id, done=body.done)
-    return await _send(request, command)
+    return await _send(request, session, command, wait)
 
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -166,7 +175,9 @@ def _checklist(row: LaunchView) -> ChecklistPublic:
     return ChecklistPublic.model_validate(checklist | {"launch_id": row.launch_id, "launch_name": row.name})
 
 
-async def _send(request: Request, payload: LaunchCommandPayload) -> AcceptedPublic:
+async def _send(
+    request: Request, session: AsyncSession | None, payload: LaunchCommandPayload, wait: float
+) -> AcceptedPublic:
     command = LaunchCommand(producer=PRODUCER, payload=payload)
-    await publish_command(request, command)
+    await publish_command(request, command, wait, session)
     return AcceptedPublic(id=payload.launch_id, command_id=command.event_id)
