@@ -22,10 +22,10 @@ browser:
 up: setup
 	$(VENV)/bin/prodops up
 
-# Four workers on two cores: most tests wait on the broker or a subprocess, not the CPU. Tests that start the
+# Three workers on two cores: while one waits on the broker, a database or a subprocess, another computes. Tests that start the
 # whole hub (marker e2e) go to two of them, so that at most two hubs of seven processes run at once (conftest.py).
 test: setup browser
-	$(PY) -m pytest -q -n 4 --dist loadgroup
+	$(PY) -m pytest -q -n 3 --dist loadgroup
 
 test-fast: setup
 	$(PY) -m pytest -q -m "not kafka and not postgres and not e2e and not model"

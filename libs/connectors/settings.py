@@ -10,16 +10,16 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, field_validator
 
-from libs.runtime.settings import SettingsBlock
+from libs.runtime.settings import Secret, SettingsBlock
 from libs.schemas.feedback import Tier
 
 _FIELD_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 DEFAULT_PLAN_TIERS = {"free": Tier.FREE, "pro": Tier.PRO, "professional": Tier.PRO, "enterprise": Tier.ENTERPRISE}
 
 
-def _token(*deprecated: str) -> SecretStr | None:
+def _token(*deprecated: str) -> Secret:
     """The api_token field, also read under its deprecated names."""
     return Field(default=None, validation_alias=AliasChoices("api_token", *deprecated))
 
@@ -28,7 +28,7 @@ class VendorSettings(SettingsBlock):
     """A vendor API's base URL and token: PRODOPS_<VENDOR>_API_URL and PRODOPS_<VENDOR>_API_TOKEN."""
 
     api_url: str = ""
-    api_token: SecretStr | None = None
+    api_token: Secret = None
 
     def configured(self) -> bool:
         return self.api_token is not None and bool(self.api_url)
@@ -40,7 +40,7 @@ class VendorSettings(SettingsBlock):
 class SourceSettings(VendorSettings):
     """A feedback source's block: ingest's webhooks and sync of that vendor."""
 
-    webhook_secret: SecretStr | None = None
+    webhook_secret: Secret = None
     # Vendors that send a timestamp get this window (either side, for clock skew).
     replay_window_seconds: float = Field(default=300, gt=0)
     sync_every_minutes: float = Field(default=15, gt=0)
@@ -78,7 +78,7 @@ class GongSettings(SourceSettings):
     api_url: str = "https://api.gong.io"
     access_key: str | None = None
     """Gong's API authenticates `<access key>:<access key secret>` (basic auth); the secret is the token."""
-    webhook_public_key: SecretStr | None = None
+    webhook_public_key: Secret = None
     """The RSA public key (PEM) shown in the automation rule, for the 'Signed JWT header' option."""
 
 
@@ -98,7 +98,7 @@ class IntercomSettings(SourceSettings):
     """Intercom: ingest syncs its conversations, notify sends messages as an admin."""
 
     api_url: str = "https://api.intercom.io"
-    api_token: SecretStr | None = _token("token")
+    api_token: Secret = _token("token")
     api_version: str = Field(default="2.14", validation_alias=AliasChoices("api_version", "version"))
     """The Intercom-Version header every call sends."""
     page_size: int = 150
@@ -126,7 +126,7 @@ class LinearSettings(SourceSettings):
     """Linear: ingest syncs its issues, launches follows and creates its projects."""
 
     api_url: str = "https://api.linear.app"
-    api_token: SecretStr | None = _token("api_key")
+    api_token: Secret = _token("api_key")
     # Linear's SDK refuses deliveries more than 60 s old.
     replay_window_seconds: float = 60
     page_size: int = 50
@@ -155,7 +155,7 @@ class SlackSettings(VendorSettings):
     """Slack: notify posts to an account's own channel (by CRM id or company), else the default one."""
 
     api_url: str = "https://slack.com/api"
-    api_token: SecretStr | None = _token("token")
+    api_token: Secret = _token("token")
     channel: str | None = None
     account_channels: dict[str, str] = Field(default_factory=dict)
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from libs.runtime.settings import Secret
 
 if TYPE_CHECKING:
     from mistralai.client import Mistral
@@ -25,7 +27,7 @@ class MistralSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PRODOPS_", extra="ignore")
 
     # Unset: no call leaves the machine; each service uses its local model instead.
-    mistral_api_key: SecretStr | None = Field(
+    mistral_api_key: Secret = Field(
         default=None, validation_alias=AliasChoices("MISTRAL_API_KEY", "PRODOPS_MISTRAL_API_KEY")
     )
     mistral_server_url: str | None = None

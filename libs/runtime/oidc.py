@@ -27,10 +27,10 @@ from urllib.parse import urlencode, urlsplit
 
 import httpx
 import jwt
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from libs.runtime.auth import RANK, Principal, Role, RoleRefused
-from libs.runtime.settings import SettingsBlock
+from libs.runtime.settings import Secret, SettingsBlock
 
 ALGORITHMS = ("RS256", "ES256")
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
@@ -41,7 +41,7 @@ class OidcSettings(SettingsBlock):
 
     issuer: str | None = Field(default=None, description="The provider's issuer URL, exactly as its tokens say it.")
     client_id: str | None = None
-    client_secret: SecretStr | None = Field(default=None, description="Unset: a public client (PKCE only).")
+    client_secret: Secret = Field(default=None, description="Unset: a public client (PKCE only).")
     provider_name: str = Field(default="OpenID Connect", description='Shown as "Sign in with <name>".')
     scopes: str = "openid email profile"
     role_claim: str = Field(default="groups", description="The claim (a string or a list) whose values map to roles.")

@@ -38,6 +38,7 @@ from libs.runtime.jobs import Scheduler
 from libs.runtime.settings import ServiceSettings
 from libs.runtime.telemetry import ConsumerMetrics, HttpMetrics, configure_logging, tracer_provider, within_trace
 from libs.schemas.events import Envelope
+from libs.schemas.feedback import Source
 
 if TYPE_CHECKING:
     from libs.runtime.routing import EventRouter
@@ -178,6 +179,18 @@ class ServiceRuntime:
         return problems
 
 
+# Label values come from a closed set: a label taken from the path as sent would let anyone add series for ever.
+SOURCE_LABELS = frozenset(source.value for source in Source)
+
+
+def _source_label(request: Request) -> str:
+    """The webhook's source when it is one the hub knows, "unknown" when not, "" off the webhook routes."""
+    source = request.path_params.get("source")
+    if source is None:
+        return ""
+    return source if source in SOURCE_LABELS else "unknown"
+
+
 def service_app(
     runtime: ServiceRuntime,
     *,
@@ -243,8 +256,7 @@ def service_app(
             # The route template, not the path: one series per endpoint, whatever the ids in it.
             route = getattr(request.scope.get("route"), "path", "unmatched")
             if route not in PROBES:
-                source = str(request.path_params.get("source", ""))
-                http_metrics.requests.labels(request.method, route, source, str(status)).inc()
+                http_metrics.requests.labels(request.method, route, _source_label(request), str(status)).inc()
                 http_metrics.seconds.labels(request.method, route).observe(time.perf_counter() - started)
 
     @app.get("/healthz", tags=["probes"])

@@ -8,15 +8,26 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SERVICES = ("gateway", "ingest", "enrich", "triage", "dedupe", "launches", "notify")
 
 # Port offsets from the base port: the gateway on P, ingest on P+1 (the interface), the rest after.
 PORT_OFFSETS = {name: offset for offset, name in enumerate(SERVICES)}
+
+
+def _empty_is_unset(value: object) -> object:
+    """A set but empty (or blank) secret is no secret: `PRODOPS_GITHUB_WEBHOOK_SECRET=` must not let anyone sign
+    with an empty key, so it reads as unset, which refuses."""
+    text = value.get_secret_value() if isinstance(value, SecretStr) else value
+    return None if isinstance(text, str) and not text.strip() else value
+
+
+# Every secret setting (keys, tokens, passwords, webhook secrets): SecretStr, and empty means unset.
+Secret = Annotated[SecretStr | None, BeforeValidator(_empty_is_unset)]
 
 
 class SettingsBlock(BaseModel):
@@ -49,7 +60,7 @@ class ServiceSettings(BaseSettings):
     # Set to postgresql+asyncpg://...: each service gets its own schema in that database.
     database_url: str | None = None
 
-    secret_key: SecretStr | None = None
+    secret_key: Secret = None
 
     # How often each service samples its consumers' lag for /metrics.
     lag_sample_seconds: float = Field(default=5.0, gt=0)

@@ -1,8 +1,8 @@
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, model_validator
 
 from libs.ml.embeddings import E5_SMALL, MINILM, MODELS
 from libs.ml.mistral import MISTRAL_EMBED, MistralSettings
-from libs.runtime.settings import ServiceSettings
+from libs.runtime.settings import Secret, ServiceSettings
 
 # The cosine similarity at or above which an item is flagged as a likely duplicate belongs to the
 # embedding model. Each was calibrated on ../shared/data/duplicates_train.jsonl (534 labelled pairs)
@@ -38,7 +38,7 @@ class DedupeSettings(ServiceSettings, MistralSettings):
 
     # Set (http://qdrant:6333): vectors in that Qdrant server; unset: a Qdrant Edge shard under data_dir.
     qdrant_url: str | None = None
-    qdrant_api_key: SecretStr | None = None
+    qdrant_api_key: Secret = None
     # The server alias naming the live collection; each generation is a collection `<alias>--<model>-<time>`.
     qdrant_collection: str = Field(default="prodops-feedback", pattern=r"^[A-Za-z0-9_-]+$")
     # Items re-embedded per step of a refresh (one embedder call, one index write).

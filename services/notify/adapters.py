@@ -6,6 +6,8 @@ A notifier sends one message or raises DeliveryFailed, saying whether trying aga
 
 from __future__ import annotations
 
+import html
+from email.headerregistry import Address
 from email.message import EmailMessage
 from typing import Any, Protocol
 
@@ -56,8 +58,8 @@ class EmailNotifier:
         settings = self.settings
         message = EmailMessage()
         message["From"] = settings.smtp_from
-        message["To"] = planned.address
-        message["Subject"] = planned.subject
+        message["To"] = one_address(planned.address)
+        message["Subject"] = one_line(planned.subject)
         # Stable per notification: the rare resend after a crash mid-send is one message to mail software.
         message["Message-ID"] = f"<{planned.notification.id}@prodops-hub>"
         message.set_content(planned.notification.message)
@@ -80,6 +82,20 @@ class EmailNotifier:
             raise DeliveryFailed(f"SMTP {error.code}: {error.message}", retry=error.code < 500) from error
         except (aiosmtplib.SMTPException, OSError) as error:
             raise DeliveryFailed(f"SMTP unreachable: {type(error).__name__}: {error}", retry=True) from error
+
+
+def one_address(text: str) -> Address:
+    """`text` as exactly one email address, or a final failure: an "email" from customer data that lists several
+    (a comma, a semicolon) or carries a header break would send to whoever it names."""
+    try:
+        return Address(addr_spec=text.strip())
+    except Exception as error:  # the email package raises ValueError, IndexError or a header defect
+        raise DeliveryFailed(f"not one email address: {text[:200]!r}", retry=False) from error
+
+
+def one_line(text: str) -> str:
+    """A header value on one line: a line break in customer text (a launch name) would start a header of its own."""
+    return " ".join(text.split())
 
 
 class _HttpNotifier:
@@ -129,7 +145,8 @@ class IntercomNotifier(_HttpNotifier):
         body = {
             "message_type": "email",
             "subject": planned.subject,
-            "body": planned.notification.message,
+            # Intercom renders the body as HTML: the text, customer words included, is shown, never interpreted.
+            "body": html.escape(planned.notification.message),
             "template": "plain",
             "from": {"type": "admin", "id": self.admin_id},
             "to": {"type": contact.get("role", "user"), "id": contact["id"]},

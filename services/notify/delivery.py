@@ -47,6 +47,8 @@ async def send_with_retries(
                 await notifier.send(planned)
     except DeliveryFailed as error:
         return error, attempts
+    except Exception as error:  # any other error fails this message alone, with its reason; the batch goes on
+        return DeliveryFailed(f"{type(error).__name__}: {error}"[:500], retry=False), attempts
     return None, attempts
 
 

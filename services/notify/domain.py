@@ -176,17 +176,24 @@ def _planned(
 
 def message(launch_name: str, description: str, group: list[Requester], channel: Channel, excerpt_chars: int) -> str:
     """The text, quoting the customer's own words: every request of theirs the launch answers."""
-    quotes = "\n".join(f'> "{quote(requester, excerpt_chars)}"' for requester in group)
-    about = f"\n\n{description.strip()}" if description.strip() else ""
     if channel == "slack":
         who = group[0].company or group[0].customer_id or "This account"
-        return f"*{launch_name}* has shipped. {who} asked for it:\n{quotes}"
+        quoted = "\n".join(f'> "{slack_text(quote(requester, excerpt_chars))}"' for requester in group)
+        return f"*{slack_text(launch_name)}* has shipped. {slack_text(who)} asked for it:\n{quoted}"
+    quotes = "\n".join(f'> "{quote(requester, excerpt_chars)}"' for requester in group)
+    about = f"\n\n{description.strip()}" if description.strip() else ""
     greeting = f"Hi {group[0].name}," if group[0].name else "Hello,"
     asked = "You asked us for this" if len(group) == 1 else f"You asked us for this {len(group)} times"
     return (
         f"{greeting}\n\n{asked}, and it has shipped: {launch_name}.{about}\n\n"
         f"What you told us:\n{quotes}\n\nThank you for telling us."
     )
+
+
+def slack_text(text: str) -> str:
+    """Text as Slack shows it literally: `&`, `<` and `>` escaped, as Slack documents, so that customer words
+    cannot mention `<!channel>` or disguise a link as `<https://evil|docs>`."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def quote(requester: Requester, limit: int) -> str:

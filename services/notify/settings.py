@@ -1,7 +1,7 @@
-from pydantic import Field, SecretStr
+from pydantic import Field
 
 from libs.connectors.settings import IntercomSettings, SlackSettings
-from libs.runtime.settings import ServiceSettings
+from libs.runtime.settings import Secret, ServiceSettings
 
 
 class NotifySettings(ServiceSettings):
@@ -12,7 +12,7 @@ class NotifySettings(ServiceSettings):
     smtp_port: int = Field(default=587, ge=1, le=65535)
     smtp_from: str = "ProdOps Hub <noreply@prodops.invalid>"
     smtp_username: str | None = None
-    smtp_password: SecretStr | None = None
+    smtp_password: Secret = None
     smtp_use_tls: bool = False
     # None: STARTTLS when the server offers it.
     smtp_start_tls: bool | None = None

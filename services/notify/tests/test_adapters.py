@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from uuid import uuid4
 
@@ -138,3 +139,45 @@ def test_a_channel_is_off_until_configured(client: httpx.AsyncClient) -> None:
     assert list(notifiers(settings(intercom=IntercomSettings(api_token="t")), client)) == ["in_app"], (
         "Intercom needs the sending admin"
     )
+
+
+@pytest.mark.parametrize(
+    "address", ["cto@acme.io, ceo@acme.io", "cto@acme.io;everyone@acme.io", "cto@acme.io\r\nBcc: all@acme.io", ""]
+)
+async def test_an_email_address_that_is_not_exactly_one_fails_at_once_and_sends_nothing(address: str) -> None:
+    with smtp_server() as (mailbox, port):
+        notifier = EmailNotifier(settings(smtp_host="127.0.0.1", smtp_port=port, smtp_from="hub@prodops.test"))
+        failure, attempts = await send_with_retries(notifier, planned("email", address), notifier.settings)
+    assert failure is not None and failure.reason.startswith("not one email address") and attempts == 1
+    assert not mailbox.messages
+
+
+async def test_a_line_break_in_a_launch_name_stays_inside_the_subject() -> None:
+    message = replace(planned("email", "cto@acme.io"), subject="Okta SSO\r\nBcc: all@acme.io has shipped")
+    with smtp_server() as (mailbox, port):
+        await EmailNotifier(settings(smtp_host="127.0.0.1", smtp_port=port, smtp_from="hub@prodops.test")).send(message)
+    [received] = mailbox.to("cto@acme.io")
+    assert received["Subject"] == "Okta SSO Bcc: all@acme.io has shipped" and received["Bcc"] is None
+
+
+async def test_an_intercom_body_shows_customer_html_as_text(vendors: Vendors, client: httpx.AsyncClient) -> None:
+    vendors.intercom_contacts["cto@acme.io"] = "contact-42"
+    configured = settings(
+        intercom=IntercomSettings(api_token="tok-123", admin_id="814860", api_url=f"{vendors.url}/intercom")
+    )
+    hostile = planned("intercom", "cto@acme.io")
+    hostile.notification.message = '> "<img src=x onerror=alert(1)> & more"'
+    await IntercomNotifier(client, configured).send(hostile)
+    [message] = vendors.received("/intercom/messages")
+    assert message["body"] == "&gt; &quot;&lt;img src=x onerror=alert(1)&gt; &amp; more&quot;"
+
+
+async def test_any_error_of_a_notifier_fails_that_message_with_its_reason() -> None:
+    class Broken:
+        channel: Channel = "email"
+
+        async def send(self, planned: Planned) -> None:
+            raise KeyError("an attribute the vendor did not send")
+
+    failure, attempts = await send_with_retries(Broken(), planned("email", "cto@acme.io"), settings())
+    assert failure is not None and failure.reason.startswith("KeyError") and not failure.retry and attempts == 1

@@ -127,3 +127,12 @@ def test_slack_falls_back_to_the_default_channel() -> None:
     acme = asker("cto@acme.io")
     planned = plan(LAUNCH, [initech, acme], ["slack"], set(), routing, NOW)
     assert sorted(m.address for m in planned) == ["#initech", "#launches"]
+
+
+def test_customer_words_in_a_slack_post_cannot_mention_a_channel_or_disguise_a_link() -> None:
+    loud = asker(None, company="Acme & <Sons>", title="<!channel> see <https://evil.example|the docs>")
+    [slack] = plan(LAUNCH, [loud], ["slack"], set(), SLACK, NOW)
+    text = slack.notification.message
+    assert "<" not in text and ">" not in text.replace('\n> "', "")
+    assert "&lt;!channel&gt; see &lt;https://evil.example|the docs&gt;" in text
+    assert "Acme &amp; &lt;Sons&gt; asked for it" in text

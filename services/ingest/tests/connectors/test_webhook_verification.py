@@ -11,11 +11,12 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from pydantic import SecretStr
 
-from services.ingest.connectors import REGISTRY, Connector
+from services.ingest.connectors import REGISTRY, Connector, load_connectors
 from services.ingest.connectors.github import GitHub, GitHubSettings
 from services.ingest.connectors.gong import Gong, GongSettings
 from services.ingest.connectors.requests import WebhookRequest
 from services.ingest.connectors.signatures import sha256_hex
+from services.ingest.settings import IngestSettings
 from services.ingest.tests.connectors.vendors import VENDORS, Delivery, Vendor
 
 SECRET = "wh-secret-0123456789"
@@ -167,3 +168,16 @@ def test_gong_jwt_from_another_key_is_refused(gong_keys: tuple[str, str]) -> Non
     request = _gong_request(stranger.decode(), body, sha256_hex(body), datetime.now(UTC) + timedelta(minutes=5))
     problem = Gong(GongSettings(webhook_public_key=SecretStr(public))).verify(request, NOW)
     assert problem and problem.startswith("invalid JWT")
+
+
+@pytest.mark.parametrize("vendor", VENDORS, ids=ids)
+def test_an_empty_secret_is_no_secret_and_refuses_deliveries_signed_with_an_empty_key(
+    vendor: Vendor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    variable = f"PRODOPS_{vendor.source.upper()}_WEBHOOK_SECRET"
+    monkeypatch.setenv(variable, "")
+    connector = load_connectors(IngestSettings())[vendor.source]
+    forged = vendor.deliver("", vendor.feedback or vendor.ignored, NOW)
+    problem = connector.verify(arrived(forged), NOW)
+    assert connector.settings.webhook_secret is None
+    assert problem and variable in problem
