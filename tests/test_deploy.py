@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -205,3 +206,17 @@ def test_grafana_provisions_the_four_dashboards_on_real_metrics() -> None:
             assert panel["targets"], f"{name}: {panel['title']}"
             for target in panel["targets"]:
                 assert metrics_used_in(target["expr"]) <= defined, f"{name}: {panel['title']}: {target['expr']}"
+
+
+def test_compose_publishes_no_unauthenticated_dashboard_and_no_default_password() -> None:
+    services = COMPOSE["services"]
+    assert "ports" not in services["prometheus"], "Prometheus has no authentication"
+    password = services["grafana"]["environment"]["GF_SECURITY_ADMIN_PASSWORD"]
+    assert password.startswith("${GRAFANA_ADMIN_PASSWORD:?"), "no default: compose stops when it is not set"
+
+
+def test_the_example_secret_is_refused_in_production() -> None:
+    secret = yaml.safe_load((ROOT / "deploy" / "k8s" / "secret.example.yaml").read_text())["stringData"]
+    with pytest.raises(ValueError, match="not an example"):
+        ServiceSettings(env="prod", secret_key=secret["PRODOPS_SECRET_KEY"])
+    ServiceSettings(env="prod", secret_key=secrets.token_hex(32))

@@ -30,6 +30,10 @@ def _empty_is_unset(value: object) -> object:
 Secret = Annotated[SecretStr | None, BeforeValidator(_empty_is_unset)]
 
 
+# Placeholders the project's own examples show; long enough for the length check, known to everyone.
+EXAMPLE_SECRETS = frozenset({"replace-with-the-output-of-openssl-rand-hex-32"})
+
+
 class SettingsBlock(BaseModel):
     """A block of a service's settings (a vendor's, sign-in's), read from PRODOPS_<BLOCK>_<FIELD>."""
 
@@ -82,8 +86,11 @@ class ServiceSettings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_missing_secret_in_prod(self) -> ServiceSettings:
-        if self.env == "prod" and (self.secret_key is None or len(self.secret_key.get_secret_value()) < 32):
-            raise ValueError("PRODOPS_SECRET_KEY must be set (32+ characters) when PRODOPS_ENV=prod")
+        key = self.secret_key.get_secret_value() if self.secret_key else ""
+        if self.env == "prod" and (len(key) < 32 or key in EXAMPLE_SECRETS):
+            raise ValueError(
+                "PRODOPS_SECRET_KEY must be set (32+ random characters, not an example's) when PRODOPS_ENV=prod"
+            )
         return self
 
     def port_of(self, service: str) -> int:
