@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +32,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from libs.runtime.body_limits import BodyLimits
 from libs.runtime.database import database_url, is_transient, make_engine, migrate, session_factory
 from libs.runtime.inbox import OutgoingMessage
 from libs.runtime.jobs import Scheduler
@@ -60,6 +61,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     400: {"model": Problem, "description": "A body that cannot be read (not UTF-8)"},
     401: {"model": Problem, "description": "No bearer token, or a forged or expired one"},
     403: {"model": Problem, "description": "The token's role is not enough"},
+    413: {"model": Problem, "description": "A body over the route's limit (refused as it arrives, unread)"},
     422: {"model": Problem, "description": "Input that breaks the documented rules"},
     503: {"model": Problem, "description": "A dependency (the database) is away: nothing was done; send it again"},
 }
@@ -199,6 +201,7 @@ def service_app(
     on_start: Sequence[Hook] = (),
     on_stop: Sequence[Hook] = (),
     serves_without_broker: bool = False,
+    body_limits: Mapping[str, int] = {},
 ) -> FastAPI:
     """The service's ASGI app: probes and metrics, its routers, its broker in the lifespan.
 
@@ -237,6 +240,7 @@ def service_app(
             await runtime.engine.dispose()
 
     app = FastAPI(title=title, version="1.0.0", lifespan=lifespan)
+    app.add_middleware(BodyLimits, default=settings.max_body_bytes, limits=body_limits)
     # A server span per request, continuing a caller's traceparent; the probes would only be noise.
     FastAPIInstrumentor.instrument_app(app, tracer_provider=runtime.tracing, excluded_urls="healthz,readyz,metrics")
     app.state.runtime = runtime

@@ -81,6 +81,9 @@ class ServiceSettings(BaseSettings):
     handler_attempts: int = Field(default=4, ge=1)
     handler_backoff_seconds: float = Field(default=0.2, ge=0)
 
+    # The largest request body any route takes unless the service sets its own (ingest's webhooks and imports).
+    max_body_bytes: int = Field(default=1_000_000, ge=1)
+
     log_level: str = "INFO"
     log_json: bool = False
 

@@ -34,6 +34,11 @@ def create_app(settings: IngestSettings | None = None, connectors: Mapping[str, 
         title="ProdOps ingest",
         routers=[api.router(deps), webhooks.router(deps)],
         serves_without_broker=True,
+        body_limits={
+            "/webhooks/": settings.max_webhook_bytes,
+            "/api/v1/feedback/import": settings.max_import_bytes,
+            "/api/v1/feedback": settings.max_feedback_bytes,
+        },
     )
 
     @app.exception_handler(RequestValidationError)

@@ -21,7 +21,10 @@ class IngestSettings(ServiceSettings):
     relay_interval_seconds: float = 1.0
     relay_batch_size: int = 500
     max_import_rows: int = 10_000
+    # Request bodies, refused with a 413 as they arrive (before parsing and authentication) when larger.
     max_webhook_bytes: int = 5_000_000
+    max_feedback_bytes: int = 256_000
+    max_import_bytes: int = 25_000_000
     # Run each configured source's sync schedules in this process (one replica should, when there are several).
     sync_schedules: bool = True
 
