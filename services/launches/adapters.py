@@ -125,6 +125,9 @@ class JiraTracker:
         self.auth = httpx.BasicAuth(email, api_token)
 
     async def fetch(self, tracker_id: str) -> JiraVersion:
+        # The id comes from an editor and goes into the path: a version id is digits, never `../issue/...`.
+        if not tracker_id.isascii() or not tracker_id.isdigit():
+            raise TrackerError(f"{tracker_id[:80]!r} is not a Jira version id (digits)")
         request = self.client.get(f"{self.base_url}/rest/api/3/version/{tracker_id}", auth=self.auth)
         return JiraVersion.model_validate(await _json(request, "Jira"))
 

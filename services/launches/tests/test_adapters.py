@@ -74,6 +74,16 @@ async def test_a_jira_fix_version_is_read_with_basic_auth(fake: Trackers, client
         await JiraTracker(client, f"{fake.url}/jira", "pm@acme.io", "token-9").fetch("404")
 
 
+@pytest.mark.parametrize("tracker_id", ["../issue/SEC-1", "10020/../../myself", "１０", ""])
+async def test_a_jira_id_that_is_not_a_version_id_never_reaches_a_path(
+    fake: Trackers, client: httpx.AsyncClient, tracker_id: str
+) -> None:
+    sent = len(fake.requests)
+    with pytest.raises(TrackerError, match="is not a Jira version id"):
+        await JiraTracker(client, f"{fake.url}/jira", "pm@acme.io", "token-9").fetch(tracker_id)
+    assert len(fake.requests) == sent, "nothing sent"
+
+
 async def test_an_unreachable_tracker_is_a_tracker_error(client: httpx.AsyncClient) -> None:
     with pytest.raises(TrackerError, match="Linear unreachable"):
         await LinearTracker(client, "http://127.0.0.1:9/graphql", "key").fetch("proj-1")
