@@ -128,7 +128,8 @@ async def test_launches_follow_their_trackers_and_the_passing_of_time(tmp_path: 
         )
 
     from_linear = launch("Okta SSO", timedelta(days=90), TrackerLink(system="linear", id=f"proj-{marker}"))
-    from_jira = launch("Batch API", timedelta(days=90), TrackerLink(system="jira", id=marker))
+    jira_id = str(uuid4().int % 10**8)  # Jira version ids are digits
+    from_jira = launch("Batch API", timedelta(days=90), TrackerLink(system="jira", id=jira_id))
     stale = launch("Usage export", timedelta(days=5))
     creates = [command(CreateLaunch(actor="pm@hub", launch=item)) for item in (from_linear, from_jira)]
     # Created a month ago, when its target was still far: only the risk review sees it is near now.
@@ -146,7 +147,7 @@ async def test_launches_follow_their_trackers_and_the_passing_of_time(tmp_path: 
             "targetDate": str(today),
             "labels": {"nodes": []},
         }
-        fake.jira_versions[marker] = {"id": marker, "name": "2026.12", "released": False, "overdue": True}
+        fake.jira_versions[jira_id] = {"id": jira_id, "name": "2026.12", "released": False, "overdue": True}
         settings = settings_for(tmp_path).model_copy(
             update={
                 "linear": LinearSettings(api_token=SecretStr("lin_api_1"), api_url=f"{fake.url}/linear"),
