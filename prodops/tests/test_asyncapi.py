@@ -25,9 +25,10 @@ def test_the_committed_documents_are_those_the_declarations_make() -> None:
 
 
 def test_every_declared_handler_and_reply_is_a_channel() -> None:
+    documents = asyncapi.documents()
     for service in SERVICES:
         router = asyncapi.router_of(service)
-        channels = json.loads(asyncapi.documents()[service])["channels"]
+        channels = json.loads(documents[service])["channels"]
         consumed = {channel["address"] for name, channel in channels.items() if name.startswith(f"{service}.")}
         assert consumed == {route.consumes.TOPIC for route in router.routes}, service
         for event_type in router.published():
