@@ -97,14 +97,27 @@ def _report_hang() -> None:
 HUBS_AT_ONCE = 2
 
 
+# First, so that the groups are marked before xdist's own hook of the same name reads them into the test ids.
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Tests that run the whole hub (marker e2e) go to HUBS_AT_ONCE xdist groups (`--dist loadgroup`), a test
-    module to one group, so that at most that many hubs run at once while the other workers take the rest."""
+    module to one group, so that at most that many hubs run at once while the other workers take the rest.
+    Ungrouped, xdist would hand each test to any worker, and a module's hub would start once per test."""
     modules = sorted({item.module.__name__ for item in items if item.get_closest_marker("e2e") and item.module})
     group_of = {module: f"whole-hub-{index % HUBS_AT_ONCE}" for index, module in enumerate(modules)}
     for item in items:
         if item.get_closest_marker("e2e") is not None and item.module is not None:
             item.add_marker(pytest.mark.xdist_group(group_of[item.module.__name__]))
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Fail at once, rather than run for an hour, when xdist did not group the whole-hub tests (a pytest or
+    pytest-xdist upgrade can break it: then every whole-hub test starts a hub of its own, on any worker)."""
+    if not getattr(session.config.option, "loadgroup", False):  # set on xdist's workers for --dist loadgroup
+        return
+    ungrouped = [item.nodeid for item in session.items if item.get_closest_marker("e2e") and "@" not in item.nodeid]
+    if ungrouped:
+        raise pytest.UsageError(f"pytest-xdist did not group {len(ungrouped)} whole-hub tests, e.g. {ungrouped[0]}")
 
 
 def pytest_timeout_set_timer(item: pytest.Item, settings: object) -> None:
