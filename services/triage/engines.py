@@ -158,7 +158,7 @@ Answer {"requests": []} when the customer raised nothing."""
 
 
 class SplitAnswer(BaseModel):
-    requests: list[VoicedRequest]
+    requests: list[splitting.ProposedRequest]
 
 
 class MistralReading(BaseModel):
@@ -228,19 +228,21 @@ class MistralEngine:
 
     async def split(self, transcript: str, policy: SplitPolicy) -> Split:
         """The large model reads the whole transcript; an answer that is not valid, or quotes words
-        nobody said, is asked again once, then the caller falls back."""
+        nobody said, is asked again once, then the caller falls back. Texts longer than the event
+        allows are shortened, and a request without a quote is dropped: neither fails the answer."""
         model = self.settings.mistral_large_model
         for attempt in (1, 2):
             content = await self._chat(model, SPLIT_PROMPT, transcript[: self.settings.mistral_split_max_chars])
             try:
                 answer = SplitAnswer.model_validate_json(_json_object(content))
-                if invented := splitting.unquoted(answer.requests, transcript):
+                requests = splitting.fitted(answer.requests)
+                if invented := splitting.unquoted(requests, transcript):
                     raise ValueError(f"quotes not in the transcript: {invented[0][:80]!r}")
             except (ValidationError, ValueError) as error:
                 self.metrics.calls.labels(model, "invalid_output").inc()
                 log.warning("invalid AI split", model=model, attempt=attempt, error=str(error)[:200])
                 continue
-            return Split(answer.requests[: policy.max_requests], f"mistral:{model}")
+            return Split(requests[: policy.max_requests], f"mistral:{model}")
         raise EngineFailure(f"{model} gave an invalid split twice")
 
     async def _chat(self, model: str, system: str, text: str) -> str:

@@ -3,7 +3,8 @@
 The customer's turns are cut into sentences; a sentence is kept when the heads read it as a
 request, bug, complaint or improvement with enough confidence, or when it is phrased as one
 ("we need", "it would be great if", "keeps failing"). Kept sentences next to each other that are
-about the same thing become one request, titled from its first sentence.
+about the same thing become one request, titled from its first sentence. Every request fits the
+event's bounds: a longer monologue goes on in requests of its own, a longer sentence is cut at words.
 """
 
 from __future__ import annotations
@@ -13,15 +14,33 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+import annotated_types
+from pydantic import BaseModel, ConfigDict
+
 from libs.schemas import transcripts
 from libs.schemas.events import VoicedRequest
 from libs.schemas.feedback import Category
-from libs.schemas.transcripts import SpeakerRole
+from libs.schemas.transcripts import SpeakerRole, Turn
 from services.triage import domain
 from services.triage.domain import Reading
 
 Kind = Literal["request", "complaint", "bug", "praise", "question"]
 TITLE_LENGTH = 120
+
+
+def _max_length(model: type[BaseModel], field: str) -> int:
+    """A field's length bound as its schema declares it: what is built here always fits the event."""
+    rules = model.model_fields[field].metadata
+    return next(rule.max_length for rule in rules if isinstance(rule, annotated_types.MaxLen))
+
+
+_SAID = "{speaker} said on the call: {quote}"
+# The most one request quotes: the description repeats the quote after the speaker's name (at most
+# a turn's), and both stay within the event's bounds.
+QUOTE_BUDGET = min(
+    _max_length(VoicedRequest, "quote"),
+    _max_length(VoicedRequest, "description") - len(_SAID.format(speaker="", quote="")) - _max_length(Turn, "speaker"),
+)
 
 KIND_OF: dict[Category, Kind] = {
     Category.FEATURE_REQUEST: "request",
@@ -40,7 +59,9 @@ _PHRASES: tuple[tuple[Kind, re.Pattern[str]], ...] = (
         "bug",
         re.compile(
             r"\b(keeps? (failing|crashing|breaking|timing out|dropping)|(is|are|was|were) broken|"
-            r"(crash|fail)(es|s|ed)?\b.*\b(every|each|whenever|when)|throws? an? error|doesn'?t work|"
+            # Up to the next crash or failure only: scanning to the end from each one is quadratic.
+            r"(crash|fail)(es|s|ed)?\b(?:(?!\b(?:crash|fail)(?:es|s|ed)?\b).)*?\b(every|each|whenever|when)|"
+            r"throws? an? error|doesn'?t work|"
             r"stopped working|not working)",
             re.IGNORECASE,
         ),
@@ -112,9 +133,32 @@ def customer_sentences(transcript: str) -> list[Sentence]:
 
 
 def split_sentences(text: str) -> list[str]:
-    """Sentences long enough to say something (greetings and "yes, exactly" say nothing)."""
-    pieces = (piece.strip() for piece in _SENTENCE_END.split(" ".join(text.split())))
+    """Sentences long enough to say something (greetings and "yes, exactly" say nothing), each short
+    enough to quote: a longer one is cut into pieces at words."""
+    sentences = (sentence.strip() for sentence in _SENTENCE_END.split(" ".join(text.split())))
+    pieces = (piece for sentence in sentences for piece in word_pieces(sentence, QUOTE_BUDGET))
     return [piece for piece in pieces if len(piece.split()) >= _MIN_WORDS]
+
+
+def word_pieces(text: str, limit: int) -> list[str]:
+    """The text in consecutive pieces of at most `limit` characters, cut at single spaces (inside a
+    word only when the word alone is longer)."""
+    pieces = []
+    start = 0
+    while len(text) - start > limit:
+        space = text.rfind(" ", start, start + limit + 1)
+        end, resume = (space, space + 1) if space > start else (start + limit, start + limit)
+        pieces.append(text[start:end])
+        start = resume
+    pieces.append(text[start:])
+    return pieces
+
+
+def shortened(text: str, limit: int) -> str:
+    """The text, or its beginning up to a word and an ellipsis when it is longer than `limit`."""
+    if len(text) <= limit:
+        return text
+    return word_pieces(text, limit - 1)[0].rstrip(",;: ") + "…"
 
 
 def phrased_kind(sentence: str) -> Kind | None:
@@ -145,7 +189,10 @@ def extract(
         last = groups[-1][1][-1] if groups else None
         # A sentence that goes on about what the one before it raised belongs to it, kept or not.
         if last is not None and previous == position - 1 and same_subject(last, sentence):
-            groups[-1][1].append(sentence)
+            if _quote_length(groups[-1][1]) + 1 + len(sentence.text) <= QUOTE_BUDGET:
+                groups[-1][1].append(sentence)
+            else:  # a monologue on one thing longer than a quote goes on in a request of its own
+                groups.append((groups[-1][0], [sentence]))
         elif kind is not None:
             groups.append((kind, [sentence]))
         else:
@@ -165,18 +212,18 @@ def same_subject(first: Sentence, second: Sentence) -> bool:
 def title_from(sentence: str) -> str:
     """A title from a spoken sentence: fillers off, capitalised, no final stop, at most 120 characters."""
     text = _without_filler(sentence).rstrip(" .!")
-    text = text[:1].upper() + text[1:]
-    if len(text) <= TITLE_LENGTH:
-        return text
-    cut = text[: TITLE_LENGTH - 1].rsplit(" ", 1)[0]
-    return cut.rstrip(",;:") + "…"
+    return shortened(text[:1].upper() + text[1:], TITLE_LENGTH)
+
+
+def _quote_length(group: list[Sentence]) -> int:
+    return sum(len(sentence.text) for sentence in group) + len(group) - 1
 
 
 def _request(kind: Kind, group: list[Sentence]) -> VoicedRequest:
     quote = " ".join(sentence.text for sentence in group)
     return VoicedRequest(
         title=title_from(group[0].text),
-        description=f"{group[0].speaker} said on the call: {quote}",
+        description=_SAID.format(speaker=group[0].speaker, quote=quote),
         quote=quote,
         speaker=group[0].speaker,
         kind=kind,
@@ -189,6 +236,36 @@ def _without_filler(sentence: str) -> str:
 
 def _content_words(sentence: str) -> set[str]:
     return {word for word in _WORD.findall(sentence.lower()) if word not in _STOPWORDS}
+
+
+class ProposedRequest(BaseModel):
+    """A request as a model proposes it, its lengths not yet checked against the event's."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    title: str
+    description: str = ""
+    quote: str
+    speaker: str
+    kind: Kind
+
+
+def fitted(proposed: Sequence[ProposedRequest]) -> list[VoicedRequest]:
+    """A model's requests within the event's bounds: each text shortened to its field's length (a quote
+    keeps its first words, and ends with an ellipsis); one without a quote, title or speaker is dropped."""
+    return [
+        VoicedRequest(
+            title=shortened(title, _max_length(VoicedRequest, "title")),
+            description=shortened(request.description.strip(), _max_length(VoicedRequest, "description")),
+            quote=shortened(quote, _max_length(VoicedRequest, "quote")),
+            speaker=shortened(speaker, _max_length(VoicedRequest, "speaker")),
+            kind=request.kind,
+        )
+        for request in proposed
+        if (quote := " ".join(request.quote.split()))
+        and (title := " ".join(request.title.split()))
+        and (speaker := " ".join(request.speaker.split()))
+    ]
 
 
 def unquoted(requests: Sequence[VoicedRequest], transcript: str) -> list[str]:

@@ -6,15 +6,21 @@ import pytest
 
 from libs.ml.embeddings import MiniLMEmbedder
 from libs.schemas.events import VoicedRequest
+from libs.schemas.feedback import Category, SentimentLabel
+from services.triage.domain import Reading
 from services.triage.engines import LocalEngine
 from services.triage.splitting import (
+    ProposedRequest,
     Sentence,
     SplitPolicy,
     customer_sentences,
+    extract,
+    fitted,
     phrased_kind,
     same_subject,
     title_from,
     unquoted,
+    word_pieces,
 )
 
 POLICY = SplitPolicy(min_confidence=0.45, max_requests=25)
@@ -74,6 +80,65 @@ def test_a_quote_must_be_words_that_were_said() -> None:
     said = VoicedRequest(title="SSO", quote="We need SAML SSO … whole company", speaker="Dana Lee", kind="request")
     invented = VoicedRequest(title="SSO", quote="SSO is our top priority", speaker="Dana Lee", kind="request")
     assert unquoted([said, invented], CALL) == ["SSO is our top priority"]
+
+
+# The event's bounds (libs/schemas VoicedRequest): a request over them cannot be published.
+QUOTE_MAX = DESCRIPTION_MAX = 5_000
+# One long monologue on one thing: every sentence shares a word with the one before it.
+EXPORT_TROUBLE = (
+    "The CSV export keeps failing on anything over ten thousand rows. "
+    "The export times out after a minute and we lose the whole file. "
+    "Our finance team needs that export every morning before the board call. "
+    "When the export fails they rebuild the report by hand from the raw tables. "
+)
+
+
+def read_as_requests(sentences: list[str]) -> list[Reading]:
+    """The heads' reading without the heads: every sentence a confident feature request."""
+    request = Reading(Category.FEATURE_REQUEST, 0.9, SentimentLabel.NEUTRAL, 0.9, 0.0, 0.0)
+    return [request] * len(sentences)
+
+
+def assert_within_the_event(requests: list[VoicedRequest]) -> None:
+    assert all(len(r.quote) <= QUOTE_MAX and len(r.description) <= DESCRIPTION_MAX for r in requests)
+
+
+def test_a_50_kb_monologue_is_cut_into_requests_that_fit_the_event() -> None:
+    monologue = (EXPORT_TROUBLE * (50_000 // len(EXPORT_TROUBLE) + 1)).strip()
+    requests = extract(f"Dana Lee [customer]: {monologue}", read_as_requests, POLICY)
+    assert_within_the_event(requests)
+    assert len(requests) >= 10 and {request.kind for request in requests} == {"request"}
+    assert " ".join(request.quote for request in requests) == monologue, "nothing lost, nothing added"
+    assert all(request.quote.endswith(".") for request in requests), "cut between sentences"
+
+
+def test_a_50_kb_sentence_without_punctuation_is_cut_at_words() -> None:
+    sentence = " ".join(["the nightly export fails whenever the board report is bigger than usual"] * 700)
+    requests = extract(f"Dana Lee [customer]: {sentence}\nSam [internal]: I see.", read_as_requests, POLICY)
+    assert_within_the_event(requests)
+    assert len(requests) >= 10
+    assert " ".join(request.quote for request in requests) == sentence, "every cut falls between two words"
+
+
+def test_a_word_longer_than_a_piece_is_cut_inside_it() -> None:
+    assert [len(piece) for piece in word_pieces("x" * 12_000, 5_000)] == [5_000, 5_000, 2_000]
+    assert word_pieces("we need SAML SSO", 8) == ["we need", "SAML SSO"]
+
+
+def test_a_models_over_long_texts_are_shortened_and_a_request_without_a_quote_dropped() -> None:
+    monologue = (EXPORT_TROUBLE * 100).strip()
+    transcript = f"Dana Lee [customer]: {monologue}"
+    proposed = [
+        ProposedRequest(
+            title="Exports " * 60, description="d " * 4_000, quote=monologue, speaker="Dana Lee", kind="bug"
+        ),
+        ProposedRequest(title="SSO", quote="  ", speaker="Dana Lee", kind="request"),
+    ]
+    [request] = fitted(proposed)
+    assert_within_the_event([request])
+    assert len(request.title) <= 200
+    assert request.quote.endswith("…") and monologue.startswith(request.quote.removesuffix("…"))
+    assert unquoted([request], transcript) == [], "still the customer's own words"
 
 
 @pytest.fixture(scope="module")
