@@ -34,6 +34,7 @@ from rich.console import Console
 from bench.load import percentile
 from libs.runtime.auth import Role, create_token
 from libs.runtime.settings import SERVICES
+from libs.testing.browser import wait_until
 from prodops import demo
 from prodops.demo.loader import load_demo
 from prodops.hub import Hub, free_port_block
@@ -79,7 +80,7 @@ async def first_screen(browser: Browser, url: str, token: str) -> dict[str, floa
         await context.add_init_script(f"sessionStorage.setItem('token', {json.dumps(token)})")
         page = await context.new_page()
         await page.goto(url)
-        await page.wait_for_function("performance.getEntriesByName('overview-rendered').length > 0", timeout=30_000)
+        await wait_until(page, "performance.getEntriesByName('overview-rendered').length > 0", timeout=30.0)
         timings: dict[str, float | None] = await page.evaluate(TIMINGS)
         return timings
     finally:

@@ -20,6 +20,7 @@ import pytest
 from playwright.async_api import async_playwright
 
 from libs.runtime.auth import Role, create_token
+from libs.testing.browser import wait_until
 from prodops.hub import Hub
 from services.gateway.app import create_app
 from services.gateway.settings import GatewaySettings
@@ -254,7 +255,7 @@ async def test_every_tab_renders(
     await page.screenshot(path=screenshots / f"calendar-timeline-{name}.png", full_page=True)
 
     await page.click("[data-tab=themes]")
-    await page.wait_for_function("document.querySelector('#themes-count').textContent !== ''")
+    await wait_until(page, "document.querySelector('#themes-count').textContent !== ''")
     await page.screenshot(path=screenshots / f"themes-{name}.png", full_page=True)
 
     await show_tab(page, "checklists")
@@ -289,7 +290,7 @@ async def test_filters_narrow_the_list(browser: Any, web: WebHub) -> None:
     everything = await page.locator("#feedback-list li").count()
 
     await page.select_option("#filters select[name=source]", "zendesk")
-    await page.wait_for_function("document.querySelectorAll('#feedback-list li').length === 1")
+    await wait_until(page, "document.querySelectorAll('#feedback-list li').length === 1")
     assert "Please add SAML SSO with Okta" in await page.inner_text("#feedback-list")
     assert "of 1 item" in await page.inner_text("#feedback-count")
 
@@ -298,9 +299,10 @@ async def test_filters_narrow_the_list(browser: Any, web: WebHub) -> None:
     await page.press("#filters input[name=q]", "Enter")
     # Both the zendesk list and the unfiltered one come first (one item; the typo among others): wait for the search's
     # own answer, one item that is the typo.
-    await page.wait_for_function(
+    await wait_until(
+        page,
         "[...document.querySelectorAll('#feedback-list li')]"
-        ".map(li => li.innerText.includes('Typo on the pricing page')).join() === 'true'"
+        ".map(li => li.innerText.includes('Typo on the pricing page')).join() === 'true'",
     )
     assert everything > 1
 
@@ -308,7 +310,7 @@ async def test_filters_narrow_the_list(browser: Any, web: WebHub) -> None:
     bugs = (await web.api("/overview"))["by_category"]["bug"]
     await show_tab(page, "overview")
     await page.locator("#by-category rect.bar").first.click()
-    await page.wait_for_function(f"document.querySelectorAll('#feedback-list li').length === {bugs}")
+    await wait_until(page, f"document.querySelectorAll('#feedback-list li').length === {bugs}")
     assert await page.input_value("#filters select[name=category]") == "bug"
     assert await page.input_value("#filters input[name=q]") == "", "the other filters are cleared"
     await close(page)
@@ -445,7 +447,7 @@ async def test_a_segment_of_the_chart_opens_its_week_and_category(browser: Any, 
     category, number = max(this_week["by_category"].items(), key=lambda pair: pair[1])
     await show_tab(page, "overview")
     await page.click(f"#over-time rect.segment[data-week='{this_week['week']}'][data-category='{category}']")
-    await page.wait_for_function(f"document.querySelectorAll('#feedback-list li').length === {number}")
+    await wait_until(page, f"document.querySelectorAll('#feedback-list li').length === {number}")
     assert f"of {number} item" in await page.inner_text("#feedback-count")
     assert number < over_time["sample_size"]
 
@@ -454,7 +456,7 @@ async def test_a_segment_of_the_chart_opens_its_week_and_category(browser: Any, 
     await page.fill("#filters input[name=created_to]", old_week["end"])
     await page.fill("#filters input[name=created_from]", old_week["start"])
     await page.dispatch_event("#filters input[name=created_from]", "change")
-    await page.wait_for_function("document.querySelectorAll('#feedback-list li').length === 1")
+    await wait_until(page, "document.querySelectorAll('#feedback-list li').length === 1")
     assert OLD_ITEM[1] in await page.inner_text("#feedback-list")
     await close(page)
 
@@ -478,7 +480,7 @@ async def test_the_quarterly_timeline_places_launches_and_filters_them(browser: 
     assert bar and target and bar["width"] > 0 and bar["x"] < target["x"] <= bar["x"] + bar["width"]
 
     await page.select_option("#calendar-filters select[name=team]", "engineering")
-    await page.wait_for_function("document.querySelectorAll('#timeline .launch-row').length === 1")
+    await wait_until(page, "document.querySelectorAll('#timeline .launch-row').length === 1")
     assert "Usage dashboard v2" in await page.inner_text("#timeline")
     await page.select_option("#calendar-filters select[name=status]", "shipped")
     await page.locator("#timeline", has_text="No launches match").wait_for()

@@ -100,9 +100,14 @@ async def create_topics(bootstrap: str, topics: Iterable[str], partitions: int =
         await admin.close()
 
 
+def durable_producer(bootstrap: str) -> AIOKafkaProducer:
+    """A producer from outside a service (the CLI, tests) whose sends count once every in-sync replica has them."""
+    return AIOKafkaProducer(bootstrap_servers=bootstrap, max_batch_size=1024 * 1024, acks="all")
+
+
 async def publish(bootstrap: str, *messages: Envelope) -> None:
     """Publish messages from outside a service (the CLI, tests), each acknowledged."""
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, max_batch_size=1024 * 1024)
+    producer = durable_producer(bootstrap)
     await producer.start()
     try:
         for message in messages:

@@ -4,7 +4,9 @@ A handler is a plain coroutine `(event, session) -> replies`. This module decode
 skips what the inbox has seen (republishing its stored replies), runs the handler in one
 transaction with the inbox row, retries transient failures with backoff, publishes the replies,
 and only then lets FastStream commit the offset. What still fails goes to the dead-letter topic
-with its reason; a down dependency is never dead-lettered but retried until it is back.
+with its reason; a down dependency is never dead-lettered but retried until it is back. A message
+whose reply the broker refuses for good (too large...) is dead-lettered too: redelivered, it would
+only be refused again.
 
 Messages come in batches (what the consumer has fetched, up to `consumer_batch_size`): the batch's
 work and inbox rows commit in one transaction, its replies are published with one wait, and its
@@ -36,6 +38,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from libs.runtime import inbox
 from libs.runtime.database import is_transient
 from libs.runtime.inbox import OutgoingMessage
+from libs.runtime.publishing import describe, publish_each, too_large
 from libs.runtime.service import ServiceRuntime
 from libs.runtime.telemetry import within_trace
 from libs.schemas.events import CommandRejected, DeadLettered, DeadLetterRecord, Envelope, utcnow
@@ -162,7 +165,7 @@ async def _deliver(
         try:
             deliveries.append(_Delivery(record, event_type.model_validate_json(record.value)))
         except ValidationError as error:
-            await _dead_letter(runtime, name, record, f"invalid {event_type.__name__}: {_short(error)}", error, 1)
+            await _dead_letter(runtime, name, record, f"invalid {event_type.__name__}: {describe(error)}", error, 1)
     if not deliveries:
         return
 
@@ -193,28 +196,35 @@ async def _deliver(
 
         # Replies in the order their causes came; seen before: its stored replies again (their
         # publish may be what failed last time). A second copy within the batch shares one publish.
-        outgoing: list[OutgoingMessage] = []
+        replies: list[tuple[_Delivery[E], list[OutgoingMessage]]] = []
         redelivered = 0
         done: list[Envelope] = []
         done_ids: set[UUID] = set()
         for delivery in deliveries:
             event_id = delivery.event.event_id
             if (entry := stored.get(event_id)) is not None:
-                outgoing += entry.outgoing
+                replies.append((delivery, entry.outgoing))
                 redelivered += 1
             elif event_id in handled:
                 if event_id in done_ids:
                     redelivered += 1
                 else:
-                    outgoing += handled[event_id]
+                    replies.append((delivery, handled[event_id]))
                     done.append(delivery.event)
                     done_ids.add(event_id)
-        await runtime.publish_all(outgoing)
+        published = await publish_each(runtime.publish_all, replies)
+        for refusal in published.refused:
+            reason = f"the broker refuses its reply: {describe(refusal.error)}"
+            await _dead_letter(runtime, name, refusal.subject.record, reason, refusal.error, 1)
+        if published.error is not None:
+            raise published.error  # the broker's: the batch is redelivered, and its stored replies published then
     finally:
         runtime.in_flight.pop(name, None)
 
     if redelivered:
         metrics.handled.labels(name, topic, "redelivered").inc(redelivered)
+    dead = {refusal.subject.event.event_id for refusal in published.refused}
+    done = [event for event in done if event.event_id not in dead]
     if not done:
         return
     share = (time.perf_counter() - started) / len(deliveries)
@@ -259,7 +269,7 @@ async def _handle_one_by_one(
 ) -> dict[UUID, list[OutgoingMessage]]:
     """The batch again, a message at a time: the bad one is retried and dead-lettered alone."""
     if len(fresh) > 1:
-        log.warning("batch failed; handling its messages one by one", size=len(fresh), error=_short(failure.error))
+        log.warning("batch failed; handling its messages one by one", size=len(fresh), error=describe(failure.error))
     results: dict[UUID, list[OutgoingMessage]] = {}
     settings = runtime.settings
     for delivery in fresh:
@@ -282,7 +292,7 @@ async def _handle_one_by_one(
                 if is_transient(error):
                     await _wait_for_dependency(runtime, name, event.TOPIC, error)
                     raise
-                await _dead_letter(runtime, name, delivery.record, _short(error), error, settings.handler_attempts)
+                await _dead_letter(runtime, name, delivery.record, describe(error), error, settings.handler_attempts)
     return results
 
 
@@ -344,12 +354,12 @@ async def _prepare(prepare: Prepare[E], events: list[E]) -> None:
     try:
         await prepare(events)
     except Exception as error:  # the handlers do the work themselves, and meet the error there if it lasts
-        log.info("batch preparation failed; each message does its own work", error=_short(error))
+        log.info("batch preparation failed; each message does its own work", error=describe(error))
 
 
 async def _wait_for_dependency(runtime: ServiceRuntime, name: str, topic: str, error: BaseException) -> None:
     """Back off before the batch is redelivered (the caller re-raises: no offset is committed)."""
-    log.warning("dependency down; message will be redelivered", error=_short(error))
+    log.warning("dependency down; message will be redelivered", error=describe(error))
     runtime.metrics.handled.labels(name, topic, "dependency_down").inc()
     await asyncio.sleep(runtime.settings.handler_backoff_seconds * 4)
 
@@ -397,10 +407,12 @@ async def _dead_letter(
         failed_at=utcnow(),
     )
     # The same failed offset always yields the same event id, so a redelivery is no second letter.
-    letter = DeadLettered(
-        event_id=uuid5(NAMESPACE_URL, f"prodops:{name}/{raw.topic}/{raw.partition}/{raw.offset}"),
-        producer=name,
-        payload=record,
+    letter = _fitted(
+        DeadLettered(
+            event_id=uuid5(NAMESPACE_URL, f"prodops:{name}/{raw.topic}/{raw.partition}/{raw.offset}"),
+            producer=name,
+            payload=record,
+        )
     )
     log.error("dead-lettered", reason=reason, topic=raw.topic, offset=raw.offset)
     runtime.metrics.dead_letters.labels(name, raw.topic, type(error).__name__).inc()
@@ -408,6 +420,12 @@ async def _dead_letter(
     await runtime.publish_all([OutgoingMessage.of(letter)])
 
 
-def _short(error: BaseException, limit: int = 500) -> str:
-    text = f"{type(error).__name__}: {error}"
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+def _fitted(letter: DeadLettered) -> DeadLettered:
+    """The letter, with the message it holds cut (and its reason saying so) when the whole would not fit in a message:
+    a letter the broker refuses would leave the message to be redelivered forever."""
+    whole = letter.payload
+    while too_large(letter.model_dump_json()):
+        body = letter.payload.body[: len(letter.payload.body) * 9 // 10]
+        reason = f"{whole.reason} (the message is cut to fit here: {len(body):,} of {len(whole.body):,} characters)"
+        letter = letter.model_copy(update={"payload": whole.model_copy(update={"body": body, "reason": reason})})
+    return letter

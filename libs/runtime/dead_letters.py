@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from uuid import UUID
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from pydantic import BaseModel, ValidationError
 
+from libs.runtime.broker import durable_producer
 from libs.schemas.events import DeadLettered
 
 REPLAY_HEADER = "replay-of"
@@ -71,7 +72,7 @@ def message_id(letter: DeadLettered) -> UUID | None:
 
 async def replay(bootstrap: str, letters: Sequence[DeadLettered]) -> list[DeadLettered]:
     """Publish each dead message again to its original topic, once per message; the letters replayed."""
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, max_batch_size=1024 * 1024)
+    producer = durable_producer(bootstrap)
     await producer.start()
     replayed: list[DeadLettered] = []
     sent: set[tuple[str, str]] = set()

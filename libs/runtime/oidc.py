@@ -9,8 +9,8 @@ meant for our client id, unexpired and not issued in the future (with `leeway_se
 way), and, in the browser's flow, carrying the nonce the login sent.
 
 Who someone is in the hub comes from the claims: the subject is `subject_claim` (email by default,
-else `sub`); the role is the highest that `roles` maps any value of `role_claim` to, else
-`default_role`, and with none the person is refused.
+once `email_verified` is true; else `sub`); the role is the highest that `roles` maps any value of
+`role_claim` to, else `default_role`, and with none the person is refused.
 """
 
 from __future__ import annotations
@@ -49,10 +49,14 @@ class OidcSettings(SettingsBlock):
         default_factory=dict, description='Claim value -> role, as JSON: {"prodops-pm": "editor", "sales": "viewer"}.'
     )
     default_role: Role | None = Field(default=None, description="The role of someone no value maps; unset: refused.")
-    subject_claim: str = Field(default="email", description="What writes record as who; `sub` when it is absent.")
+    subject_claim: str = Field(
+        default="email", description="What writes record as who; `sub` when it is absent (or an unverified email)."
+    )
     redirect_uri: str | None = Field(default=None, description="Unset: /auth/callback on the host the browser used.")
     session_hours: float = Field(default=8.0, gt=0, description="How long a browser session lasts.")
-    cookie_secure: bool | None = Field(default=None, description="Unset: Secure when the request came over https.")
+    cookie_secure: bool | None = Field(
+        default=None, description="Unset: Secure outside dev and test, and there when the request came over https."
+    )
     accept_id_tokens: bool = Field(default=True, description="The API also takes the provider's ID tokens as bearer.")
     leeway_seconds: int = Field(default=30, ge=0, le=300, description="Clock skew allowed on exp and iat.")
     jwks_cache_seconds: float = Field(default=3600.0, ge=0)
@@ -145,10 +149,19 @@ def role_of(claims: Mapping[str, Any], settings: OidcSettings) -> Role | None:
     return max(mapped, key=RANK.__getitem__) if mapped else settings.default_role
 
 
+def subject_of(claims: Mapping[str, Any], settings: OidcSettings) -> str:
+    """The subject claim, else `sub`. An email names someone only once the provider verified it: many let anyone
+    type any address into their profile, and writes would be recorded as whoever owns it."""
+    subject = claims.get(settings.subject_claim)
+    verified = claims.get("email_verified")
+    if settings.subject_claim == "email" and verified is not True and verified != "true":
+        subject = None
+    return subject if isinstance(subject, str) and subject else str(claims["sub"])
+
+
 def principal_of(claims: Mapping[str, Any], settings: OidcSettings) -> Principal:
     """Who the claims name in the hub; RoleRefused when they map to no role."""
-    subject = claims.get(settings.subject_claim)
-    subject = subject if isinstance(subject, str) and subject else claims["sub"]
+    subject = subject_of(claims, settings)
     role = role_of(claims, settings)
     if role is None:
         raise RoleRefused(f"{subject} signed in, but has no role in the hub (ask an admin to map it)")

@@ -36,8 +36,16 @@ from libs.runtime.body_limits import BodyLimits
 from libs.runtime.database import database_url, is_transient, make_engine, migrate, session_factory
 from libs.runtime.inbox import OutgoingMessage
 from libs.runtime.jobs import Scheduler
-from libs.runtime.settings import ServiceSettings
-from libs.runtime.telemetry import ConsumerMetrics, HttpMetrics, configure_logging, tracer_provider, within_trace
+from libs.runtime.security_headers import SecurityHeaders
+from libs.runtime.settings import MAX_MESSAGE_BYTES, ServiceSettings
+from libs.runtime.telemetry import (
+    ConsumerMetrics,
+    HttpMetrics,
+    configure_logging,
+    redact_span_urls,
+    tracer_provider,
+    within_trace,
+)
 from libs.schemas.events import Envelope
 from libs.schemas.feedback import Source
 
@@ -95,6 +103,11 @@ class ServiceRuntime:
         broker = KafkaBroker(
             settings.kafka_bootstrap,
             client_id=f"prodops-{name}",
+            # Published means every in-sync replica holds it, not the leader alone: the outbox and a consumer's
+            # commit count on it. Not idempotent: tansu refuses the InitProducerId that needs (docs/operations.md).
+            acks="all",
+            # A larger record is refused here, before it is sent (MessageSizeTooLargeError): refused for good.
+            max_request_size=MAX_MESSAGE_BYTES,
             middlewares=[
                 KafkaTelemetryMiddleware(tracer_provider=tracing),
                 KafkaPrometheusMiddleware(registry=registry, app_name=f"prodops-{name}"),
@@ -241,8 +254,16 @@ def service_app(
 
     app = FastAPI(title=title, version="1.0.0", lifespan=lifespan)
     app.add_middleware(BodyLimits, default=settings.max_body_bytes, limits=body_limits)
+    # Added last, so outermost: a 413 carries the headers too.
+    documents = [url for url in (app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url) if url]
+    app.add_middleware(SecurityHeaders, documents=documents, strict_transport=settings.env not in ("dev", "test"))
     # A server span per request, continuing a caller's traceparent; the probes would only be noise.
-    FastAPIInstrumentor.instrument_app(app, tracer_provider=runtime.tracing, excluded_urls="healthz,readyz,metrics")
+    FastAPIInstrumentor.instrument_app(
+        app,
+        tracer_provider=runtime.tracing,
+        excluded_urls="healthz,readyz,metrics",
+        server_request_hook=redact_span_urls,  # a webhook's URL may carry its key
+    )
     app.state.runtime = runtime
     app.state.signing_key = settings.signing_key()
 

@@ -18,6 +18,10 @@ SERVICES = ("gateway", "ingest", "enrich", "triage", "dedupe", "launches", "noti
 # Port offsets from the base port: the gateway on P, ingest on P+1 (the interface), the rest after.
 PORT_OFFSETS = {name: offset for offset, name in enumerate(SERVICES)}
 
+# The largest record a producer sends (aiokafka's max_request_size, as large as Kafka's default message.max.bytes):
+# every service's producer is built with it, and ingest refuses before storing an item whose event would not fit.
+MAX_MESSAGE_BYTES = 1_048_576
+
 
 def _empty_is_unset(value: object) -> object:
     """A set but empty (or blank) secret is no secret: `PRODOPS_GITHUB_WEBHOOK_SECRET=` must not let anyone sign

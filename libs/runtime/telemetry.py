@@ -4,27 +4,100 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, MutableMapping
 from contextlib import contextmanager
 from datetime import datetime
+from typing import Any
 
 import structlog
 from opentelemetry import context, propagate, trace
 from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+# --- secrets out of traces and logs ---------------------------------------------------------------
+# Some vendors can only call a URL that carries its secret (`/webhooks/salesforce?key=...`), and an API's
+# next-page link may carry a token: every query value is taken for a secret. The keys stay, for reading.
+
+REDACTED = "REDACTED"
+# What instrumentations record a request's URL, or its query, under (the old and the stable conventions).
+URL_ATTRIBUTES = frozenset({"http.url", "url.full", "http.target"})
+QUERY_ATTRIBUTES = frozenset({"url.query"})
+# A URL (or a path from its root) with a query inside free text (a log line, an error message), up to
+# whitespace or a quote.
+_URL_QUERY = re.compile(r"""((?:\b[a-z][a-z0-9+.-]*://|(?<![\w/])/)[^\s?#"'<>]*\?)([^\s#"'<>]*)""", re.IGNORECASE)
+
+
+def redact_query(query: str) -> str:
+    """Every value of a query string replaced, its keys kept; a part with no key is all value."""
+    parts = (part.partition("=") for part in query.split("&"))
+    return "&".join(f"{name}={REDACTED}" if equals else REDACTED for name, equals, _ in parts)
+
+
+def redact_url(url: str) -> str:
+    """A URL (or a path with its query) with every query value redacted; the fragment goes too."""
+    head, question, query = url.partition("#")[0].partition("?")
+    return f"{head}?{redact_query(query)}" if question else head
+
+
+def redact_urls_in(text: str) -> str:
+    """Free text with the query values of every URL in it redacted."""
+    return _URL_QUERY.sub(lambda url: url[1] + redact_query(url[2]), text)
+
+
+def redact_span_urls(span: trace.Span, _: Mapping[str, Any] | None = None) -> None:
+    """The HTTP server instrumentation's request hook: its span's URL and query attributes with every query value
+    redacted, before the span can end and reach an exporter."""
+    if not isinstance(span, ReadableSpan):
+        return  # not recording: nothing is kept
+    for key, value in list((span.attributes or {}).items()):
+        if not isinstance(value, str):
+            continue
+        if key in URL_ATTRIBUTES and "?" in value:
+            span.set_attribute(key, redact_url(value))
+        elif key in QUERY_ATTRIBUTES and value:
+            span.set_attribute(key, redact_query(value))
+
+
+def _redact_event(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    """structlog: the query values of URLs in any text of an event redacted."""
+    for key, value in event.items():
+        if isinstance(value, str) and "?" in value:
+            event[key] = redact_urls_in(value)
+    return event
+
+
+class RedactingFilter(logging.Filter):
+    """The standard library's records (httpx logs each request's URL) with their URLs' query values redacted."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):
+            return True  # a call whose arguments do not fit its format: the handler reports it as it would
+        if "?" in message:
+            record.msg, record.args = redact_urls_in(message), None
+        return True
+
+
+_REDACTING_FILTER = RedactingFilter()
 
 
 def configure_logging(service: str, level: str, json_logs: bool) -> None:
     logging.basicConfig(level=level, format="%(message)s", stream=sys.stderr)
+    # On the handlers, not a logger: records from every library's logger pass through them.
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(_REDACTING_FILTER)
     renderer = structlog.processors.JSONRenderer() if json_logs else structlog.dev.ConsoleRenderer(colors=False)
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso"),
+            _redact_event,
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level)),

@@ -15,7 +15,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from libs.schemas import topics
 from libs.schemas.commands import Channel, DedupeCommandPayload, LaunchCommandPayload, OptOut
-from libs.schemas.feedback import AITriage, Customer, FeedbackItem, SimilarItem, Tier
+from libs.schemas.feedback import AITriage, Customer, FeedbackItem, Reason, SimilarItem, Tag, Tier
 from libs.schemas.launches import Checklist, Launch
 
 
@@ -118,7 +118,7 @@ class TriageResult(BaseModel):
     item_id: UUID
     ai_triage: AITriage
     degraded: bool = False
-    degraded_reason: str | None = None
+    degraded_reason: Reason | None = None
     # In shadow mode the verdict is a suggestion stored beside the human triage, never shown as truth.
     shadow: bool = False
 
@@ -153,13 +153,13 @@ class TriageOverride(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     item_id: UUID
-    actor: str
-    category: str | None = None
-    priority: str | None = None
-    tags: list[str] | None = None
-    product_area: str | None = None
+    actor: str = Field(max_length=320)
+    category: str | None = Field(default=None, max_length=40)
+    priority: str | None = Field(default=None, max_length=40)
+    tags: list[Tag] | None = Field(default=None, max_length=5)
+    product_area: str | None = Field(default=None, max_length=100)
     not_duplicate: bool | None = None
-    reason: str | None = None
+    reason: str | None = Field(default=None, max_length=1_000)
 
 
 class FeedbackOverridden(_FeedbackKeyed):
@@ -179,12 +179,12 @@ class OverrideTriage(_FeedbackKeyed):
 class RetriageRequest(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    item_ids: list[UUID] = Field(default_factory=list)
+    item_ids: list[UUID] = Field(default_factory=list, max_length=10_000)
     everything: bool = False
     # Every item whose verdict is degraded (the fallback's), with the primary engine, while it answers.
     degraded: bool = False
-    requested_by: str
-    reason: str | None = None
+    requested_by: str = Field(max_length=320)
+    reason: str | None = Field(default=None, max_length=1_000)
 
     @property
     def item_id(self) -> str:
@@ -222,7 +222,7 @@ class TranscriptSplit(BaseModel):
     requests: list[VoicedRequest]
     model_version: str
     degraded: bool = False
-    degraded_reason: str | None = None
+    degraded_reason: Reason | None = None
 
 
 class FeedbackSplit(_FeedbackKeyed):
@@ -403,7 +403,7 @@ class Notification(BaseModel):
     launch_name: str
     channel: Channel
     status: Literal["sent", "failed"] = "sent"
-    reason: str | None = Field(default=None, description="Why it failed, when it did.")
+    reason: Reason | None = Field(default=None, description="Why it failed, when it did.")
     attempts: int = Field(default=1, ge=1)
     customer_id: str | None = None
     customer_email: str | None

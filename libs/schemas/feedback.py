@@ -10,7 +10,7 @@ from enum import StrEnum
 from typing import Annotated
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, HttpUrl
 
 
 class Source(StrEnum):
@@ -71,6 +71,26 @@ SentimentScore = Annotated[float, Field(ge=-1.0, le=1.0)]
 MAX_VOTES = 2**31 - 1
 Confidence = Annotated[float, Field(ge=0.0, le=1.0)]
 
+# Every text and list on the bus is bounded, so that no item's event can outgrow the broker's message limit
+# (1 MiB): the largest item, every field full, serializes to well under half of it.
+MAX_TAGS = 20
+MAX_TAG_LENGTH = 100
+Tag = Annotated[str, Field(max_length=MAX_TAG_LENGTH)]
+# A CRM's customer id, as enrich keeps it (its customer tables hold 100 characters).
+CustomerId = Annotated[str, Field(max_length=100)]
+MAX_REASON_LENGTH = 1_000
+
+
+def _clipped(text: object) -> object:
+    """An over-long reason keeps its beginning: a reason is for people, and an error text may be any length."""
+    if isinstance(text, str) and len(text) > MAX_REASON_LENGTH:
+        return text[: MAX_REASON_LENGTH - 1] + "…"
+    return text
+
+
+# Why something went the way it did (a fallback, a failed delivery), as our own code words it: cut, never refused.
+Reason = Annotated[str, BeforeValidator(_clipped), Field(max_length=MAX_REASON_LENGTH)]
+
 
 def sentiment_label(score: float) -> SentimentLabel:
     """The contract's thresholds: >= 0.5 positive, <= -0.3 negative, else neutral."""
@@ -86,7 +106,7 @@ class Customer(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    id: str | None = None
+    id: CustomerId | None = None
     email: str | None = Field(default=None, max_length=320)
     name: str | None = Field(default=None, max_length=200)
     company: str | None = Field(default=None, max_length=200)
@@ -101,7 +121,7 @@ class SimilarItem(BaseModel):
 
     id: UUID
     score: float = Field(ge=-1.0, le=1.0)
-    title: str | None = None
+    title: str | None = Field(default=None, max_length=500)
 
 
 class FieldConfidence(BaseModel):
@@ -122,17 +142,17 @@ class AITriage(BaseModel):
     sentiment_label: SentimentLabel
     priority: Priority
     priority_score: float = Field(ge=0)
-    priority_reasoning: str
-    tags: list[str] = Field(default_factory=list, max_length=5)
-    product_area: str | None = None
-    similar_issues: list[str] = Field(default_factory=list)
+    priority_reasoning: str = Field(max_length=2_000)
+    tags: list[Tag] = Field(default_factory=list, max_length=5)
+    product_area: str | None = Field(default=None, max_length=100)
+    similar_issues: list[Annotated[str, Field(max_length=200)]] = Field(default_factory=list, max_length=20)
     confidence: FieldConfidence
-    model_version: str
+    model_version: str = Field(max_length=200)
     processed_at: AwareDatetime
     # The primary engine (Mistral) failed and the fallback answered: the item is triaged again by
     # the primary once it answers (triage's schedule, or a re-triage command with `degraded`).
     degraded: bool = False
-    degraded_reason: str | None = None
+    degraded_reason: Reason | None = None
 
 
 class FeedbackInput(BaseModel):
@@ -148,9 +168,9 @@ class FeedbackInput(BaseModel):
     category: Category | None = None
     priority: Priority | None = None
     sentiment_score: SentimentScore | None = None
-    tags: list[str] = Field(default_factory=list, max_length=20)
+    tags: list[Tag] = Field(default_factory=list, max_length=MAX_TAGS)
     product_area: str | None = Field(default=None, max_length=100)
-    url: HttpUrl | None = None
+    url: HttpUrl | None = Field(default=None, description="At most 2,083 characters (pydantic's HttpUrl).")
     votes: int = Field(default=1, ge=0, le=MAX_VOTES)
     created_at: AwareDatetime | None = None
     status: FeedbackStatus = FeedbackStatus.NEW

@@ -66,7 +66,12 @@ class OidcProvider:
     client_secret: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     # Who /authorize signs in (auto-approved): the claims of the ID token it leads to.
     user: dict[str, Any] = field(
-        default_factory=lambda: {"sub": "u-1001", "email": "pm@example.com", "groups": ["product"]}
+        default_factory=lambda: {
+            "sub": "u-1001",
+            "email": "pm@example.com",
+            "email_verified": True,
+            "groups": ["product"],
+        }
     )
     algorithm: str = "RS256"
     keys: list[SigningKey] = field(default_factory=list)  # published; the last one signs

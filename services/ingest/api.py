@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, HTTPException, Request, status
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
+from fastapi.routing import APIRoute
+from fastapi.security import HTTPBearer
 from pydantic import BaseModel
 
 from libs.connectors.rejections import record_rejection
-from libs.runtime.auth import Editor
+from libs.runtime.auth import SESSION_COOKIE, Editor, Role, require
 from libs.runtime.service import ServiceRuntime
 from libs.schemas.events import utcnow
-from services.ingest import domain, relay, storage
+from services.ingest import domain, intake, relay, storage
 from services.ingest.deps import Ingest
 from services.ingest.domain import FeedbackCreate, RowError
 
@@ -40,14 +44,38 @@ class ImportProblem(BaseModel):
 
 BULK_TYPES = ("application/json", "application/x-ndjson", "application/jsonl", "text/csv")
 
+_bearer = HTTPBearer(auto_error=False)
+_editor = require(Role.EDITOR)
+
+
+class EditorsFirst(APIRoute):
+    """A route that refuses a caller without the editor role before its body is read.
+
+    FastAPI reads and parses a declared body before it resolves the route's dependencies: a stranger's malformed
+    JSON would be answered 422, and kept as a rejected payload. This is the `Editor` check, made first; the route's
+    `Editor` parameter still names the caller, and the security scheme in the OpenAPI document.
+    """
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handle = super().get_route_handler()
+
+        async def editors_only(request: Request) -> Response:
+            await _editor(request, await _bearer(request), request.cookies.get(SESSION_COOKIE))
+            return await handle(request)
+
+        return editors_only
+
 
 def router(deps: Ingest) -> APIRouter:
     runtime, settings = deps.runtime, deps.settings
-    api = APIRouter(prefix="/api/v1", tags=["ingest"])
+    api = APIRouter(prefix="/api/v1", tags=["ingest"], route_class=EditorsFirst)
 
     async def accept(rows: list[FeedbackCreate]) -> tuple[list[UUID], list[UUID]]:
         now = utcnow()
         events = [domain.received_event(domain.received_item(row, now)) for row in rows]
+        # The model's bounds keep every item well within a message; this holds should a bound ever grow.
+        if too_large := [reason for event in events if (reason := intake.too_large_to_publish(event))]:
+            raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, "; ".join(too_large))
         async with runtime.sessions() as session, session.begin():
             fresh, seen = await storage.store_new(session, events)
         relay.wake(deps)
@@ -97,3 +125,15 @@ def router(deps: Ingest) -> APIRouter:
 async def _reject(runtime: ServiceRuntime, body: bytes, reason: str) -> None:
     async with runtime.sessions() as session, session.begin():
         record_rejection(session, "api", reason, body)
+
+
+def admin_router(deps: Ingest) -> APIRouter:
+    admin = APIRouter(prefix="/admin/outbox", tags=["admin"], dependencies=[Depends(require(Role.ADMIN))])
+
+    @admin.get("/set-aside")
+    async def set_aside(limit: Annotated[int, Query(ge=1, le=1_000)] = 100) -> list[storage.SetAside]:
+        """Outbox events the broker refuses for good (too large...), never published: the newest first, with why."""
+        async with deps.runtime.sessions() as session:
+            return await storage.set_aside_events(session, limit)
+
+    return admin

@@ -32,7 +32,7 @@ def create_app(settings: IngestSettings | None = None, connectors: Mapping[str, 
     app = service_app(
         runtime,
         title="ProdOps ingest",
-        routers=[api.router(deps), webhooks.router(deps)],
+        routers=[api.router(deps), api.admin_router(deps), webhooks.router(deps)],
         serves_without_broker=True,
         body_limits={
             "/webhooks/": settings.max_webhook_bytes,

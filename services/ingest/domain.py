@@ -56,6 +56,12 @@ def changed_content(announced: FeedbackItem, incoming: FeedbackItem) -> list[Con
     return [name for name in CONTENT if getattr(announced, name) != getattr(incoming, name)]
 
 
+def overtaken(incoming: datetime | None, held: datetime | None) -> bool:
+    """Whether a record is older than the version held, by the vendor's own updated-at: a replayed or late delivery,
+    whose content must not roll the item back. A record or a held version without a date is never taken for older."""
+    return incoming is not None and held is not None and incoming < held
+
+
 def updated_event(
     announced: FeedbackItem, incoming: FeedbackItem, changed: list[ContentField], now: datetime
 ) -> FeedbackUpdated:

@@ -25,6 +25,9 @@ class IngestSettings(ServiceSettings):
     max_webhook_bytes: int = 5_000_000
     max_feedback_bytes: int = 256_000
     max_import_bytes: int = 25_000_000
+    # Refused webhook deliveries and rejected payloads: how long each is kept, and at most how many of each.
+    rejection_retention_days: int = Field(default=30, ge=1)
+    rejections_kept: int = Field(default=10_000, ge=0)
     # Run each configured source's sync schedules in this process (one replica should, when there are several).
     sync_schedules: bool = True
 

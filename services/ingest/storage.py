@@ -3,13 +3,14 @@ deliveries and raw records (the sync cursors and the rejected payloads are libs/
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 from uuid import UUID, uuid4
 
-from sqlalchemy import JSON, Column, Text, update
+from pydantic import BaseModel
+from sqlalchemy import JSON, Column, Text, func, update
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -18,6 +19,7 @@ from libs.runtime.inbox import OutgoingMessage
 from libs.runtime.telemetry import trace_carrier
 from libs.schemas.events import FeedbackReceived, FeedbackUpdated, utcnow
 from libs.schemas.feedback import FeedbackItem
+from services.ingest.connectors.requests import Feedback
 
 
 class StoredItem(SQLModel, table=True):
@@ -31,9 +33,16 @@ class StoredItem(SQLModel, table=True):
     published_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), index=True))
     # The trace the item arrived in (its webhook request): the relay publishes it within that trace.
     trace_context: dict[str, str] | None = Field(default=None, sa_column=Column(JSON))
+    # Set when the broker refused the event for good (too large...): the outbox's dead letter, out of the relay's way.
+    set_aside_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    set_aside_reason: str | None = Field(default=None, sa_column=Column(Text))
 
     @property
     def outbox_id(self) -> UUID:
+        return self.id
+
+    @property
+    def item_id(self) -> UUID:
         return self.id
 
     @property
@@ -67,9 +76,10 @@ async def store_new(session: AsyncSession, events: Sequence[FeedbackReceived]) -
 
 
 async def unpublished(session: AsyncSession, limit: int) -> list[StoredItem]:
+    """Items to publish, oldest first; an item set aside is not one."""
     statement = (
         select(StoredItem)
-        .where(col(StoredItem.published_at).is_(None))
+        .where(col(StoredItem.published_at).is_(None), col(StoredItem.set_aside_at).is_(None))
         .order_by(col(StoredItem.received_at))
         .limit(limit)
     )
@@ -78,6 +88,13 @@ async def unpublished(session: AsyncSession, limit: int) -> list[StoredItem]:
 
 async def mark_published(session: AsyncSession, ids: Sequence[UUID]) -> None:
     await session.exec(update(StoredItem).where(col(StoredItem.id).in_(ids)).values(published_at=utcnow()))
+
+
+async def set_aside(session: AsyncSession, item_id: UUID, reason: str) -> None:
+    """Take an item the broker refuses for good out of the relay's way, with why."""
+    await session.exec(
+        update(StoredItem).where(col(StoredItem.id) == item_id).values(set_aside_at=utcnow(), set_aside_reason=reason)
+    )
 
 
 # --- connectors: webhook deliveries, raw vendor records, sync cursors ------------------------------
@@ -90,21 +107,30 @@ class WebhookDelivery(SQLModel, table=True):
 
     source: str = Field(primary_key=True, max_length=40)
     delivery_id: str = Field(primary_key=True, max_length=200)
+    # SHA-256 of the body, unique per source: a signature covers the body, not the delivery id (GitHub's and
+    # Jira's are plain headers), so a captured body sent again under a new id is still the same delivery.
+    # None only for a repeated body held from before ingest_0006.
+    digest: str | None = Field(default=None, max_length=64)
     event: str = Field(max_length=200)
     item_ids: str = Field(sa_column=Column(Text, nullable=False))
     body: str = Field(sa_column=Column(Text, nullable=False))
     received_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
 
 
+REFUSAL_REASON_LENGTH = 500
+
+
 class WebhookRejection(SQLModel, table=True):
-    """A delivery refused before it was read (bad or missing signature, stale timestamp); its body is not kept."""
+    """A delivery refused before it was read (bad or missing signature, stale timestamp); its body is not kept.
+
+    Anyone can cause one: the reason is cut to REFUSAL_REASON_LENGTH, and jobs.prune_rejections bounds the rows."""
 
     __tablename__ = "webhook_rejections"
 
     id: UUID = Field(default_factory=uuid4, primary_key=True)
     source: str = Field(max_length=40, index=True)
     reason: str = Field(sa_column=Column(Text, nullable=False))
-    rejected_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    rejected_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=True))
 
 
 class SourceRecord(SQLModel, table=True):
@@ -118,35 +144,36 @@ class SourceRecord(SQLModel, table=True):
     origin: str = Field(max_length=20)
     record: str = Field(sa_column=Column(Text, nullable=False))
     received_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    # When the vendor last changed the record (Connector.versioned sources): an older version never replaces it.
+    vendor_updated_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
 
 
 async def record_delivery(
     session: AsyncSession, source: str, delivery_id: str, event: str, item_ids: Sequence[UUID], body: bytes
 ) -> bool:
-    """Record a delivery; False when it was recorded before (a replay)."""
+    """Record a delivery; False when it was recorded before (a replay): the same delivery id, or the same body."""
     statement = (
         upsert_insert(session)(WebhookDelivery)
         .values(
             source=source,
             delivery_id=delivery_id,
+            digest=hashlib.sha256(body).hexdigest(),
             event=event[:200],
             item_ids=json.dumps([str(item_id) for item_id in item_ids]),
             body=body.decode(errors="replace"),
             received_at=utcnow(),
         )
-        .on_conflict_do_nothing(index_elements=["source", "delivery_id"])
+        .on_conflict_do_nothing()  # either key: (source, delivery_id) or (source, digest)
     )
     result = await session.exec(statement)
     return bool(result.rowcount)
 
 
 def record_webhook_rejection(session: AsyncSession, source: str, reason: str) -> None:
-    session.add(WebhookRejection(source=source, reason=reason))
+    session.add(WebhookRejection(source=source, reason=reason[:REFUSAL_REASON_LENGTH]))
 
 
-async def keep_records(
-    session: AsyncSession, records: Sequence[tuple[FeedbackItem, dict[str, Any]]], origin: str
-) -> None:
+async def keep_records(session: AsyncSession, records: Sequence[tuple[FeedbackItem, Feedback]], origin: str) -> None:
     """Keep (or refresh) the vendor record behind each item."""
     if not records:
         return
@@ -157,10 +184,11 @@ async def keep_records(
             "source": item.source.value,
             "source_id": item.source_id or "",
             "origin": origin,
-            "record": json.dumps(record, default=str),
+            "record": json.dumps(piece.record, default=str),
             "received_at": item.received_at,
+            "vendor_updated_at": piece.updated_at,
         }
-        for item, record in records
+        for item, piece in records
     ]
     statement = insert(SourceRecord).values(rows)
     statement = statement.on_conflict_do_update(
@@ -169,9 +197,21 @@ async def keep_records(
             "record": statement.excluded.record,
             "origin": statement.excluded.origin,
             "received_at": statement.excluded.received_at,
+            # A record that does not say when it changed keeps the version known.
+            "vendor_updated_at": func.coalesce(statement.excluded.vendor_updated_at, SourceRecord.vendor_updated_at),
         },
     )
     await session.exec(statement)
+
+
+async def record_versions(session: AsyncSession, ids: Sequence[UUID]) -> dict[UUID, datetime]:
+    """When the vendor last changed the record held behind each item, where it says so."""
+    if not ids:
+        return {}
+    rows = await session.exec(
+        select(SourceRecord.item_id, SourceRecord.vendor_updated_at).where(col(SourceRecord.item_id).in_(ids))
+    )
+    return {item_id: version for item_id, version in rows.all() if version is not None}
 
 
 # --- edits at the source: feedback.updated, through an outbox of its own ----------------------------
@@ -188,6 +228,8 @@ class StoredUpdate(SQLModel, table=True):
     updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
     published_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), index=True))
     trace_context: dict[str, str] | None = Field(default=None, sa_column=Column(JSON))
+    set_aside_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    set_aside_reason: str | None = Field(default=None, sa_column=Column(Text))
 
     @property
     def outbox_id(self) -> UUID:
@@ -230,11 +272,16 @@ async def announced_content(session: AsyncSession, ids: Sequence[UUID]) -> dict[
 
 
 async def unpublished_updates(session: AsyncSession, limit: int) -> list[StoredUpdate]:
-    """Updates to publish, oldest first, once their item itself is published (so consumers know it)."""
+    """Updates to publish, oldest first, once their item itself is published (so consumers know it): the updates
+    of an item set aside wait with it."""
     statement = (
         select(StoredUpdate)
         .join(StoredItem, col(StoredItem.id) == col(StoredUpdate.item_id))
-        .where(col(StoredUpdate.published_at).is_(None), col(StoredItem.published_at).is_not(None))
+        .where(
+            col(StoredUpdate.published_at).is_(None),
+            col(StoredUpdate.set_aside_at).is_(None),
+            col(StoredItem.published_at).is_not(None),
+        )
         .order_by(col(StoredUpdate.updated_at))
         .limit(limit)
     )
@@ -245,3 +292,46 @@ async def mark_updates_published(session: AsyncSession, event_ids: Sequence[UUID
     await session.exec(
         update(StoredUpdate).where(col(StoredUpdate.event_id).in_(event_ids)).values(published_at=utcnow())
     )
+
+
+async def set_update_aside(session: AsyncSession, event_id: UUID, reason: str) -> None:
+    """Take an update the broker refuses for good out of the relay's way, with why."""
+    await session.exec(
+        update(StoredUpdate)
+        .where(col(StoredUpdate.event_id) == event_id)
+        .values(set_aside_at=utcnow(), set_aside_reason=reason)
+    )
+
+
+class SetAside(BaseModel):
+    """An event either outbox set aside, as an admin reads it."""
+
+    topic: str
+    item_id: UUID
+    reason: str
+    set_aside_at: datetime
+    event_bytes: int
+
+
+async def set_aside_events(session: AsyncSession, limit: int) -> list[SetAside]:
+    """What either outbox set aside, the newest first."""
+    item_set_aside, update_set_aside = col(StoredItem.set_aside_at), col(StoredUpdate.set_aside_at)
+    items = await session.exec(
+        select(StoredItem).where(item_set_aside.is_not(None)).order_by(item_set_aside.desc()).limit(limit)
+    )
+    updates = await session.exec(
+        select(StoredUpdate).where(update_set_aside.is_not(None)).order_by(update_set_aside.desc()).limit(limit)
+    )
+    rows: list[StoredItem | StoredUpdate] = [*items.all(), *updates.all()]
+    listed = [
+        SetAside(
+            topic=row.outgoing.topic,
+            item_id=row.item_id,
+            reason=row.set_aside_reason or "",
+            set_aside_at=row.set_aside_at,
+            event_bytes=len(row.event.encode()),
+        )
+        for row in rows
+        if row.set_aside_at is not None
+    ]
+    return sorted(listed, key=lambda entry: entry.set_aside_at, reverse=True)[:limit]

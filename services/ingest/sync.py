@@ -13,7 +13,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from libs.connectors.http import VendorApi
 from libs.connectors.lookups import Lookups
 from libs.connectors.paging import Cursor, Page
-from libs.connectors.records import JSON
 from libs.connectors.sync import Destination, SyncReport, Written, run_sync
 from libs.schemas.events import utcnow
 from services.ingest import intake
@@ -37,14 +36,11 @@ def vendor_api(connector: Connector) -> VendorApi:
 def feedback_of(connector: Connector) -> Destination[Feedback]:
     """A record as the feedback it is (a record that is none is rejected), stored into the outbox."""
 
-    def read(record: JSON) -> Feedback:
-        return Feedback(record, connector.transform_to_standard(record))
-
     async def store(session: AsyncSession, feedback: list[Feedback]) -> Written:
         stored = await intake.store_feedback(session, intake.received(feedback, utcnow()), origin="sync")
         return Written(new=len(stored.fresh), updated=len(stored.updated))
 
-    return Destination(read, store)
+    return Destination(connector.feedback_of, store)
 
 
 async def sync_source(

@@ -57,11 +57,13 @@ def router(deps: Ingest) -> APIRouter:
             query=dict(request.query_params),
         )
         now = utcnow()
-        if problem := connector.verify(arrived, now):
+        if refusal := connector.verify(arrived, now):
+            # Anyone can cause this: what is kept is counted, bounded (jobs.prune_rejections) and has no body.
+            deps.webhook_refusals.labels(connector.name.value, refusal.kind.value).inc()
             async with runtime.sessions() as session, session.begin():
-                storage.record_webhook_rejection(session, source, problem)
-            log.warning("webhook refused", source=source, reason=problem)
-            raise HTTPException(status.HTTP_401_UNAUTHORIZED, problem)
+                storage.record_webhook_rejection(session, source, refusal.reason)
+            log.warning("webhook refused", source=source, kind=refusal.kind.value, reason=refusal.reason)
+            raise HTTPException(status.HTTP_401_UNAUTHORIZED, refusal.reason)
         try:
             event = connector.read_webhook(arrived)
         except ValueError as error:  # malformed JSON, a shape the vendor does not send, no title or text

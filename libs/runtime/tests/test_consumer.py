@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import json
+from uuid import uuid4
 
 import pytest
 from sqlalchemy.exc import OperationalError
@@ -10,9 +12,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from structlog.testing import capture_logs
 
 from libs.runtime.consumer import consume
+from libs.runtime.publishing import too_large
 from libs.runtime.service import ServiceRuntime, service_app
-from libs.runtime.testing import collect, publish, running
-from libs.runtime.tests.probe import handled, overridden
+from libs.runtime.settings import MAX_MESSAGE_BYTES
+from libs.runtime.testing import collect, publish, publish_raw, running
+from libs.runtime.tests.probe import handled, overridden, reply_to
 from libs.schemas.events import (
     DeadLettered,
     FeedbackEnriched,
@@ -101,3 +105,54 @@ async def test_a_handler_stuck_on_a_dependency_does_not_keep_the_service_from_st
     finally:
         answer.set()
         await quick.broker.stop()  # what a process exit does for it
+
+
+async def test_a_reply_the_broker_refuses_for_good_dead_letters_its_message_and_the_next_is_handled(
+    runtime: ServiceRuntime, kafka_bootstrap: str
+) -> None:
+    huge, fine = overridden("a reply larger than a message"), overridden("a reply that fits")
+
+    async def handler(event: FeedbackOverridden, session: AsyncSession) -> list[FeedbackEnriched]:
+        reply = reply_to(event, runtime.name)
+        if event.event_id == huge.event_id:
+            # Only around the model's bounds (model_copy does not validate) is a reply this large.
+            item = reply.payload.item.model_copy(update={"description": "x" * MAX_MESSAGE_BYTES})
+            reply = reply.model_copy(update={"payload": reply.payload.model_copy(update={"item": item})})
+        return [reply]
+
+    consume(runtime, FeedbackOverridden, handler)
+    async with running(service_app(runtime, title="probe")):
+        await publish(kafka_bootstrap, huge, fine)
+        letters = await collect(
+            kafka_bootstrap, DeadLettered, lambda seen: any(str(huge.event_id) in d.payload.body for d in seen)
+        )
+        replies = await collect(
+            kafka_bootstrap, FeedbackEnriched, lambda seen: any(reply.causation_id == fine.event_id for reply in seen)
+        )
+    letter = next(d for d in letters if str(huge.event_id) in d.payload.body)
+    assert letter.payload.reason.startswith("the broker refuses its reply: MessageSizeTooLargeError: ")
+    assert letter.payload.consumer_group == f"{runtime.name}.{huge.TOPIC}"
+    assert not [reply for reply in replies if reply.causation_id == huge.event_id]
+
+
+async def test_a_message_too_large_to_be_dead_lettered_whole_is_dead_lettered_cut(
+    runtime: ServiceRuntime, kafka_bootstrap: str
+) -> None:
+    """A letter holds its message escaped once more: one near the limit must be cut, or it is redelivered forever."""
+    marker = str(uuid4())
+    poison = json.dumps({"marker": marker, "quotes": '"' * 450_000}).encode()  # each quote written \" : 900 KB
+    after = overridden("after the poison")
+
+    async def handler(event: FeedbackOverridden, session: AsyncSession) -> list[FeedbackEnriched]:
+        return []
+
+    consume(runtime, FeedbackOverridden, handler)
+    async with running(service_app(runtime, title="probe")):
+        await publish_raw(kafka_bootstrap, after.TOPIC, poison)
+        await publish(kafka_bootstrap, after)
+        letters = await collect(kafka_bootstrap, DeadLettered, lambda seen: any(marker in d.payload.body for d in seen))
+        await handled(runtime, after)
+    letter = next(d for d in letters if marker in d.payload.body)
+    assert letter.payload.reason.startswith("invalid FeedbackOverridden: ")
+    assert f"of {len(poison.decode()):,} characters)" in letter.payload.reason
+    assert poison.decode().startswith(letter.payload.body) and too_large(letter.model_dump_json()) is None

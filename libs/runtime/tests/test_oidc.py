@@ -78,13 +78,27 @@ def test_the_highest_mapped_role_wins_and_no_mapping_means_the_default() -> None
     assert role_of({"hub_role": ["product"]}, settings(roles=mapped.roles, role_claim="hub_role")) == Role.EDITOR
 
 
-def test_the_subject_is_the_email_else_sub_and_no_role_is_refused() -> None:
+def test_the_subject_is_the_verified_email_else_sub_and_no_role_is_refused() -> None:
     mapped = settings(roles={"product": Role.EDITOR})
-    principal = principal_of({"sub": "u-1", "email": "pm@example.com", "groups": ["product"]}, mapped)
+    verified = {"sub": "u-1", "email": "pm@example.com", "email_verified": True}
+    principal = principal_of({**verified, "groups": ["product"]}, mapped)
     assert principal == Principal(subject="pm@example.com", role=Role.EDITOR)
+    as_text = {**verified, "email_verified": "true", "groups": ["product"]}  # as some providers send it
+    assert principal_of(as_text, mapped).subject == "pm@example.com"
     assert principal_of({"sub": "u-1", "groups": ["product"]}, mapped).subject == "u-1"
     with pytest.raises(RoleRefused, match="pm@example.com"):
-        principal_of({"sub": "u-1", "email": "pm@example.com", "groups": ["sales"]}, mapped)
+        principal_of({**verified, "groups": ["sales"]}, mapped)
+
+
+@pytest.mark.parametrize(
+    "verified", [{}, {"email_verified": False}, {"email_verified": "false"}, {"email_verified": 1}]
+)
+def test_an_unverified_email_is_not_the_subject(verified: dict[str, object]) -> None:
+    claims = {"sub": "u-1", "email": "ceo@example.com", "groups": ["product"], **verified}
+    assert principal_of(claims, settings(roles={"product": Role.EDITOR})).subject == "u-1"
+    # Another subject claim does not depend on the email's verification.
+    named = {**claims, "preferred_username": "ceo"}
+    assert principal_of(named, settings(default_role=Role.VIEWER, subject_claim="preferred_username")).subject == "ceo"
 
 
 def test_settings_need_a_client_id_and_https_away_from_this_machine() -> None:

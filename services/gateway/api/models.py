@@ -20,6 +20,7 @@ from libs.schemas.feedback import (
     SentimentLabel,
     SimilarItem,
     Source,
+    Tag,
     Tier,
 )
 from libs.schemas.launches import Checklist, Launch, LaunchChanges, LaunchFields
@@ -472,7 +473,7 @@ class OverrideCreate(BaseModel):
 
     category: Category | None = None
     priority: Priority | None = None
-    tags: list[str] | None = Field(default=None, max_length=5)
+    tags: list[Tag] | None = Field(default=None, max_length=5)
     product_area: str | None = Field(default=None, max_length=100)
     not_duplicate: bool | None = None
     reason: str | None = Field(default=None, max_length=1000)

@@ -6,6 +6,7 @@ on the session's broker, so a write the session makes is published and read back
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -112,6 +113,13 @@ async def test_an_id_token_not_for_us_is_401(hub: Hub, claims: dict[str, object]
     assert await status_with(hub, hub.idp.mint(**claims)) == 401  # type: ignore[arg-type]
 
 
+async def test_an_unverified_email_is_not_taken_for_the_subject(hub: Hub) -> None:
+    impostor = hub.idp.mint(email="ceo@example.com", email_verified=False)
+    async with hub.client(headers={"Authorization": f"Bearer {impostor}"}) as http:
+        me = (await http.get("/auth/me")).json()
+    assert (me["subject"], me["role"]) == ("u-1001", "editor")  # the provider's own id for them, not the address
+
+
 async def test_a_token_without_the_role_is_403(hub: Hub) -> None:
     assert await status_with(hub, hub.idp.mint(groups=["marketing"])) == 403  # no role in the hub at all
     viewer = hub.idp.mint(email="sales@example.com", groups=["sales"])
@@ -144,7 +152,7 @@ async def test_the_login_flow_ends_in_a_session_that_reads_and_writes_only_with_
         assert [str(step.url.path) for step in page.history] == ["/auth/login", "/authorize", "/auth/callback"]
         set_cookie = page.history[-1].headers["set-cookie"].lower()
         assert f"{SESSION_COOKIE}=" in set_cookie and "httponly" in set_cookie and "samesite=lax" in set_cookie
-        assert "secure" not in set_cookie  # plain http here; Secure follows the scheme unless configured
+        assert "secure" not in set_cookie  # plain http in dev and test: Secure follows the scheme there
         assert http.cookies.get(SESSION_COOKIE) and not http.cookies.get(LOGIN_COOKIE)
 
         assert (await http.get("/api/v1/feedback")).status_code == 200
@@ -230,3 +238,31 @@ async def test_the_sign_in_options_name_the_provider_only_when_one_is_configured
         foreign = hub.idp.mint()  # without a provider configured, its tokens mean nothing
         answer = await http.get("/auth/me", headers={"Authorization": f"Bearer {foreign}"})
         assert answer.status_code == 401
+
+
+async def test_outside_dev_the_cookies_are_secure_though_tls_ended_before_the_gateway(hub: Hub, tmp_path: Path) -> None:
+    settings = quick_settings(
+        GatewaySettings,
+        hub.kafka_bootstrap,
+        tmp_path,
+        None,
+        env="prod",
+        secret_key=secrets.token_hex(32),
+        oidc=oidc_settings(hub.idp),
+    )
+    app = create_app(settings)
+    # Plain http, as behind an ingress that ends TLS; the cookie jar keeps Secure cookies off http, so they are
+    # carried by hand.
+    transport = httpx.ASGITransport(app=app)
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as http, hub.client() as idp:
+            to_idp = await http.get("/auth/login")
+            assert "secure" in to_idp.headers["set-cookie"].lower()
+            back = await idp.get(to_idp.headers["location"])
+            login_cookie = to_idp.headers["set-cookie"].split(";")[0]
+            answer = await http.get(back.headers["location"], headers={"Cookie": login_cookie})
+            assert answer.status_code == 303 and answer.headers["location"] == "/"
+            (session,) = [c for c in answer.headers.get_list("set-cookie") if c.startswith(f"{SESSION_COOKIE}=")]
+            assert "secure" in session.lower() and "httponly" in session.lower()
+    finally:
+        await app.state.gateway.oidc.aclose()

@@ -14,6 +14,7 @@ from uuid import uuid4
 import pytest
 
 from libs.runtime.auth import SESSION_COOKIE
+from libs.testing.browser import wait_until
 from services.gateway.tests import test_oidc
 from services.gateway.tests.test_oidc import Hub
 from tests import test_web_ui
@@ -43,7 +44,7 @@ async def test_signing_in_with_the_provider_reads_listens_and_signs_out(browser:
     await page.screenshot(path=tmp_path / "signin-desktop.png")
 
     await button.click()  # to the provider, which approves at once, and back
-    await page.wait_for_function("document.querySelector('#who').textContent === 'pm@example.com · editor'")
+    await wait_until(page, "document.querySelector('#who').textContent === 'pm@example.com · editor'")
     assert await page.locator("#hub").is_visible() and not await page.locator("#signin").is_visible()
     (cookie,) = [c for c in await page.context.cookies() if c["name"] == SESSION_COOKIE]
     assert cookie["httpOnly"] and cookie["sameSite"] == "Lax"

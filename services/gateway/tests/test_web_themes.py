@@ -25,6 +25,7 @@ from libs.runtime.testing import collect, publish, quick_settings
 from libs.schemas.commands import MergeItems
 from libs.schemas.events import CustomerHistory, DedupeCommand, Envelope, utcnow
 from libs.schemas.feedback import Customer, SimilarItem, Tier
+from libs.testing.browser import wait_until
 from services.gateway.app import create_app
 from services.gateway.settings import GatewaySettings
 from services.gateway.tests import factories
@@ -259,19 +260,19 @@ async def test_next_and_previous_follow_the_lists_cursors(browser: Any, gateway:
     await page.fill("#filters input[name=q]", word)
     await page.press("#filters input[name=q]", "Enter")
     count, items = page.locator("#feedback-count"), page.locator("#feedback-list li .title")
-    await page.wait_for_function("document.querySelector('#feedback-count').innerText.includes('of 25 items')")
+    await wait_until(page, "document.querySelector('#feedback-count').innerText.includes('of 25 items')")
     assert await count.inner_text() == "Showing 1–20 of 25 items"
     first = await items.all_inner_texts()
     assert await page.is_disabled("#prev-page") and not await page.is_disabled("#next-page")
 
     await page.click("#next-page")
-    await page.wait_for_function("document.querySelector('#feedback-count').innerText.startsWith('Showing 21')")
+    await wait_until(page, "document.querySelector('#feedback-count').innerText.startsWith('Showing 21')")
     second = await items.all_inner_texts()
     assert await count.inner_text() == "Showing 21–25 of 25 items"
     assert len(first) == 20 and len(second) == 5 and set(first) | set(second) == {f"{word} {i}" for i in range(25)}
     assert await page.is_disabled("#next-page") and not await page.is_disabled("#prev-page")
 
     await page.click("#prev-page")
-    await page.wait_for_function("document.querySelector('#feedback-count').innerText.startsWith('Showing 1–')")
+    await wait_until(page, "document.querySelector('#feedback-count').innerText.startsWith('Showing 1–')")
     assert await items.all_inner_texts() == first
     await close(page)

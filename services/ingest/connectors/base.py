@@ -20,9 +20,9 @@ from libs.connectors.lookups import Lookups
 from libs.connectors.paging import Cursor, Fetch, Page, PageContent, walk
 from libs.connectors.records import JSON
 from libs.connectors.settings import SourceSettings
-from libs.schemas.feedback import MAX_VOTES, Customer, FeedbackInput, Source
+from libs.schemas.feedback import MAX_TAG_LENGTH, MAX_TAGS, MAX_VOTES, Customer, FeedbackInput, Source
 from services.ingest.connectors.requests import Feedback, WebhookEvent, WebhookRequest
-from services.ingest.connectors.signatures import Scheme, outside_window, sha256_hex
+from services.ingest.connectors.signatures import Refusal, RefusalKind, Scheme, outside_window, sha256_hex
 
 TITLE_LENGTH = 120
 _url = TypeAdapter(HttpUrl)
@@ -48,6 +48,9 @@ class Connector(ABC):
     timestamped: ClassVar[bool] = False
     """Whether the vendor dates its deliveries, so a replay window applies."""
     delivery_header: ClassVar[str | None] = None
+    versioned: ClassVar[bool] = False
+    """Whether `updated_at` says when the vendor last changed a record (not when it was made): then a record older
+    than the one the hub holds (a replayed or overtaken delivery) never rolls an item back."""
     reset_headers: ClassVar[tuple[str, ...]] = ()
     """Headers in which the vendor says when a rate limit resets, besides Retry-After."""
 
@@ -57,16 +60,20 @@ class Connector(ABC):
 
     # --- webhooks -------------------------------------------------------------------------------
 
-    def verify(self, request: WebhookRequest, now: datetime) -> str | None:
+    def verify(self, request: WebhookRequest, now: datetime) -> Refusal | None:
         """None when the delivery is the vendor's own and fresh; otherwise why it is refused."""
         secret = self.settings.webhook_secret
         if secret is None or self.scheme is None:
-            return f"webhooks from {self.name} are refused: PRODOPS_{self.name.upper()}_WEBHOOK_SECRET is not set"
+            return Refusal(
+                RefusalKind.NOT_CONFIGURED,
+                f"webhooks from {self.name} are refused: PRODOPS_{self.name.upper()}_WEBHOOK_SECRET is not set",
+            )
         if problem := self.scheme.check(secret.get_secret_value(), self.signed_message(request), request):
-            return problem
+            return Refusal(RefusalKind.SIGNATURE, problem)
         if self.timestamped:
             window = timedelta(seconds=self.settings.replay_window_seconds)
-            return outside_window(self.sent_at(request), now, window)
+            if problem := outside_window(self.sent_at(request), now, window):
+                return Refusal(RefusalKind.STALE, problem)
         return None
 
     def signed_message(self, request: WebhookRequest) -> bytes:
@@ -84,7 +91,7 @@ class Connector(ABC):
         return WebhookEvent(
             name=self.event_name(request, payload),
             delivery_id=self.delivery_id(request, payload),
-            feedback=[Feedback(record, self.transform_to_standard(record)) for record in records],
+            feedback=[self.feedback_of(record) for record in records],
             edits=self._readable(self.edited_records(request, payload)),
         )
 
@@ -93,7 +100,7 @@ class Connector(ABC):
         readable = []
         for record in records:
             try:
-                readable.append(Feedback(record, self.transform_to_standard(record)))
+                readable.append(self.feedback_of(record))
             except ValueError:
                 continue
         return readable
@@ -121,6 +128,10 @@ class Connector(ABC):
     def transform_to_standard(self, record: JSON) -> FeedbackInput:
         """A vendor record (from a webhook or the API) as unified feedback; raises ValueError when it can't be."""
 
+    def feedback_of(self, record: JSON) -> Feedback:
+        """A vendor record as the feedback it is, with its version when the vendor dates its changes."""
+        return Feedback(record, self.transform_to_standard(record), self.updated_at(record) if self.versioned else None)
+
     def feedback(
         self,
         *,
@@ -143,7 +154,9 @@ class Connector(ABC):
             created_at=created_at,
             url=web_url(url),
             votes=min(max(votes, 0), MAX_VOTES),
-            tags=list(dict.fromkeys(tag.strip() for tag in tags if tag and tag.strip()))[:20],
+            tags=list(dict.fromkeys(tag.strip()[:MAX_TAG_LENGTH].rstrip() for tag in tags if tag and tag.strip()))[
+                :MAX_TAGS
+            ],
         )
 
     # --- the REST API ---------------------------------------------------------------------------

@@ -57,6 +57,7 @@ class GitHub(Connector):
     settings_type = GitHubSettings
     scheme = HmacSignature("x-hub-signature-256", "sha256", "hex", prefix="sha256=")
     delivery_header = "x-github-delivery"
+    versioned = True
     reset_headers = ("x-ratelimit-reset",)
     settings: GitHubSettings
 

@@ -26,7 +26,7 @@ from libs.schemas.feedback import Customer, FeedbackInput, Source
 from libs.schemas.transcripts import SpeakerRole, Turn
 from services.ingest.connectors.base import Connector, VendorModel
 from services.ingest.connectors.requests import WebhookRequest
-from services.ingest.connectors.signatures import UrlKey, sha256_hex
+from services.ingest.connectors.signatures import Refusal, RefusalKind, UrlKey, sha256_hex
 from services.ingest.connectors.text import html_to_text
 from services.ingest.splits import transcript_parent
 
@@ -96,11 +96,11 @@ class Gong(Connector):
     scheme = UrlKey()
     settings: GongSettings
 
-    def verify(self, request: WebhookRequest, now: datetime) -> str | None:
+    def verify(self, request: WebhookRequest, now: datetime) -> Refusal | None:
         public_key = self.settings.webhook_public_key
         if public_key is None:
             return super().verify(request, now)
-        return _jwt_problem(public_key.get_secret_value(), request)
+        return _jwt_refusal(public_key.get_secret_value(), request)
 
     def event_name(self, request: WebhookRequest, payload: Any) -> str:
         return "call.test" if dig(payload, "isTest") is True else "call"
@@ -172,19 +172,21 @@ class Gong(Connector):
                 return found
 
 
-def _jwt_problem(public_key: str, request: WebhookRequest) -> str | None:
+def _jwt_refusal(public_key: str, request: WebhookRequest) -> Refusal | None:
     """Gong's 'Signed JWT header': RS256 over claims that bind the body's SHA-256 (and expire)."""
     token = (request.header("authorization") or "").removeprefix("Bearer ").strip()
     if not token:
-        return "missing the signed JWT in the Authorization header"
+        return Refusal(RefusalKind.SIGNATURE, "missing the signed JWT in the Authorization header")
     try:
         claims = jwt.decode(token, public_key, algorithms=["RS256"], options={"require": ["exp", "body_sha256"]})
+    except jwt.ExpiredSignatureError as error:
+        return Refusal(RefusalKind.STALE, f"invalid JWT: {error}")
     except jwt.InvalidTokenError as error:
-        return f"invalid JWT: {error}"
+        return Refusal(RefusalKind.SIGNATURE, f"invalid JWT: {error}")
     digest = sha256_hex(request.body)
     given = str(claims["body_sha256"])
     # Gong's encoding of the digest is not documented: hex or base64 both bind the same body.
     candidates = (digest, base64.b64encode(bytes.fromhex(digest)).decode())
     if not any(hmac.compare_digest(candidate.encode(), given.encode()) for candidate in candidates):
-        return "the JWT's body_sha256 does not match the body"
+        return Refusal(RefusalKind.SIGNATURE, "the JWT's body_sha256 does not match the body")
     return None

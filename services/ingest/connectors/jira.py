@@ -63,6 +63,7 @@ class Jira(Connector):
     settings_type = JiraSettings
     scheme = HmacSignature("x-hub-signature", "sha256", "hex", prefix="sha256=")
     delivery_header = "x-atlassian-webhook-identifier"
+    versioned = True
     reset_headers = ("x-ratelimit-reset",)
     settings: JiraSettings
 

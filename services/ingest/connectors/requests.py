@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from libs.connectors.records import JSON
 from libs.schemas.feedback import FeedbackInput
@@ -32,6 +33,8 @@ class Feedback:
 
     record: JSON
     item: FeedbackInput
+    updated_at: datetime | None = None
+    """When the vendor last changed the record, for a source whose records say so (`Connector.versioned`)."""
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,26 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Literal, Protocol
 
 from services.ingest.connectors.requests import WebhookRequest
+
+
+class RefusalKind(StrEnum):
+    """Why a delivery is refused, as a closed set (a metrics label): the detail is the refusal's reason."""
+
+    NOT_CONFIGURED = "not_configured"
+    SIGNATURE = "signature"
+    STALE = "stale"
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A delivery that is not the vendor's own, or not fresh: its kind, and what is wrong in words."""
+
+    kind: RefusalKind
+    reason: str
 
 
 class Scheme(Protocol):

@@ -22,7 +22,7 @@ def test_only_sources_with_credentials_are_scheduled(tmp_path: Path) -> None:
     connectors = {"helpscout": configured, "intercom": REGISTRY["intercom"]()}
     settings = quick_settings(IngestSettings, UNUSED_BOOTSTRAP, tmp_path, None)
     scheduler = create_app(settings, connectors).state.runtime.scheduler
-    jobs = {"helpscout:incremental", "helpscout:backfill", "outbox-relay", "sample-consumer-lag"}
+    jobs = {"helpscout:incremental", "helpscout:backfill", "outbox-relay", "prune-rejections", "sample-consumer-lag"}
     assert set(scheduler.names) == jobs
     unscheduled = quick_settings(IngestSettings, UNUSED_BOOTSTRAP, tmp_path, None, sync_schedules=False)
     assert "helpscout:incremental" not in create_app(unscheduled, connectors).state.runtime.scheduler.names

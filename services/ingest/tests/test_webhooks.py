@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -24,6 +26,7 @@ from services.ingest.storage import (
     StoredUpdate,
     WebhookDelivery,
     WebhookRejection,
+    announced_content,
 )
 from services.ingest.tests.connectors.vendors import BASE_URL, BY_SOURCE, VENDORS, WITH_FEEDBACK, Delivery, Vendor
 
@@ -133,8 +136,6 @@ async def test_a_replayed_delivery_of_any_event_is_a_duplicate(ingest: httpx.Asy
 
 
 async def test_a_stale_delivery_is_refused(ingest: httpx.AsyncClient) -> None:
-    from datetime import timedelta
-
     linear = BY_SOURCE["linear"]
     response = await post(ingest, linear.feedback_delivery(SECRET, utcnow() - timedelta(minutes=2)))
     assert response.status_code == 401 and "replay window" in response.json()["detail"]
@@ -209,3 +210,77 @@ async def test_an_update_event_changes_a_held_item_and_creates_none(ingest: http
     unknown = {**updated, "issue": {**updated["issue"], "id": f"{uuid4().int % 10**9}"}}
     answer = await post(ingest, jira.deliver(SECRET, unknown, utcnow()))
     assert answer.status_code == 200 and answer.json()["updated"] == [] and await count(ingest, StoredItem) == items
+
+
+# --- replays: GitHub and Jira sign the body, not the delivery id -------------------------------------
+
+VERSIONED = [BY_SOURCE["github"], BY_SOURCE["jira"]]
+T0 = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+
+
+def issue_version(vendor: Vendor, title: str, updated: datetime, *, first: bool = False) -> Any:
+    """The vendor's issue event carrying the issue titled `title`, last changed at `updated`."""
+    payload = copy.deepcopy(vendor.feedback)
+    if vendor.source == "github":
+        payload["action"] = "opened" if first else "edited"
+        payload["issue"].update(title=title, updated_at=updated.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    else:
+        payload["webhookEvent"] = "jira:issue_created" if first else "jira:issue_updated"
+        payload["issue"]["fields"].update(summary=title, updated=updated.strftime("%Y-%m-%dT%H:%M:%S.000+0000"))
+    return payload
+
+
+def under_a_new_id(vendor: Vendor, payload: Any) -> Delivery:
+    """The payload signed, under a delivery id never used (the header is not signed: anyone may choose it)."""
+    header = "X-GitHub-Delivery" if vendor.source == "github" else "X-Atlassian-Webhook-Identifier"
+    return vendor.deliver(SECRET, payload, utcnow(), {**vendor.feedback_headers, header: str(uuid4())})
+
+
+async def title_announced(client: httpx.AsyncClient, item_id: UUID) -> str:
+    async with client.app.state.runtime.sessions() as session:  # type: ignore[attr-defined]
+        return (await announced_content(session, [item_id]))[item_id].title
+
+
+@pytest.mark.parametrize("vendor", VERSIONED, ids=[v.source for v in VERSIONED])
+async def test_a_captured_body_sent_again_under_a_new_delivery_id_is_a_replay_and_changes_nothing(
+    ingest: httpx.AsyncClient, vendor: Vendor
+) -> None:
+    vendor = with_fresh_ids(vendor)
+    opened = issue_version(vendor, "Export drops unicode", T0, first=True)
+    edited = issue_version(vendor, "Export drops unicode and emoji", T0 + timedelta(hours=1))
+    item_id = UUID((await post(ingest, under_a_new_id(vendor, opened))).json()["ids"][0])
+    assert (await post(ingest, under_a_new_id(vendor, edited))).json()["updated"] == [str(item_id)]
+    deliveries = await count(ingest, WebhookDelivery)
+
+    for captured in (opened, edited):  # the first would roll the edit back, and the second bring it again
+        replay = await post(ingest, under_a_new_id(vendor, captured))
+        assert (replay.status_code, replay.json()["duplicate"]) == (200, True), replay.text
+    assert await count(ingest, StoredUpdate, StoredUpdate.item_id == item_id) == 1, "one feedback.updated, the edit"
+    assert await count(ingest, WebhookDelivery) == deliveries, "a replay's body is not kept again"
+    assert await title_announced(ingest, item_id) == "Export drops unicode and emoji"
+
+
+@pytest.mark.parametrize("vendor", VERSIONED, ids=[v.source for v in VERSIONED])
+async def test_a_record_older_than_the_one_held_does_not_roll_the_item_back(
+    ingest: httpx.AsyncClient, vendor: Vendor
+) -> None:
+    vendor = with_fresh_ids(vendor)
+    opened = issue_version(vendor, "Webhooks retry", T0, first=True)
+    item_id = UUID((await post(ingest, under_a_new_id(vendor, opened))).json()["ids"][0])
+    newest = issue_version(vendor, "Webhooks retry five times a minute", T0 + timedelta(hours=2))
+    assert (await post(ingest, under_a_new_id(vendor, newest))).json()["updated"] == [str(item_id)]
+
+    # A version from between the two, delivered late (or captured and sent now): never seen, but older.
+    late = await post(
+        ingest, under_a_new_id(vendor, issue_version(vendor, "Webhooks retry a lot", T0 + timedelta(hours=1)))
+    )
+    assert late.json()["duplicate"] is False and late.json()["updated"] == [], late.text
+    assert await count(ingest, StoredUpdate, StoredUpdate.item_id == item_id) == 1
+    assert await title_announced(ingest, item_id) == "Webhooks retry five times a minute"
+    async with ingest.app.state.runtime.sessions() as session:  # type: ignore[attr-defined]
+        record = await session.get(SourceRecord, item_id)
+    assert record is not None and record.vendor_updated_at == T0 + timedelta(hours=2), "the newest record is kept"
+
+    later = issue_version(vendor, "Webhooks retry, then give up", T0 + timedelta(hours=3))
+    assert (await post(ingest, under_a_new_id(vendor, later))).json()["updated"] == [str(item_id)]
+    assert await title_announced(ingest, item_id) == "Webhooks retry, then give up"

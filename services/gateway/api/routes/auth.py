@@ -24,6 +24,7 @@ from libs.runtime.oidc import OidcClient, PendingLogin, ProviderUnavailable, aut
 from libs.schemas.events import utcnow
 from services.gateway.api.deps import GatewayDep, OidcDep, Viewer
 from services.gateway.api.models import Me, OidcOption, SignInOptions
+from services.gateway.deps import Gateway
 
 log = structlog.get_logger()
 
@@ -40,9 +41,13 @@ def _redirect_uri(request: Request, oidc: OidcClient) -> str:
     return oidc.settings.redirect_uri or str(request.url_for("oidc_callback"))
 
 
-def _secure(request: Request, oidc: OidcClient) -> bool:
-    secure = oidc.settings.cookie_secure
-    return request.url.scheme == "https" if secure is None else secure
+def _secure(request: Request, gateway: Gateway) -> bool:
+    """As configured; else always outside dev and test, where TLS often ends at an ingress and the gateway sees
+    plain http; in dev and test, when the request came over https."""
+    settings = gateway.settings
+    if settings.oidc.cookie_secure is not None:
+        return settings.oidc.cookie_secure
+    return settings.env not in ("dev", "test") or request.url.scheme == "https"
 
 
 def _to_signin(message: str) -> RedirectResponse:
@@ -75,7 +80,7 @@ async def me(request: Request, principal: Viewer) -> Me:
 
 
 @router.get("/login", response_class=RedirectResponse, status_code=status.HTTP_302_FOUND)
-async def login(request: Request, oidc: OidcDep) -> RedirectResponse:
+async def login(request: Request, oidc: OidcDep, gateway: GatewayDep) -> RedirectResponse:
     """Off to the provider to sign in; it comes back to /auth/callback."""
     try:
         metadata = await oidc.metadata()
@@ -97,7 +102,7 @@ async def login(request: Request, oidc: OidcDep) -> RedirectResponse:
         path="/auth",
         httponly=True,
         samesite="lax",  # sent on the provider's top-level redirect back, not on other sites' requests
-        secure=_secure(request, oidc),
+        secure=_secure(request, gateway),
     )
     return response
 
@@ -106,6 +111,7 @@ async def login(request: Request, oidc: OidcDep) -> RedirectResponse:
 async def callback(
     request: Request,
     oidc: OidcDep,
+    gateway: GatewayDep,
     code: Annotated[str | None, Query()] = None,
     state: Annotated[str | None, Query()] = None,
     error: Annotated[str | None, Query()] = None,
@@ -149,7 +155,7 @@ async def callback(
         path="/",
         httponly=True,  # no script reads it; the page asks /auth/me who is signed in
         samesite="lax",
-        secure=_secure(request, oidc),
+        secure=_secure(request, gateway),
     )
     log.info("signed in with OpenID Connect", subject=principal.subject, role=principal.role.value)
     return response

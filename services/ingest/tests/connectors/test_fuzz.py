@@ -28,6 +28,7 @@ from libs.schemas.feedback import MAX_VOTES, FeedbackInput
 from libs.testing.fuzz import fuzz_settings
 from services.ingest.connectors import REGISTRY, Connector
 from services.ingest.connectors.requests import WebhookEvent, WebhookRequest
+from services.ingest.connectors.signatures import Refusal
 from services.ingest.connectors.text import adf_to_text, html_to_text, markdown_to_text
 from services.ingest.tests.connectors.mutations import (
     NOW,
@@ -164,7 +165,7 @@ def test_forged_deliveries_are_refused_with_a_reason(
     source: str, body: bytes, headers: dict[str, str], key: str, secret: str
 ) -> None:
     problem = connector(source, secret).verify(request_of(body, headers, {"key": key}), NOW)
-    assert problem is None or (isinstance(problem, str) and problem)
+    assert problem is None or (isinstance(problem, Refusal) and problem.reason)
 
 
 @pytest.mark.parametrize("vendor", VENDORS, ids=[v.source for v in VENDORS])

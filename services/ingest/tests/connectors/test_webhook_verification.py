@@ -15,7 +15,7 @@ from services.ingest.connectors import REGISTRY, Connector, load_connectors
 from services.ingest.connectors.github import GitHub, GitHubSettings
 from services.ingest.connectors.gong import Gong, GongSettings
 from services.ingest.connectors.requests import WebhookRequest
-from services.ingest.connectors.signatures import sha256_hex
+from services.ingest.connectors.signatures import Refusal, RefusalKind, sha256_hex
 from services.ingest.settings import IngestSettings
 from services.ingest.tests.connectors.vendors import VENDORS, Delivery, Vendor
 
@@ -62,7 +62,7 @@ def test_a_delivery_signed_with_another_secret_is_refused(vendor: Vendor) -> Non
 def test_a_tampered_body_is_refused(vendor: Vendor) -> None:
     delivery = vendor.deliver(SECRET, vendor.feedback or vendor.ignored, NOW)
     problem = connector_for(vendor.source).verify(arrived(delivery, delivery.body + b" "), NOW)
-    assert problem and "does not match" in problem
+    assert problem and problem.kind == RefusalKind.SIGNATURE and "does not match" in problem.reason
 
 
 @pytest.mark.parametrize("vendor", VENDORS, ids=ids)
@@ -76,7 +76,8 @@ def test_a_delivery_without_its_signature_is_refused(vendor: Vendor) -> None:
 def test_a_source_without_a_secret_refuses_its_webhooks(vendor: Vendor) -> None:
     delivery = vendor.deliver(SECRET, vendor.feedback or vendor.ignored, NOW)
     problem = connector_for(vendor.source, secret=None).verify(arrived(delivery), NOW)
-    assert problem and f"PRODOPS_{vendor.source.upper()}_WEBHOOK_SECRET" in problem
+    assert problem and problem.kind == RefusalKind.NOT_CONFIGURED
+    assert f"PRODOPS_{vendor.source.upper()}_WEBHOOK_SECRET" in problem.reason
 
 
 TIMESTAMPED = [vendor for vendor in VENDORS if vendor.timestamped]
@@ -88,7 +89,7 @@ def test_a_stale_delivery_is_refused_even_when_signed(vendor: Vendor) -> None:
     window = timedelta(seconds=connector.settings.replay_window_seconds)
     delivery = vendor.deliver(SECRET, vendor.feedback or vendor.ignored, NOW - window - timedelta(seconds=5))
     problem = connector.verify(arrived(delivery), NOW)
-    assert problem and "replay window" in problem
+    assert problem and problem.kind == RefusalKind.STALE and "replay window" in problem.reason
     just_inside = vendor.deliver(SECRET, vendor.feedback or vendor.ignored, NOW - window + timedelta(seconds=5))
     assert connector.verify(arrived(just_inside), NOW) is None
 
@@ -104,7 +105,7 @@ def test_github_documented_test_vector() -> None:
     request = WebhookRequest("POST", "http://x", b"Hello, World!", {"x-hub-signature-256": signature})
     assert github.verify(request, NOW) is None
     forged = WebhookRequest("POST", "http://x", b"Hello, World!", {"x-hub-signature-256": signature[:-1] + "0"})
-    assert github.verify(forged, NOW) == "x-hub-signature-256 does not match the body"
+    assert github.verify(forged, NOW) == Refusal(RefusalKind.SIGNATURE, "x-hub-signature-256 does not match the body")
 
 
 def test_a_non_ascii_signature_is_refused_not_crashed() -> None:
@@ -153,9 +154,9 @@ def test_gong_signed_jwt_binds_the_body(gong_keys: tuple[str, str]) -> None:
     as_base64 = base64.b64encode(bytes.fromhex(sha256_hex(body))).decode()
     assert gong.verify(_gong_request(private, body, as_base64, later), NOW) is None
     swapped = gong.verify(_gong_request(private, b'{"isTest": false}', sha256_hex(body), later), NOW)
-    assert swapped == "the JWT's body_sha256 does not match the body"
+    assert swapped == Refusal(RefusalKind.SIGNATURE, "the JWT's body_sha256 does not match the body")
     expired = gong.verify(_gong_request(private, body, sha256_hex(body), datetime.now(UTC) - timedelta(minutes=1)), NOW)
-    assert expired and "expired" in expired
+    assert expired and expired.kind == RefusalKind.STALE and "expired" in expired.reason
 
 
 def test_gong_jwt_from_another_key_is_refused(gong_keys: tuple[str, str]) -> None:
@@ -167,7 +168,7 @@ def test_gong_jwt_from_another_key_is_refused(gong_keys: tuple[str, str]) -> Non
     body = b"{}"
     request = _gong_request(stranger.decode(), body, sha256_hex(body), datetime.now(UTC) + timedelta(minutes=5))
     problem = Gong(GongSettings(webhook_public_key=SecretStr(public))).verify(request, NOW)
-    assert problem and problem.startswith("invalid JWT")
+    assert problem and problem.reason.startswith("invalid JWT")
 
 
 @pytest.mark.parametrize("vendor", VENDORS, ids=ids)
@@ -180,4 +181,4 @@ def test_an_empty_secret_is_no_secret_and_refuses_deliveries_signed_with_an_empt
     forged = vendor.deliver("", vendor.feedback or vendor.ignored, NOW)
     problem = connector.verify(arrived(forged), NOW)
     assert connector.settings.webhook_secret is None
-    assert problem and variable in problem
+    assert problem and variable in problem.reason
