@@ -207,6 +207,20 @@ class Snapshot:
             snapshot.cpu["broker"] = cpu_seconds(hub.broker.process.pid)
         return snapshot
 
+    @classmethod
+    async def settled(cls, hub: Hub, http: httpx.AsyncClient, timeout: float = 30.0) -> Snapshot:
+        """A snapshot once no consumer's count moves: an item shown processed by the gateway may still be on its way
+        to consumers off the gateway's path (enrich's history, notify), and would count in the next stream."""
+        deadline = time.monotonic() + timeout
+        snapshot = await cls.take(hub, http)
+        while time.monotonic() < deadline:
+            await asyncio.sleep(0.5)
+            latest = await cls.take(hub, http)
+            if latest.handled == snapshot.handled:
+                return latest
+            snapshot = latest
+        return snapshot
+
 
 def cpu_seconds(pid: int) -> float:
     """User and system CPU time of a process so far (Linux /proc; 0 elsewhere)."""
@@ -263,7 +277,7 @@ async def stream(
 
     await look()  # the warm-up and earlier streams are in already
     already = set(first_seen)
-    before = await Snapshot.take(hub, client.http)
+    before = await Snapshot.settled(hub, client.http)
     generator = asyncio.create_task(
         run_generator(hub.ingest_url, secret, numbers, arguments.concurrency, arguments.send_timeout, rate)
     )
