@@ -104,8 +104,9 @@ class ServiceRuntime:
             settings.kafka_bootstrap,
             client_id=f"prodops-{name}",
             # Published means every in-sync replica holds it, not the leader alone: the outbox and a consumer's
-            # commit count on it. Not idempotent: tansu refuses the InitProducerId that needs (docs/operations.md).
+            # commit count on it. Idempotent where the broker allows it (docs/operations.md).
             acks="all",
+            enable_idempotence=settings.kafka_idempotent,
             # A larger record is refused here, before it is sent (MessageSizeTooLargeError): refused for good.
             max_request_size=MAX_MESSAGE_BYTES,
             middlewares=[

@@ -60,6 +60,9 @@ class ServiceSettings(BaseSettings):
     # Short sessions make a new or restarted consumer get its partitions in a second, not ten.
     kafka_session_timeout_ms: int = 6000
     kafka_heartbeat_interval_ms: int = 1000
+    # Idempotent producers: a send the client retries is stored once, not twice. Needs a broker that grants producer
+    # ids (Apache Kafka does; the embedded tansu refuses them, so it stays off there).
+    kafka_idempotent: bool = False
     # How long a stopping service waits for its broker connection to close (handlers in flight get 10 s
     # of it) before it leaves it: a consumer that never closes must not keep the process alive.
     broker_stop_seconds: float = Field(default=20.0, gt=0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 from uuid import uuid4
 
 from libs.runtime import inbox
@@ -21,7 +22,7 @@ from libs.schemas.events import (
 from libs.schemas.feedback import FeedbackItem
 
 
-def probe_runtime(kafka_bootstrap: str, data_dir: Path) -> ServiceRuntime:
+def probe_runtime(kafka_bootstrap: str, data_dir: Path, **other_settings: Any) -> ServiceRuntime:
     """A service of its own name (so its consumer groups are fresh) on the real broker, SQLite in data_dir."""
     settings = ServiceSettings(
         kafka_bootstrap=kafka_bootstrap,
@@ -30,6 +31,7 @@ def probe_runtime(kafka_bootstrap: str, data_dir: Path) -> ServiceRuntime:
         lag_sample_seconds=0.1,
         kafka_session_timeout_ms=2000,
         kafka_heartbeat_interval_ms=500,
+        **other_settings,
     )
     migrations = data_dir / "no-migrations-of-its-own"
     migrations.mkdir()

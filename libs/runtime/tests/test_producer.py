@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import UnknownError
@@ -11,7 +13,7 @@ from faststream.kafka.publisher.state import RealProducer
 from libs.runtime.broker import durable_producer, publish
 from libs.runtime.service import ServiceRuntime, service_app
 from libs.runtime.testing import running
-from libs.runtime.tests.probe import overridden
+from libs.runtime.tests.probe import overridden, probe_runtime
 
 pytestmark = pytest.mark.kafka
 
@@ -49,3 +51,11 @@ async def test_tansu_refuses_the_producer_id_an_idempotent_producer_needs(kafka_
     with pytest.raises(UnknownError):
         await producer.start()
     await producer.stop()
+
+
+async def test_an_idempotent_service_asks_for_a_producer_id(kafka_bootstrap: str, tmp_path: Path) -> None:
+    """PRODOPS_KAFKA_IDEMPOTENT reaches the producer: it asks tansu for a producer id, which tansu refuses."""
+    runtime = probe_runtime(kafka_bootstrap, tmp_path, kafka_idempotent=True)
+    with pytest.raises(UnknownError):
+        async with running(service_app(runtime, title="probe")):
+            pass
