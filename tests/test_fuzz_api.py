@@ -88,7 +88,8 @@ def ingest(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> It
 
 def fuzz_operations(served: Served) -> list[str]:
     """Every operation of the served OpenAPI document, with valid and invalid input mixed; what failed, by operation."""
-    schema = schemathesis.openapi.from_url(f"{served.url}/openapi.json")
+    # The document is built on its first request: seconds, on a loaded machine.
+    schema = schemathesis.openapi.from_url(f"{served.url}/openapi.json", timeout=60)
     failures: list[str] = []
     for result in schema.get_all_operations():
         if isinstance(result, Err):  # an operation the document describes wrongly is a finding too
@@ -194,6 +195,6 @@ def test_a_refused_import_answers_in_the_documented_shape(ingest: Served) -> Non
         headers={**ingest.headers, "Content-Type": "application/json"},
     )
     assert response.status_code == 422
-    documented = httpx.get(f"{ingest.url}/openapi.json").json()["paths"]["/api/v1/feedback/import"]["post"]
+    documented = httpx.get(f"{ingest.url}/openapi.json", timeout=60).json()["paths"]["/api/v1/feedback/import"]["post"]
     assert documented["responses"]["422"]["content"]["application/json"]["schema"]["$ref"].endswith("ImportProblem")
     assert response.json()["detail"]["rows"][0]["row"] == 1
