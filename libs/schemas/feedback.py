@@ -132,6 +132,52 @@ class FieldConfidence(BaseModel):
     priority: Confidence
 
 
+class ReviewState(StrEnum):
+    """Whether a person needs to look at the AI's verdict, or has."""
+
+    AUTO = "auto"  # sure of every field at the model's thresholds: applied as it is
+    NEEDS_REVIEW = "needs_review"
+    CONFIRMED = "confirmed"
+    CORRECTED = "corrected"
+
+
+class ReviewedField(StrEnum):
+    CATEGORY = "category"
+    SENTIMENT = "sentiment"
+    PRIORITY = "priority"
+
+
+class Answer(BaseModel):
+    """One answer the AI weighed for a field, and how likely it is right."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    label: str = Field(max_length=40)
+    probability: Confidence
+
+
+class FieldReview(BaseModel):
+    """A field the AI is not sure enough of: its best answers, most likely first, and the bar they missed."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    field: ReviewedField
+    answers: list[Answer] = Field(default_factory=list, max_length=2)
+    # The model version's auto-apply threshold for the field; None: it has none, every verdict is looked at.
+    threshold: Confidence | None = None
+
+
+class Review(BaseModel):
+    """Whether a person needs to look (and at which fields), or who confirmed or corrected the verdict, and when."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    state: ReviewState
+    fields: list[FieldReview] = Field(default_factory=list, max_length=len(ReviewedField))
+    actor: str | None = Field(default=None, max_length=320)
+    at: AwareDatetime | None = None
+
+
 class AITriage(BaseModel):
     """The spec's ai_triage block: what the triage engine decided about one item, and why."""
 
@@ -153,6 +199,8 @@ class AITriage(BaseModel):
     # the primary once it answers (triage's schedule, or a re-triage command with `degraded`).
     degraded: bool = False
     degraded_reason: Reason | None = None
+    # None on verdicts given before reviews existed.
+    review: Review | None = None
 
 
 class FeedbackInput(BaseModel):

@@ -97,6 +97,10 @@ def _conditions(query: FeedbackQuery) -> list[ColumnElement[bool]]:
             conditions.append(col(column).in_([str(value) for value in values]))
     if query.theme:
         conditions.append(col(FeedbackView.theme_id).in_(query.theme))
+    if query.review:
+        # Read from the stored verdict (JSON) row by row: no index, as the other filters have.
+        state = col(FeedbackView.triage)[("review", "state")].as_string()
+        conditions.append(state.in_([str(value) for value in query.review]))
     if query.q:
         conditions.append(
             or_(

@@ -18,7 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from libs.runtime.database import database_url, make_engine
 from libs.schemas.events import utcnow
 from libs.schemas.feedback import sentiment_label
-from services.triage import domain, evaluation, storage
+from services.triage import calibration, domain, evaluation, storage
 from services.triage.finetune import FineTuneOptions
 from services.triage.settings import TriageSettings
 
@@ -38,12 +38,14 @@ DataFiles = Annotated[
 
 class Prediction(BaseModel):
     category: str
+    category_confidence: float
     sentiment_label: str
+    sentiment_confidence: float
     priority: str
 
 
-def predict(texts: list[str], settings: TriageSettings) -> tuple[list[Prediction], str]:
-    """The current local engine's reading of each text, as `eval` scores it, and its version."""
+def predict(texts: list[str], settings: TriageSettings) -> tuple[list[Prediction], str, domain.AutoThresholds]:
+    """The current local engine's reading of each text, as `eval` scores it, its version and its stored thresholds."""
     from libs.ml.embeddings import MiniLMEmbedder
     from services.triage.engines import LocalEngine
 
@@ -55,9 +57,15 @@ def predict(texts: list[str], settings: TriageSettings) -> tuple[list[Prediction
         # Rows carry no customer, so their priority is the text's own: its severity band.
         priority = domain.PRIORITY_OF_SEVERITY[assessment.severity]
         predictions.append(
-            Prediction(category=reading.category.value, sentiment_label=label.value, priority=priority.value)
+            Prediction(
+                category=reading.category.value,
+                category_confidence=reading.category_confidence,
+                sentiment_label=label.value,
+                sentiment_confidence=reading.sentiment_confidence,
+                priority=priority.value,
+            )
         )
-    return predictions, engine.version
+    return predictions, engine.version, engine.calibration.thresholds()
 
 
 @app.command("eval")
@@ -65,10 +73,12 @@ def evaluate(
     data: DataFiles,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
 ) -> None:
-    """Score the current engine against labelled rows: accuracy per field, per class, confusion."""
+    """Score the current engine against labelled rows: accuracy per field, per class, confusion; and, at the
+    thresholds stored with the engine's version, how many rows it would apply without a look and how often
+    those are right, and how far its confidence is from its accuracy (expected calibration error)."""
 
     rows = evaluation.read_rows(data)
-    predictions, version = predict([row.text for row in rows], TriageSettings())
+    predictions, version, thresholds = predict([row.text for row in rows], TriageSettings())
     report: dict[str, object] = {"n": len(rows), "model_version": version, "targets": evaluation.TARGETS}
     per_class: dict[str, object] = {}
     confusion: dict[str, object] = {}
@@ -101,6 +111,7 @@ def evaluate(
             ]
     report.setdefault("sentiment_direction_accuracy", None)
     report["per_class"], report["confusion"] = per_class, confusion
+    report |= confidence_report(rows, predictions, thresholds)
     if as_json:
         typer.echo(json.dumps(report))
         return
@@ -112,7 +123,43 @@ def evaluate(
         target = evaluation.TARGETS.get(key)
         table.add_row(key, "-" if value is None else f"{value:.3f}", "" if target is None else f"{target:.2f}")
     Console().print(table)
-    Console().print_json(json.dumps({"per_class": per_class, "confusion": confusion}))
+    shown = ("per_class", "confusion", "auto_apply", "calibration")
+    Console().print_json(json.dumps({key: report[key] for key in shown}))
+
+
+def confidence_report(
+    rows: list[evaluation.LabelledRow], predictions: list[Prediction], thresholds: domain.AutoThresholds
+) -> dict[str, object]:
+    """eval's `auto_apply` (per field: the stored threshold, the share of scored rows reaching it, their accuracy)
+    and `calibration` (expected calibration error; sentiment's over every row labelled with one)."""
+    category = [
+        (p.category_confidence, row.category.value == p.category)
+        for row, p in zip(rows, predictions, strict=True)
+        if row.category
+    ]
+    sentiment = [
+        (p.sentiment_confidence, row.sentiment_label.value == p.sentiment_label)
+        for row, p in zip(rows, predictions, strict=True)
+        if row.sentiment_label
+    ]
+    direction = [
+        (p.sentiment_confidence, row.sentiment_label.value == p.sentiment_label)
+        for row, p in zip(rows, predictions, strict=True)
+        if row.sentiment_label and row.sentiment_label.value in evaluation.DIRECTIONAL
+    ]
+
+    def error(scored: list[tuple[float, bool]]) -> float | None:
+        return round(calibration.expected_calibration_error(*calibration.columns(scored)), 4) if scored else None
+
+    return {
+        "auto_apply": {
+            "category": calibration.auto_applied(*calibration.columns(category), thresholds.category).model_dump(),
+            "sentiment_direction": calibration.auto_applied(
+                *calibration.columns(direction), thresholds.sentiment
+            ).model_dump(),
+        },
+        "calibration": {"category_ece": error(category), "sentiment_ece": error(sentiment)},
+    }
 
 
 @app.command()
@@ -134,6 +181,7 @@ def train(
     from services.triage import training
 
     settings = TriageSettings()
+    targets = settings.triage_auto_precision
     rows = evaluation.read_rows(data)
     if include_overrides:
         rows += asyncio.run(_override_rows(settings))
@@ -142,14 +190,14 @@ def train(
         with console.status(
             f"Fine-tuning the encoder on {len(rows)} rows ({epochs} epochs, {max_minutes} min at most)..."
         ):
-            heads, encoder, summary = training.fit_fine_tuned(
-                rows, FineTuneOptions(epochs=epochs, max_minutes=max_minutes)
+            heads, encoder, summary, calibrated = training.fit_fine_tuned(
+                rows, FineTuneOptions(epochs=epochs, max_minutes=max_minutes), targets
             )
     else:
         with console.status(f"Embedding {len(rows)} rows..."):
             embeddings = np.asarray(MiniLMEmbedder.load().embed([row.text for row in rows]))
-        with console.status("Fitting the heads..."):
-            heads = training.fit_heads(rows, embeddings)
+        with console.status(f"Fitting the heads, and calibrating them on {training.CALIBRATION_FOLDS} folds..."):
+            heads, calibrated = training.fit_calibrated(rows, embeddings, targets)
     info = training.ModelInfo(
         version=training.new_version("local"),
         trained_at=utcnow(),
@@ -157,12 +205,15 @@ def train(
         heads=sorted(heads.classifiers),
         sources=[str(path) for path in data],
         fine_tuned=summary,
+        calibration=calibrated,
     )
     target = training.save(heads, settings.model_directory(), info, encoder)
     tuned = (
         f", encoder fine-tuned for {summary.report.epochs} epochs in {summary.report.seconds:.0f} s" if summary else ""
     )
     typer.echo(f"model {info.version} ({', '.join(info.heads)}{tuned}) trained on {len(rows)} rows: {target}")
+    for name, field in (("category", calibrated.category), ("sentiment direction", calibrated.sentiment)):
+        typer.echo(f"  {name}: {_auto_apply_line(field)}")
 
 
 @app.command("shadow-report")
@@ -192,6 +243,16 @@ def shadow_report(as_json: Annotated[bool, typer.Option("--json", help="One JSON
         typer.echo(json.dumps(report))
     else:
         Console().print_json(json.dumps(report))
+
+
+def _auto_apply_line(field: calibration.FieldCalibration) -> str:
+    held_out = field.held_out
+    if field.threshold is None or held_out is None or held_out.coverage is None:
+        return f"every verdict reviewed (no confidence reached {field.target_precision or '-'} on held-out rows)"
+    return (
+        f"applied without review from confidence {field.threshold:.3f}: on {field.held_out_rows} held-out rows, "
+        f"{held_out.coverage:.0%} of them, {held_out.accuracy} right (target {field.target_precision})"
+    )
 
 
 async def _with_session(settings: TriageSettings, query: Callable[[AsyncSession], Awaitable[T]]) -> T | None:

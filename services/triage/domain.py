@@ -7,16 +7,22 @@ health come from enrichment; severity is read from the language. Everything here
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 
 from libs.schemas.feedback import (
     AITriage,
+    Answer,
     Category,
     Customer,
     FeedbackItem,
     FieldConfidence,
+    FieldReview,
     Priority,
+    Review,
+    ReviewedField,
+    ReviewState,
     SentimentLabel,
     Tier,
     sentiment_label,
@@ -157,6 +163,60 @@ class Reading:
     sentiment_confidence: float
     positive: float
     negative: float
+    # The best answers weighed per field, most likely first (at most two): what a reviewer chooses between.
+    category_answers: tuple[Answer, ...] = ()
+    sentiment_answers: tuple[Answer, ...] = ()
+
+
+def reading_from(category: Mapping[str, float], sentiment: Mapping[str, float]) -> Reading:
+    """The heads' answer for one text: per field, the most likely class and its probability."""
+    categories, sentiments = _best_two(category), _best_two(sentiment)
+    return Reading(
+        category=Category(categories[0].label),
+        category_confidence=categories[0].probability,
+        sentiment=SentimentLabel(sentiments[0].label),
+        sentiment_confidence=sentiments[0].probability,
+        positive=sentiment.get(SentimentLabel.POSITIVE, 0.0),
+        negative=sentiment.get(SentimentLabel.NEGATIVE, 0.0),
+        category_answers=categories,
+        sentiment_answers=sentiments,
+    )
+
+
+def _best_two(probabilities: Mapping[str, float]) -> tuple[Answer, ...]:
+    ranked = sorted(probabilities.items(), key=lambda pair: pair[1], reverse=True)[:2]
+    return tuple(Answer(label=label, probability=min(1.0, max(0.0, probability))) for label, probability in ranked)
+
+
+@dataclass(frozen=True)
+class AutoThresholds:
+    """Per field, the lowest confidence at which a verdict is applied without a person's look (chosen when the
+    model was trained); None: the field is always looked at."""
+
+    category: float | None = None
+    sentiment: float | None = None
+
+
+# An engine whose confidence was never measured on held-out rows (Mistral, the seed examples' heads): all reviewed.
+NO_THRESHOLDS = AutoThresholds()
+
+
+def is_sure(confidence: float, threshold: float | None) -> bool:
+    """Whether a field's confidence clears its threshold (no threshold: never)."""
+    return threshold is not None and confidence >= threshold
+
+
+def review_of(reading: Reading, thresholds: AutoThresholds) -> Review:
+    """`auto` when every field clears its threshold, else `needs_review` naming the fields that do not."""
+    unsure = [
+        FieldReview(field=field, answers=list(answers), threshold=threshold)
+        for field, confidence, answers, threshold in (
+            (ReviewedField.CATEGORY, reading.category_confidence, reading.category_answers, thresholds.category),
+            (ReviewedField.SENTIMENT, reading.sentiment_confidence, reading.sentiment_answers, thresholds.sentiment),
+        )
+        if not is_sure(confidence, threshold)
+    ]
+    return Review(state=ReviewState.NEEDS_REVIEW if unsure else ReviewState.AUTO, fields=unsure)
 
 
 def apply_rules(text: str, reading: Reading) -> Reading:
@@ -202,8 +262,10 @@ def triage(
     model_version: str,
     now: datetime,
     degraded_reason: str | None = None,
+    thresholds: AutoThresholds = NO_THRESHOLDS,
 ) -> AITriage:
-    """The whole ai_triage block for one enriched item; degraded when the fallback engine read it."""
+    """The whole ai_triage block for one enriched item; degraded when the fallback engine read it, and
+    whether a person needs to look, at the thresholds the engine's model was trained with."""
     text = item.text
     reading = apply_rules(text, reading)
     score = sentiment_score(reading)
@@ -227,6 +289,7 @@ def triage(
         processed_at=now,
         degraded=degraded_reason is not None,
         degraded_reason=degraded_reason,
+        review=review_of(reading, thresholds),
     )
 
 

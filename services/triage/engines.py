@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -21,9 +21,10 @@ from pydantic import BaseModel, Field, ValidationError
 from libs.ml.embeddings import Embedder, MiniLMEmbedder
 from libs.ml.mistral import mistral_client
 from libs.schemas.events import VoicedRequest
-from libs.schemas.feedback import Category, Priority, SentimentLabel, sentiment_label
+from libs.schemas.feedback import Answer, Category, Priority, sentiment_label
 from services.triage import domain, evaluation, splitting, training
-from services.triage.domain import Reading
+from services.triage.calibration import Calibration
+from services.triage.domain import AutoThresholds, Reading
 from services.triage.settings import TriageSettings
 from services.triage.splitting import SplitPolicy
 
@@ -38,6 +39,8 @@ class Assessment:
     severity: int
     model_version: str
     degraded_reason: str | None = None
+    # The model version's auto-apply thresholds, which the reading's confidences are held to.
+    thresholds: AutoThresholds = domain.NO_THRESHOLDS
 
 
 @dataclass(frozen=True)
@@ -67,52 +70,51 @@ class EngineFailure(Exception):
 
 
 class LocalEngine:
-    """Sentence embeddings and logistic-regression heads, on the CPU, offline."""
+    """Sentence embeddings and logistic-regression heads, on the CPU, offline; their probabilities calibrated
+    as the version was at train time."""
 
-    def __init__(self, embedder: Embedder, heads: training.Heads, version: str) -> None:
+    def __init__(self, embedder: Embedder, heads: training.Heads, version: str, calibration: Calibration) -> None:
         self.embedder = embedder
         self.heads = heads
         self.version = version
+        self.calibration = calibration
 
     @classmethod
     def load(cls, embedder: Embedder, models: Path) -> LocalEngine:
         """The newest trained version (embedding with its fine-tuned encoder, if it has one, in
-        place of `embedder`), else heads fitted on the project's own examples (examples/seed.jsonl)."""
+        place of `embedder`), else heads fitted on the project's own examples (examples/seed.jsonl).
+
+        The examples' heads are not calibrated and have no thresholds, so a person looks at each of their
+        verdicts: cross-validating them would add seconds to every start, and a threshold measured on the
+        project's own 360 examples would not hold on a team's feedback (docs/triage.md)."""
         current = training.load_current(models)
         if current is None:
             rows = evaluation.read_rows([SEED_EXAMPLES])
             heads = training.fit_heads(rows, np.asarray(embedder.embed([row.text for row in rows])))
-            return cls(embedder, heads, "local-seed-1")
+            return cls(embedder, heads, "local-seed-1", Calibration())
         if current.encoder is not None:
             embedder = MiniLMEmbedder.load_from(current.encoder)
-        return cls(embedder, current.heads, current.info.version)
+        return cls(embedder, current.heads, current.info.version, current.info.calibration)
 
     def assess_now(self, texts: Sequence[str]) -> list[Assessment]:
         """Blocking: embed and read every text."""
         embeddings = np.asarray(self.embedder.embed(list(texts)))
+        thresholds = self.calibration.thresholds()
         return [
-            Assessment(reading, domain.severity_from(text, learned), self.version)
+            Assessment(reading, domain.severity_from(text, learned), self.version, thresholds=thresholds)
             for text, (reading, learned) in zip(texts, self.read(texts, embeddings), strict=True)
         ]
 
     def read(self, texts: Sequence[str], embeddings: np.ndarray) -> list[tuple[Reading, Priority | None]]:
-        """What the heads read in each text (given its embedding), and the priority they learned, if any."""
+        """What the heads read in each text (given its embedding), calibrated, and the priority they learned, if any."""
         probabilities = self.heads.predict(list(texts), embeddings)
         readings = []
         for index in range(len(texts)):
-            category = probabilities["category"][index]
-            sentiment = probabilities["sentiment_label"][index]
-            priority = probabilities["priority"][index] if "priority" in probabilities else None
-            best_category = max(category, key=category.__getitem__)
-            best_sentiment = max(sentiment, key=sentiment.__getitem__)
-            reading = Reading(
-                category=Category(best_category),
-                category_confidence=category[best_category],
-                sentiment=SentimentLabel(best_sentiment),
-                sentiment_confidence=sentiment[best_sentiment],
-                positive=sentiment.get("positive", 0.0),
-                negative=sentiment.get("negative", 0.0),
+            reading = domain.reading_from(
+                self.calibration.category.scaled(probabilities["category"][index]),
+                self.calibration.sentiment.scaled(probabilities["sentiment_label"][index]),
             )
+            priority = probabilities["priority"][index] if "priority" in probabilities else None
             readings.append((reading, Priority(max(priority, key=priority.__getitem__)) if priority else None))
         return readings
 
@@ -281,14 +283,18 @@ def _json_object(content: str) -> str:
 
 
 def _reading(answer: MistralReading) -> Reading:
+    """Mistral's answer; its confidences are its own word, never measured on held-out rows (so, no thresholds)."""
     label = sentiment_label(answer.sentiment_score)
+    sentiment_confidence = min(1.0, abs(answer.sentiment_score) + 0.3)
     return Reading(
         category=answer.category,
         category_confidence=answer.confidence,
         sentiment=label,
-        sentiment_confidence=min(1.0, abs(answer.sentiment_score) + 0.3),
+        sentiment_confidence=sentiment_confidence,
         positive=max(0.0, answer.sentiment_score),
         negative=max(0.0, -answer.sentiment_score),
+        category_answers=(Answer(label=answer.category, probability=answer.confidence),),
+        sentiment_answers=(Answer(label=label, probability=sentiment_confidence),),
     )
 
 
@@ -313,7 +319,7 @@ class FallbackEngine:
             log.warning("falling back to the local engine", items=len(failed), reason=str(next(iter(failed.values()))))
             fallen = await self.fallback.assess([texts[index] for index in failed])
             for (index, error), a in zip(failed.items(), fallen, strict=True):
-                results[index] = Assessment(a.reading, a.severity, a.model_version, degraded_reason=str(error))
+                results[index] = replace(a, degraded_reason=str(error))
         return [results[index] for index in range(len(texts))]
 
     async def split(self, transcript: str, policy: SplitPolicy) -> Split:

@@ -116,6 +116,7 @@ async def stored(
         assessment.model_version,
         utcnow(),
         assessment.degraded_reason,
+        assessment.thresholds,
     )
     await storage.save_verdict(session, enriched.item.id, verdict)
     result = TriageResult(

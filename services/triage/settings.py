@@ -1,9 +1,28 @@
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from libs.ml.mistral import MistralSettings
 from libs.runtime.settings import ServiceSettings
+
+
+class AutoPrecision(BaseModel):
+    """How often, on held-out rows, the verdicts applied without a person's look must be right, per field.
+
+    PRODOPS_TRIAGE_AUTO_PRECISION is one number for both, or `{"category": 0.9, "sentiment_direction": 0.95}`.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    category: float = Field(default=0.90, gt=0, le=1)
+    sentiment_direction: float = Field(default=0.95, gt=0, le=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_for_both(cls, value: object) -> object:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return {"category": value, "sentiment_direction": value}
+        return value
 
 
 class TriageSettings(ServiceSettings, MistralSettings):
@@ -18,6 +37,8 @@ class TriageSettings(ServiceSettings, MistralSettings):
     models_dir: Path | None = None
     # How often the service looks for a newly trained model version.
     model_check_seconds: float = 10.0
+    # `prodops triage train` chooses each field's auto-apply threshold for these precisions (stored with the version).
+    triage_auto_precision: AutoPrecision = Field(default_factory=AutoPrecision)
     # Shadow mode: the AI's verdict is stored and published as a suggestion, never shown as truth.
     shadow_mode: bool = False
 

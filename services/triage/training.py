@@ -8,6 +8,10 @@ With fine-tuning (`fit_fine_tuned`), the encoder itself is trained with a linear
 (services/triage/finetune.py) and saved in the version's folder; the engine then embeds with it,
 and each head's answer is the average of the tuned head's probabilities and the n-gram head's,
 weighted as a held-out part of the rows said was best.
+
+Either way the version is calibrated (services/triage/calibration.py) on predictions for rows the
+heads were not fitted on: k-fold cross-validation for the heads alone, the held-out part beside
+fine-tuning.
 """
 
 from __future__ import annotations
@@ -21,15 +25,18 @@ from typing import TYPE_CHECKING
 
 import joblib
 import numpy as np
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from scipy.sparse import csr_matrix, hstack, spmatrix
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import train_test_split
+from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from services.triage.evaluation import LabelledRow
+from services.triage import calibration, domain
+from services.triage.calibration import Calibration, FieldCalibration
+from services.triage.evaluation import DIRECTIONAL, LabelledRow
 from services.triage.finetune import FineTuneOptions, FineTuneReport, LinearHead, fine_tune
+from services.triage.settings import AutoPrecision
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -180,13 +187,13 @@ class FineTuneSummary(BaseModel):
 
 
 def fit_fine_tuned(
-    rows: Sequence[LabelledRow], options: FineTuneOptions
-) -> tuple[Heads, SentenceTransformer, FineTuneSummary]:
+    rows: Sequence[LabelledRow], options: FineTuneOptions, targets: AutoPrecision
+) -> tuple[Heads, SentenceTransformer, FineTuneSummary, Calibration]:
     """Fine-tune the encoder with its task heads, and fit the n-gram heads beside them.
 
     A tenth of the rows (stratified, fixed seed) is held out of fine-tuning to choose, per task,
-    the weight of the tuned head against the n-gram head; the n-gram heads are then refitted on
-    every row.
+    the weight of the tuned head against the n-gram head, and to calibrate the blend (fine-tuning
+    once per fold would take hours); the n-gram heads are then refitted on every row.
     """
     rows = list(rows)
     held_out: list[LabelledRow] = []
@@ -196,15 +203,17 @@ def fit_fine_tuned(
         tuning, held_out = train_test_split(rows, test_size=HELD_OUT_SHARE, random_state=0, stratify=strata)
     encoder, linear, report = fine_tune(tuning, HEADS, options)
     weights = {head: 0.5 for head in linear}
+    calibrated = Calibration()
     if held_out:
         texts = [row.text for row in held_out]
         embeddings = encoder.encode(texts, batch_size=64, normalize_embeddings=True, convert_to_numpy=True)
         ngrams = _ngram_heads(tuning).predict(texts, embeddings)
         tuned = tuned_probabilities(linear, embeddings)
         weights = {head: best_weight(held_out, head, ngrams, tuned) for head in linear if head in ngrams}
+        calibrated = calibrate(held_out, blend(ngrams, tuned, weights), targets, folds=0)
     heads = _ngram_heads(rows)
     heads.tuned = TunedHeads(linear, weights)
-    return heads, encoder, FineTuneSummary(report=report, weights=weights, held_out_rows=len(held_out))
+    return heads, encoder, FineTuneSummary(report=report, weights=weights, held_out_rows=len(held_out)), calibrated
 
 
 def best_weight(rows: Sequence[LabelledRow], head: str, ngrams: Probabilities, tuned: Probabilities) -> float:
@@ -230,6 +239,121 @@ def _stratum(row: LabelledRow) -> str:
     return label.value if label is not None else ""
 
 
+# --- calibration ----------------------------------------------------------------------------------
+
+CALIBRATION_FOLDS = 5
+# Fewer rows than this give no field enough held-out rows above a threshold (calibration.MIN_ROWS_ABOVE):
+# such a version is left uncalibrated, and every verdict it gives is looked at.
+MIN_ROWS_TO_CALIBRATE = 100
+
+
+def fit_calibrated(
+    rows: Sequence[LabelledRow], embeddings: np.ndarray, targets: AutoPrecision, folds: int = CALIBRATION_FOLDS
+) -> tuple[Heads, Calibration]:
+    """The heads fitted on every row, and calibrated on each row's prediction by heads fitted without it
+    (k-fold: k fits more, each about as long as the first)."""
+    heads = fit_heads(rows, embeddings)
+    if len(rows) < MIN_ROWS_TO_CALIBRATE:
+        return heads, Calibration()
+    return heads, calibrate(rows, cross_validated(rows, embeddings, folds), targets, folds)
+
+
+def cross_validated(rows: Sequence[LabelledRow], embeddings: np.ndarray, folds: int) -> Probabilities:
+    """Per head, each row's probabilities from heads fitted on the other folds (stratified by label, seed 0);
+    an empty answer where a fold's rows were too few to fit the head."""
+    strata = [_stratum(row) for row in rows]
+    smallest = min(strata.count(stratum) for stratum in set(strata))
+    splitter = (
+        StratifiedKFold(folds, shuffle=True, random_state=0)
+        if smallest >= folds
+        else KFold(folds, shuffle=True, random_state=0)
+    )
+    predicted: Probabilities = {}
+    for train, test in splitter.split(np.zeros(len(rows)), strata):
+        heads = fit_heads([rows[index] for index in train], embeddings[train])
+        for head, answers in heads.predict([rows[index].text for index in test], embeddings[test]).items():
+            column = predicted.setdefault(head, [{} for _ in rows])
+            for index, answer in zip(test, answers, strict=True):
+                column[index] = answer
+    return predicted
+
+
+def calibrate(rows: Sequence[LabelledRow], held_out: Probabilities, targets: AutoPrecision, folds: int) -> Calibration:
+    """Per field, the temperature and the auto-apply threshold, from predictions (per head, per row) for labelled
+    rows that the heads predicting them were not fitted on. Thresholds are chosen on the readings as served:
+    calibrated, then the domain's rules. Sentiment's calibration error is over every row labelled with one,
+    its threshold for direction (rows labelled positive or negative)."""
+    category = FieldCalibration(temperature=_temperature(rows, held_out.get("category"), "category"))
+    sentiment = FieldCalibration(temperature=_temperature(rows, held_out.get("sentiment_label"), "sentiment_label"))
+    readings = [
+        domain.apply_rules(row.text, domain.reading_from(category.scaled(categories), sentiment.scaled(sentiments)))
+        if categories and sentiments
+        else None
+        for row, categories, sentiments in zip(
+            rows,
+            held_out.get("category", [{}] * len(rows)),
+            held_out.get("sentiment_label", [{}] * len(rows)),
+            strict=True,
+        )
+    ]
+    category_scored = [
+        (reading.category_confidence, reading.category == row.category)
+        for row, reading in zip(rows, readings, strict=True)
+        if reading is not None and row.category is not None
+    ]
+    sentiment_scored = [
+        (reading.sentiment_confidence, reading.sentiment == row.sentiment_label, row.sentiment_label in DIRECTIONAL)
+        for row, reading in zip(rows, readings, strict=True)
+        if reading is not None and row.sentiment_label is not None
+    ]
+    return Calibration(
+        category=_chosen(category, category_scored, category_scored, targets.category),
+        sentiment=_chosen(
+            sentiment,
+            [(confidence, right) for confidence, right, _ in sentiment_scored],
+            [(confidence, right) for confidence, right, directional in sentiment_scored if directional],
+            targets.sentiment_direction,
+        ),
+        folds=folds,
+    )
+
+
+def _temperature(rows: Sequence[LabelledRow], answers: list[dict[str, float]] | None, field: str) -> float:
+    pairs = [
+        (answer, getattr(row, field).value)
+        for row, answer in zip(rows, answers or [{}] * len(rows), strict=True)
+        if answer and getattr(row, field) is not None
+    ]
+    if not pairs:
+        return 1.0
+    classes = sorted({label for answer, _ in pairs for label in answer} | {truth for _, truth in pairs})
+    probabilities = np.array([[answer.get(label, 0.0) for label in classes] for answer, _ in pairs])
+    return calibration.fit_temperature(probabilities, np.array([classes.index(truth) for _, truth in pairs]))
+
+
+def _chosen(
+    field: FieldCalibration,
+    scored: list[tuple[float, bool]],
+    thresholded: list[tuple[float, bool]],
+    target: float,
+) -> FieldCalibration:
+    """The field's threshold chosen on `thresholded` (confidence, right) pairs, its error measured on `scored`."""
+    if not thresholded:
+        return field
+    confidence, right = calibration.columns(thresholded)
+    threshold = calibration.auto_threshold(confidence, right, target)
+    scored_confidence, scored_right = calibration.columns(scored)
+    return field.model_copy(
+        update={
+            "threshold": threshold,
+            "target_precision": target,
+            "held_out_rows": len(thresholded),
+            "ece": round(calibration.expected_calibration_error(scored_confidence, scored_right), 4),
+            "held_out": calibration.auto_applied(confidence, right, threshold),
+        }
+    )
+
+
 class ModelInfo(BaseModel):
     version: str
     trained_at: datetime
@@ -237,6 +361,8 @@ class ModelInfo(BaseModel):
     heads: list[str]
     sources: list[str]
     fine_tuned: FineTuneSummary | None = None
+    # Versions saved before calibration existed read as uncalibrated, with no thresholds.
+    calibration: Calibration = Field(default_factory=Calibration)
 
 
 ENCODER = "encoder"

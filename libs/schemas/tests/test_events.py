@@ -2,7 +2,17 @@ from datetime import UTC, datetime
 from uuid import uuid4
 
 from libs.schemas.events import CustomerMatch, EnrichedFeedback, FeedbackEnriched, FeedbackReceived
-from libs.schemas.feedback import FeedbackItem, SentimentLabel, sentiment_label
+from libs.schemas.feedback import (
+    AITriage,
+    Answer,
+    FeedbackItem,
+    FieldReview,
+    Review,
+    ReviewedField,
+    ReviewState,
+    SentimentLabel,
+    sentiment_label,
+)
 
 NOW = datetime(2026, 11, 27, tzinfo=UTC)
 
@@ -39,3 +49,24 @@ def test_sentiment_labels_follow_the_contract_thresholds() -> None:
     assert sentiment_label(0.49) == SentimentLabel.NEUTRAL
     assert sentiment_label(-0.3) == SentimentLabel.NEGATIVE
     assert sentiment_label(-0.29) == SentimentLabel.NEUTRAL
+
+
+def test_a_verdict_given_before_reviews_existed_still_decodes() -> None:
+    verdict = {
+        "category": "bug",
+        "sentiment_score": -0.6,
+        "sentiment_label": "negative",
+        "priority": "high",
+        "priority_score": 13,
+        "priority_reasoning": "high: score 13",
+        "confidence": {"category": 0.7, "sentiment": 0.8, "priority": 0.6},
+        "model_version": "local-1",
+        "processed_at": NOW.isoformat(),
+    }
+    assert AITriage.model_validate(verdict).review is None
+    needs_look = Review(
+        state=ReviewState.NEEDS_REVIEW,
+        fields=[FieldReview(field=ReviewedField.CATEGORY, answers=[Answer(label="bug", probability=0.6)])],
+    )
+    with_review = AITriage.model_validate(verdict | {"review": needs_look.model_dump(mode="json")})
+    assert with_review.review == needs_look

@@ -10,9 +10,11 @@ import pytest
 from libs.ml.embeddings import MiniLMEmbedder
 from libs.schemas.feedback import Category, SentimentLabel
 from services.triage import training
+from services.triage.calibration import Calibration
 from services.triage.engines import LocalEngine
 from services.triage.evaluation import LabelledRow
 from services.triage.finetune import FineTuneOptions, LinearHead, balanced_weights
+from services.triage.settings import AutoPrecision
 
 pytestmark = pytest.mark.model
 
@@ -64,8 +66,9 @@ def test_the_blend_weighs_the_tuned_head_against_the_ngram_head() -> None:
 def test_a_fine_tuned_version_loads_and_reads_unseen_texts(tmp_path: Path) -> None:
     rows = toy_rows(THINGS)
     options = FineTuneOptions(epochs=2, batch_size=6, max_tokens=16, head_learning_rate=1e-2)
-    heads, encoder, summary = training.fit_fine_tuned(rows, options)
+    heads, encoder, summary, calibrated = training.fit_fine_tuned(rows, options, AutoPrecision())
     assert summary.report.steps == 2 * 6 and summary.held_out_rows == 0, "too few rows to hold any out"
+    assert calibrated == Calibration(), "nothing held out: uncalibrated, every verdict reviewed"
     assert heads.tuned is not None and sorted(heads.tuned.heads) == ["category", "sentiment_label"]
 
     info = training.ModelInfo(
