@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from prodops.hub import Hub
+from services.ingest.settings import IngestSettings
 from tests.conftest import HubClient, start_hub
 
 pytestmark = [pytest.mark.e2e, pytest.mark.kafka]
@@ -92,7 +93,9 @@ async def test_a_200_mb_body_is_refused_without_the_process_growing(hub: Hub, de
     assert status == 413
     assert sent < 200, "the server read the whole body before answering"
     grown = resident_kib(hub, "ingest") - before
-    assert grown < 4 * 1024, f"ingest grew by {grown} KiB refusing a 200 MB body"
+    # Chunked, the body is read up to the route's limit (5 MB for webhooks) before it is refused: at most that.
+    allowed = IngestSettings().max_webhook_bytes // 1024 + 2 * 1024
+    assert grown < allowed, f"ingest grew by {grown} KiB refusing a 200 MB body"
 
 
 async def test_an_oversized_item_is_refused_and_the_next_one_arrives(hub: Hub) -> None:

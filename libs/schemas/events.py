@@ -8,10 +8,10 @@ version; a v1 model only ever grows compatibly (see compat.py and the schema tes
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Literal, Self
+from typing import Annotated, Any, ClassVar, Literal, Self
 from uuid import UUID, uuid4
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from libs.schemas import topics
 from libs.schemas.commands import Channel, DedupeCommandPayload, LaunchCommandPayload, OptOut
@@ -329,8 +329,11 @@ class Theme(BaseModel):
 
     id: UUID
     name: str
+    # "keywords": named by dedupe from the theme's own titles and words, remade as it grows; "mistral": named by
+    # the model; "person": renamed by a person, and kept.
     name_source: Literal["keywords", "mistral", "person"]
-    keywords: list[str] = Field(default_factory=list)
+    keywords: list[Annotated[str, StringConstraints(max_length=100)]] = Field(default_factory=list, max_length=20)
+    summary: str | None = Field(default=None, max_length=300, description="One line saying what the theme is about.")
     items: int = Field(ge=0, description="How many items the theme holds now.")
     # Set when a person merged this theme into another: the id to follow.
     merged_into: UUID | None = None

@@ -49,9 +49,9 @@ from services.dedupe.storage import ThemeItemRecord, ThemeRecord
 
 log = structlog.get_logger()
 
-# Keywords are drawn from the latest titles of a theme: enough to name it, bounded as it grows.
+# Names, keywords and summaries are drawn from the latest titles of a theme: enough, and bounded as it grows.
 KEYWORD_TITLES = 200
-KEYWORDS = 3
+KEYWORDS = 5
 # Items whose vectors are fetched from the index at once.
 VECTOR_BATCH = 256
 
@@ -177,7 +177,7 @@ class Changes:
     async def _new_theme(self, theme_id: UUID, *, model: str, name: str | None = None) -> ThemeRecord:
         theme = ThemeRecord(
             id=theme_id,
-            name=name or "Untitled theme",
+            name=name or themes.UNTITLED,
             name_source="person" if name else "keywords",
             centroid_model=model,
             created_at=self.now,
@@ -364,22 +364,27 @@ class Changes:
         touched = await self._themes(self.touched)
         counts = await storage.item_counts(self.session, self.touched)
         for theme in sorted(touched, key=lambda theme: str(theme.id)):
-            if theme.name_source == "keywords" and theme.merged_into is None:
-                await self._name_by_keywords(theme)
+            if theme.merged_into is None:
+                await self._describe(theme, counts[theme.id])
             theme.changed_at, theme.changed_by = self.now, self.actor
             self.session.add(theme)
             payload = theme.as_theme(counts[theme.id])
             replies.append(ThemeChanged.caused_by(self.cause, producer=self.producer, payload=payload))
         return replies
 
-    async def _name_by_keywords(self, theme: ThemeRecord) -> None:
+    async def _describe(self, theme: ThemeRecord, items: int) -> None:
+        """Keywords and summary from the theme's titles as they are now; its name too, unless it was given."""
         titles = await storage.titles(self.session, theme.id, KEYWORD_TITLES)
         if not titles:
             return
         words = {word for title in titles for word in themes.terms(title)}
         frequency, documents = await storage.term_frequencies(self.session, words)
-        theme.keywords = themes.keywords(titles, frequency, documents, limit=KEYWORDS)
-        theme.name = themes.keyword_name(theme.keywords)
+        # Only a name made here is remade: a person's (or a model's) is kept.
+        kept_name = theme.name if theme.name_source != "keywords" else None
+        description = themes.describe(
+            titles, frequency, documents, items=items, keyword_limit=KEYWORDS, kept_name=kept_name
+        )
+        theme.name, theme.keywords, theme.summary = description.name, description.keywords, description.summary
 
 
 async def rebuild_centroids(sessions: async_sessionmaker[AsyncSession], index: VectorIndex, model: str) -> None:

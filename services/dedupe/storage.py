@@ -207,6 +207,7 @@ class ThemeRecord(SQLModel, table=True):
     name: str = Field(max_length=200)
     name_source: str = Field(max_length=20)
     keywords: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    summary: str | None = Field(default=None, max_length=300)
     centroid: list[float] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     centroid_count: int = 0
     centroid_model: str = Field(max_length=200)
@@ -230,6 +231,7 @@ class ThemeRecord(SQLModel, table=True):
             name=self.name,
             name_source=self.name_source,
             keywords=self.keywords,
+            summary=self.summary,
             items=items,
             merged_into=self.merged_into,
             created_at=self.created_at,

@@ -1,4 +1,5 @@
-"""Themes: incremental clustering of item vectors, and names from the items' keywords. Pure, no I/O.
+"""Themes: incremental clustering of item vectors, and names, keywords and summaries from the items' titles.
+Pure, no I/O.
 
 An arriving item joins the theme whose centroid is most similar, when that similarity reaches
 `join_similarity`; the candidate themes are those of its nearest neighbours in the index, so the
@@ -130,6 +131,7 @@ def _dot(a: Vector, b: Vector) -> float:
 # --- names from keywords ------------------------------------------------------------------------
 
 _WORD = re.compile(r"[a-z][a-z0-9]+(?:['-][a-z0-9]+)*")
+_WRITTEN = re.compile(r"[A-Za-z][A-Za-z0-9]+(?:['-][A-Za-z0-9]+)*")
 # Words that say nothing about what a request is about (English function words and feedback filler).
 _STOPWORDS_TEXT = """
     a about above after again all also always am an and any are as at be because been before being below
@@ -145,8 +147,9 @@ STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
 
 
 def terms(title: str) -> set[str]:
-    """The distinct words of a title that can name a theme: lower case, 3+ letters, no stop words."""
-    return {word for word in _WORD.findall(title.lower()) if len(word) >= 3 and word not in STOPWORDS}
+    """The distinct words of a title that can name a theme: lower case, 3 to 100 letters, no stop words."""
+    # 100: the longest term dedupe_terms and a theme's keywords hold.
+    return {word for word in _WORD.findall(title.lower()) if 3 <= len(word) <= 100 and word not in STOPWORDS}
 
 
 def keywords(titles: Sequence[str], document_frequency: Mapping[str, int], documents: int, limit: int = 3) -> list[str]:
@@ -154,19 +157,159 @@ def keywords(titles: Sequence[str], document_frequency: Mapping[str, int], docum
 
     `document_frequency` counts, for each word, the items whose title uses it, out of `documents`.
     """
-    in_titles = Counter(term for title in titles for term in terms(title))
-
-    def weight(term: str) -> float:
-        rarity = math.log((1 + documents) / (1 + document_frequency.get(term, 0))) + 1
-        return in_titles[term] * rarity
-
-    ranked = sorted(in_titles, key=lambda term: (-weight(term), term))
-    return ranked[:limit]
+    weights = term_weights(titles, document_frequency, documents)
+    return sorted(weights, key=lambda term: (-weights[term], term))[:limit]
 
 
 def keyword_name(words: Sequence[str]) -> str:
-    """A readable name from keywords: 'Slack, webhooks, delayed'."""
+    """A readable name from keywords: 'Slack, webhooks, delayed'; the fallback when no title names a theme."""
     if not words:
-        return "Untitled theme"
+        return UNTITLED
     text = ", ".join(words)
     return text[0].upper() + text[1:]
+
+
+# --- names and summaries from the theme's own requests --------------------------------------------
+
+UNTITLED = "Untitled theme"
+NAME_LENGTH = 60
+SUMMARY_LENGTH = 160
+# The other titles a summary quotes, at most.
+SUMMARY_EXAMPLES = 2
+
+# Labels people put before the request itself: "Feature request: ...", "[Bug] ...", "Re: ...", "Please ...".
+_LABEL = re.compile(
+    r"^\s*(?:\[[^\]]{1,30}\]\s*|(?:re|fwd?|fw)\s*:\s*"
+    r"|(?:feature\s+request|feature|request|idea|suggestion|bug(?:\s+report)?|question|feedback|fr)\s*[:\-\u2013\u2014]\s*"
+    r"|(?:please|pls|kindly)\b[\s,]*|(?:urgent|important|asap)\s*[:!\-]+\s*"
+    # A seller's note about one account: "Acme Corp call: ...", "Kinetica renewal: ...".
+    r"|(?:[\w&'.-]+\s+){0,4}(?:call|meeting|renewal|demo|qbr|sync|check-in)\b[^:]{0,20}:\s*)",
+    re.IGNORECASE,
+)
+# What belongs to one customer, not to the request: addresses, links, ticket numbers, long ids.
+_NOISE = re.compile(
+    r"\S+@\S+|https?://\S+|#\d+\b|\b[0-9a-f]{8,}\b|\b(?=[a-z_]*\d)(?=\d*[a-z])[a-z0-9_]{12,}\b|\b\d{5,}\b",
+    re.IGNORECASE,
+)
+_TRAILING = " \t.,;:!?-\u2013\u2014([{'\"\u2026"
+# A name cut at a word should not end on a word that leads into the part cut off.
+_DANGLING = STOPWORDS | {"per", "across", "within", "without", "against"}
+
+
+def clean_title(title: str) -> str:
+    """A title as a theme's name: no labels or customer details, no trailing punctuation, capitalised,
+    at most NAME_LENGTH characters cut at a word; empty when nothing is left."""
+    text = _cut(_unlabelled(title), NAME_LENGTH)
+    # An opening quote whose closing one was cut or stripped.
+    text = re.sub("(^|\\s)['\"\u2018\u201c](?=[^'\"\u2019\u201d]*$)", r"\1", text)
+    return text[:1].upper() + text[1:]
+
+
+def _unlabelled(title: str) -> str:
+    """The request a title states, without labels, customer details or shouting; not cut."""
+    text = _NOISE.sub(" ", title)
+    while (stripped := _LABEL.sub("", text, count=1)) != text:
+        text = stripped
+    text = " ".join(re.sub(r"\(\s*\)|\[\s*\]", " ", text).split())
+    text = re.sub(r"([(\[])\s+|\s+([)\],;:])", r"\1\2", text)
+    return text.lower() if text.isupper() and len(text) > 4 else text  # shouting, not an acronym
+
+
+def _cut(text: str, length: int) -> str:
+    """`text` cut at the last word that fits in `length`, without a dangling little word or punctuation."""
+    words = text.split(" ")
+    if len(text) > length:
+        words = text[: length + 1].split(" ")
+        if len(words) > 1:
+            words = words[:-1]  # the last one was cut through, or ends past `length`
+    while len(words) > 1 and words[-1].lower().strip(_TRAILING) in _DANGLING:
+        words = words[:-1]
+    return " ".join(words).strip(_TRAILING)[:length]
+
+
+def as_written(words: Sequence[str], titles: Sequence[str]) -> list[str]:
+    """Each word as the titles most often write it inside a sentence: 'CRM', 'Slack', 'webhooks'."""
+    forms: dict[str, dict[str, float]] = {}
+    for title in titles:
+        for position, form in enumerate(_WRITTEN.findall(title)):
+            # A title's first word is capitalised for the sentence, not for the word: it counts only as a last
+            # resort, and as lower case unless it has capitals of its own ("HIPAA", "CommonJS").
+            if position == 0 and form[1:].islower():
+                form = form.lower()
+            seen = forms.setdefault(form.lower(), {})
+            seen[form] = seen.get(form, 0.0) + (1.0 if position else 0.001)
+
+    def usual(word: str) -> str:
+        # Ties go to the form with more capitals: who writes "CRM" means it, "crm" may be haste.
+        written = forms.get(word, {word: 1.0})
+        return min(written, key=lambda form: (-written[form], -sum(c.isupper() for c in form), form))
+
+    return [usual(word) for word in words]
+
+
+def term_weights(titles: Sequence[str], document_frequency: Mapping[str, int], documents: int) -> dict[str, float]:
+    """Each word of these titles: how many of them use it, times its rarity across all items (as `keywords`)."""
+    in_titles = Counter(term for title in titles for term in terms(title))
+    return {
+        term: count * (math.log((1 + documents) / (1 + document_frequency.get(term, 0))) + 1)
+        for term, count in in_titles.items()
+    }
+
+
+def representative_titles(titles: Sequence[str], document_frequency: Mapping[str, int], documents: int) -> list[str]:
+    """The titles, cleaned and distinct, best first: a title scores the weight of its words in the theme (as
+    `keywords` weighs them: how many titles use a word, times its rarity) per square root of its words, so that
+    a long title does not win for its length alone; a title that fits whole goes before one cut short; ties to
+    the shorter. (bench/theme_names.py compares this with other rules.)"""
+    weights = term_weights(titles, document_frequency, documents)
+
+    def score(title: str) -> float:
+        words = terms(_unlabelled(title))
+        return math.fsum(weights.get(word, 0.0) for word in words) / math.sqrt(len(words)) if words else 0.0
+
+    best: dict[str, tuple[bool, float]] = {}
+    for title in titles:
+        name = clean_title(title)
+        # A name says what the request is about: two words at least, one of them not a stop word.
+        if len(name.split()) >= 2 and terms(name):
+            fits = len(_unlabelled(title).strip(_TRAILING)) <= NAME_LENGTH
+            best[name] = max(best.get(name, (False, 0.0)), (fits, score(title)))
+    return sorted(best, key=lambda name: (not best[name][0], -best[name][1], len(name), name))
+
+
+def summary(items: int, examples: Sequence[str]) -> str:
+    """One line a PM reads at a glance: how many requests, and how else their askers put it."""
+    count = f"{items} request{'s' if items != 1 else ''}"
+    for shown in range(len(examples), 0, -1):
+        quoted = ", ".join(f"\u201c{example}\u201d" for example in examples[:shown])
+        if len(line := f"{count}; also asked as {quoted}") <= SUMMARY_LENGTH:
+            return line
+    return count
+
+
+@dataclass(frozen=True)
+class Description:
+    """What a theme says of itself: a name, its top keywords (tags beside the name), one line of summary."""
+
+    name: str
+    keywords: list[str]
+    summary: str
+
+
+def describe(
+    titles: Sequence[str],
+    document_frequency: Mapping[str, int],
+    documents: int,
+    *,
+    items: int,
+    keyword_limit: int,
+    kept_name: str | None = None,
+) -> Description:
+    """A theme described from its titles (see `keywords` for the frequencies); `kept_name`, a name a person (or a
+    model) gave it, is kept as it is."""
+    words = as_written(keywords(titles, document_frequency, documents, limit=keyword_limit), titles)
+    ranked = representative_titles(titles, document_frequency, documents)
+    # Named by its most representative title; by its keywords when no title can name it.
+    name = kept_name if kept_name is not None else ranked[0] if ranked else keyword_name(words)
+    examples = [title for title in ranked if title != name][:SUMMARY_EXAMPLES]
+    return Description(name, words, summary(items, examples))

@@ -325,6 +325,7 @@ def fold_theme(row: Row, event: ThemeChanged) -> Columns:
         "name": theme.name,
         "name_source": theme.name_source,
         "keywords": list(theme.keywords),
+        "summary": theme.summary,
         "merged_into": theme.merged_into,
         "created_at": theme.created_at,
         "changed_at": theme.changed_at,

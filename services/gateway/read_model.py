@@ -101,6 +101,7 @@ class ThemeView(SQLModel, table=True):
     name: str
     name_source: str
     keywords: list[str] = _json(nullable=False)
+    summary: str | None = None
     merged_into: UUID | None = None
     created_at: datetime = _timestamp(nullable=False)
     changed_at: datetime = _timestamp(nullable=False)

@@ -257,6 +257,37 @@ async def test_an_item_keeps_its_theme_however_often_it_is_processed(settings: D
         assert [await service.theme_of(e.payload.id) for e in (late, slow, lag, passkeys)] == [crm, crm, crm, None]
 
 
+async def test_a_theme_is_named_by_its_most_representative_title_and_summarised(settings: DedupeSettings) -> None:
+    # Words no other test uses: the terms table is shared by the tests on PostgreSQL.
+    export = received(
+        (
+            "Feature request: export Zorblax invoices to Quickbooks!",
+            "Our accountant re-types every Zorblax invoice into Quickbooks by hand each month.",
+        )
+    )
+    sync = received(
+        (
+            "Sync Zorblax invoices with Quickbooks automatically - please",
+            "Finance wants the Zorblax invoices in Quickbooks without copying them over.",
+        )
+    )
+    names = {"Export Zorblax invoices to Quickbooks", "Sync Zorblax invoices with Quickbooks automatically"}
+    app = create_app(settings)
+    async with in_memory(app) as bus:
+        service = Service(app, bus)
+        await service.send(export)
+        theme_id = founded_theme_id(sync.payload.id)
+        founded = (await service.send(sync)).themes[theme_id]
+        assert founded.name in names and founded.name_source == "keywords", "a member's title, cleaned"
+        [other] = names - {founded.name}
+        assert founded.summary == f"2 requests; also asked as \u201c{other}\u201d"
+        assert set(founded.keywords[:3]) == {"Zorblax", "invoices", "Quickbooks"}, "as the titles write them"
+        assert len(founded.keywords) == 5
+
+        grown = (await service.send(received(("Zorblax invoices should land in Quickbooks", "")))).themes[theme_id]
+        assert grown.items == 3 and grown.summary is not None and grown.summary.startswith("3 requests;")
+
+
 async def test_themes_are_renamed_merged_and_split(settings: DedupeSettings) -> None:
     late, slow, lag = received(CRM_LATE), received(CRM_SLOW), received(CRM_LAG)
     drag, dates = received(GANTT_DRAG), received(GANTT_DATES)
@@ -267,7 +298,7 @@ async def test_themes_are_renamed_merged_and_split(settings: DedupeSettings) -> 
             await service.send(event)
         founded = await service.send(dates)
         crm, gantt = founded_theme_id(slow.payload.id), founded_theme_id(dates.payload.id)
-        assert "gantt" in founded.themes[gantt].keywords
+        assert "Gantt" in founded.themes[gantt].keywords
 
         name = "CRM deal alerts reach Slack late"
         renamed = (await service.command(RenameTheme(theme_id=crm, name=name, actor=PM))).themes[crm]
@@ -275,6 +306,7 @@ async def test_themes_are_renamed_merged_and_split(settings: DedupeSettings) -> 
         # An item joining later changes the count, never a person's name.
         joined = (await service.send(lag)).themes[crm]
         assert (joined.name, joined.name_source, joined.items) == (name, "person", 3)
+        assert joined.summary is not None and joined.summary.startswith("3 requests;"), "only the name is kept"
 
         merge = await service.command(MergeThemes(theme_id=gantt, into_id=crm, actor=PM))
         assert merge.moves == {drag.payload.id: (gantt, crm), dates.payload.id: (gantt, crm)}
@@ -287,7 +319,7 @@ async def test_themes_are_renamed_merged_and_split(settings: DedupeSettings) -> 
         assert split.moves == {drag.payload.id: (crm, split_id), dates.payload.id: (crm, split_id)}
         new = split.themes[split_id]
         assert (new.items, new.name_source, split.themes[crm].items) == (2, "keywords", 3)
-        assert "gantt" in new.keywords
+        assert "Gantt" in new.keywords
 
         # Commands that cannot apply are refused with their reason, and change nothing (the split that would
         # empty its theme had moved items before it was refused: the move is rolled back).

@@ -1,4 +1,4 @@
-"""Incremental clustering and keyword names (themes.py), without fixtures."""
+"""Incremental clustering, and names, keywords and summaries (themes.py), without fixtures."""
 
 import math
 from uuid import UUID, uuid4
@@ -8,14 +8,21 @@ import pytest
 from libs.ml.embeddings import E5_SMALL, MINILM
 from services.dedupe.settings import THEME_SIMILARITIES, DedupeSettings
 from services.dedupe.themes import (
+    NAME_LENGTH,
+    SUMMARY_LENGTH,
     Centroid,
     Neighbour,
     Placement,
     ThemeCandidate,
+    as_written,
+    clean_title,
+    describe,
     founded_theme_id,
     keyword_name,
     keywords,
     place,
+    representative_titles,
+    summary,
     terms,
 )
 
@@ -99,6 +106,7 @@ def test_a_founded_theme_id_depends_only_on_the_founding_item() -> None:
 
 def test_terms_drop_stop_words_short_words_and_case() -> None:
     assert terms("Please add an Export to CSV, it's needed!") == {"add", "export", "csv", "needed"}
+    assert terms(f"Crash on {'a' * 101} and {'b' * 100}") == {"crash", "b" * 100}, "no term longer than its column"
 
 
 def test_keywords_prefer_words_shared_by_the_theme_and_rare_elsewhere() -> None:
@@ -117,3 +125,95 @@ def test_theme_similarities_follow_the_embedding_model_unless_set() -> None:
     e5 = DedupeSettings(embedding_model=E5_SMALL)
     assert (e5.theme_similarity, e5.theme_seed_similarity) == THEME_SIMILARITIES[E5_SMALL]
     assert DedupeSettings(embedding_model=E5_SMALL, theme_similarity=0.9).theme_similarity == 0.9
+
+
+@pytest.mark.parametrize(
+    ("title", "name"),
+    [
+        ("Feature request: Please add SAML SSO!!", "Add SAML SSO"),
+        ("[Bug] Re: CSV export fails for bob@acme.io", "CSV export fails"),
+        ("Usage page is blank (ticket #48213, id 9f8e7d6c5b4a)", "Usage page is blank (ticket, id)"),
+        ("Acme Corp call: throughput limits blocking the rollout", "Throughput limits blocking the rollout"),
+        ("Kinetica Retail renewal: pushback on price", "Pushback on price"),
+        ("URGENT: webhook retries 4f3a9c2e1b7d", "Webhook retries"),
+        ("dark theme please", "Dark theme"),
+        ("EXPORT FAILS ON LARGE FILES", "Export fails on large files"),
+        ("HIPAA: customer needs a signed BAA", "HIPAA: customer needs a signed BAA"),
+        ("What's the context window for aster-small-2?", "What's the context window for aster-small-2"),
+        ("Vercel Edge runtime: module not found 'fs'", "Vercel Edge runtime: module not found fs"),
+    ],
+)
+def test_a_title_is_cleaned_into_a_name(title: str, name: str) -> None:
+    assert clean_title(title) == name
+
+
+def test_a_long_title_is_cut_at_a_word_without_a_dangling_little_word() -> None:
+    title = "Slack messages from CRM webhooks come in hours after the deal changed, every single day"
+    name = clean_title(title)
+    assert name == "Slack messages from CRM webhooks come in hours", "'after the' led into what was cut"
+    assert len(name) <= NAME_LENGTH and title.startswith(name)
+    assert clean_title("Exportingallofourusagedataeverymonthisslowsowewantanapiforitnowplease") == (
+        "Exportingallofourusagedataeverymonthisslowsowewantanapiforit"
+    ), "one word longer than a name is cut through"
+
+
+def test_the_representative_title_shares_most_of_the_themes_words() -> None:
+    titles = [
+        "Higher rate limits on the Pro plan",
+        "Can we get our rate limit raised?",
+        "Rate limits: 429s every evening at peak",
+        "Thanks for the quick reply yesterday",
+    ]
+    # Every item's title counts in the frequencies, these four too.
+    frequency = {"rate": 40, "limits": 30, "limit": 30, "pro": 50, "plan": 60, "raised": 10, "higher": 25}
+    frequency |= {"429s": 8, "evening": 12, "peak": 9, "quick": 40, "reply": 35, "yesterday": 30}
+    ranked = representative_titles(titles, frequency, documents=1000)
+    assert ranked[0] == "Rate limits: 429s every evening at peak", "the most of the shared words, per word"
+    assert ranked[-1] == "Thanks for the quick reply yesterday", "a title sharing nothing comes last"
+
+
+def test_a_title_that_fits_whole_is_preferred_to_one_cut_short() -> None:
+    long = "CRM webhooks reach Slack hours late, every deal, every day, for every team we have"
+    short = "CRM webhooks reach Slack late"
+    assert representative_titles([long, short], {}, documents=10) == [
+        short,
+        clean_title(long),
+    ]
+
+
+def test_keywords_are_written_as_the_titles_write_them() -> None:
+    titles = ["Our CRM webhooks reach Slack late", "Webhooks from crm lag", "HIPAA BAA", "Queued jobs stuck"]
+    assert as_written(["crm", "slack", "webhooks", "hipaa", "queued", "nowhere"], titles) == [
+        "CRM",
+        "Slack",
+        "webhooks",
+        "HIPAA",
+        "queued",
+        "nowhere",
+    ], "a capital that starts a title is the sentence's, not the word's"
+
+
+def test_a_summary_counts_the_requests_and_quotes_others_within_its_length() -> None:
+    assert summary(1, []) == "1 request"
+    assert summary(3, ["Raise the RPM cap", "Bigger limits"]) == (
+        "3 requests; also asked as \u201cRaise the RPM cap\u201d, \u201cBigger limits\u201d"
+    )
+    long = ["x" * 60, "y" * 60, "z" * 60]
+    assert summary(9, long) == f"9 requests; also asked as \u201c{long[0]}\u201d, \u201c{long[1]}\u201d"
+    assert len(summary(9, long)) <= SUMMARY_LENGTH
+    assert summary(9, ["w" * 200]) == "9 requests", "a quote that cannot fit is left out"
+
+
+def test_a_theme_named_by_a_person_keeps_its_name_while_its_keywords_and_summary_follow() -> None:
+    titles = ["Export usage to CSV", "CSV export of token usage per project", "Feature request: usage export"]
+    named = describe(titles, {}, documents=100, items=3, keyword_limit=5, kept_name="Usage exports")
+    automatic = describe(titles, {}, documents=100, items=3, keyword_limit=5)
+    assert (named.name, automatic.name) == ("Usage exports", "Export usage to CSV")
+    assert named.keywords == automatic.keywords == ["export", "usage", "CSV", "feature", "per"]
+    assert automatic.summary == (
+        "3 requests; also asked as \u201cCSV export of token usage per project\u201d, \u201cUsage export\u201d"
+    )
+    assert named.summary == (
+        "3 requests; also asked as \u201cExport usage to CSV\u201d, \u201cCSV export of token usage per project\u201d"
+    )
+    assert describe(["Thanks!"], {}, documents=1, items=1, keyword_limit=3).name == "Untitled theme"

@@ -17,6 +17,7 @@ from libs.schemas.feedback import (
     Customer,
     FeedbackStatus,
     Priority,
+    ReviewState,
     SentimentLabel,
     SimilarItem,
     Source,
@@ -65,6 +66,9 @@ class FeedbackQuery(BaseModel):
     tier: list[Tier] = Field(default_factory=list)
     status: list[FeedbackStatus] = Field(default_factory=list)
     sentiment: list[SentimentLabel] = Field(default_factory=list)
+    review: list[ReviewState] = Field(
+        default_factory=list, description="Items whose AI verdict is in any of these review states (ai_triage.review)."
+    )
     theme: list[UUID] = Field(default_factory=list, description="Items in any of these themes.")
     q: str | None = Field(default=None, min_length=1, max_length=200, description="Text in title or description.")
     created_from: datetime | None = Field(default=None, description="Created at or after (no offset: UTC).")
@@ -244,7 +248,8 @@ class ThemeSummaryPublic(BaseModel):
     id: UUID
     name: str | None = Field(description="Null until dedupe names the theme.")
     name_source: str | None
-    keywords: list[str]
+    keywords: list[str] = Field(description="Its top keywords, most telling first: tags beside the name.")
+    summary: str | None = Field(description="One line saying what it is about; null until dedupe describes it.")
     items: int = Field(description="Requests: its items not merged into another.")
     mentions: int = Field(description="Its items, merged duplicates included.")
     customers: int = Field(description="Distinct customers asking (CRM id, else email).")

@@ -160,13 +160,19 @@ def themed(item_id: UUID, at: datetime, theme_id: UUID, score: float | None = 0.
 
 
 def theme_changed(
-    theme_id: UUID, at: datetime, name: str, merged_into: UUID | None = None, by: str = "dedupe"
+    theme_id: UUID,
+    at: datetime,
+    name: str,
+    merged_into: UUID | None = None,
+    by: str = "dedupe",
+    summary: str | None = None,
 ) -> ThemeChanged:
     theme = Theme(
         id=theme_id,
         name=name,
         name_source="keywords" if by == "dedupe" else "person",
         keywords=name.lower().split()[:3],
+        summary=summary,
         items=0,
         merged_into=merged_into,
         created_at=at,

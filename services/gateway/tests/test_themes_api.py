@@ -106,7 +106,7 @@ async def _fold_scenario(s: Scenario) -> None:
         factories.themed(s.b, t(2), s.sso),
         factories.themed(s.d, t(2), s.limits),
         factories.themed(s.e, t(2), s.sso),
-        factories.theme_changed(s.limits, t(2), f"Rate limits {m}"),
+        factories.theme_changed(s.limits, t(2), f"Rate limits {m}", summary=f"3 requests about rate limits {m}"),
         factories.theme_changed(s.sso, t(2), f"Single sign-on {m}"),
         factories.theme_changed(s.gone, t(4), f"Quotas {m}", merged_into=s.limits, by="pm@hub"),
     ]
@@ -212,6 +212,20 @@ async def test_themes_list_sorts_filters_and_pages(scenario: Scenario) -> None:
     overview = await get(s, "/overview")
     top = [theme["id"] for theme in overview["top_themes"]]
     assert top == [theme["id"] for theme in (await get(s, "/themes", limit=5))["items"]]
+
+
+async def test_the_themes_list_carries_each_themes_name_summary_and_keywords(scenario: Scenario) -> None:
+    s = scenario
+    listed = (await get(s, "/themes", product_area=[s.rate_area, s.sso_area]))["items"]
+    described = {theme["id"]: (theme["name"], theme["summary"], theme["keywords"]) for theme in listed}
+    assert described == {
+        str(s.limits): (
+            f"Rate limits {s.marker}",
+            f"3 requests about rate limits {s.marker}",
+            ["rate", "limits", s.marker],
+        ),
+        str(s.sso): (f"Single sign-on {s.marker}", None, ["single", "sign-on", s.marker]),
+    }, "a theme dedupe has not summarised yet has none"
 
 
 async def test_the_feedback_list_filters_by_theme(scenario: Scenario) -> None:

@@ -35,6 +35,8 @@ from tests.test_web_ui import DESKTOP, PHONE, close
 
 pytestmark = [pytest.mark.browser, pytest.mark.kafka]
 
+RATE_LIMITS_SUMMARY = "2 requests; also asked as “Rate limit hits us hourly”"
+
 # Debian's Chromium, started once per module by the fixture the hub's browser tests use.
 browser = test_web_ui.browser
 
@@ -111,7 +113,7 @@ async def _fold_themes(g: Gateway) -> None:
         *(factories.themed(i, now, g.limits) for i in (g.raise_limit, g.hourly)),
         factories.themed(g.okta, now, g.sso),
         *(factories.themed(i, now, g.merges) for i in (g.export, g.export_again)),
-        factories.theme_changed(g.limits, now, g.title("Rate limits")),
+        factories.theme_changed(g.limits, now, g.title("Rate limits"), summary=RATE_LIMITS_SUMMARY),
         factories.theme_changed(g.sso, now, g.title("Single sign-on")),
         factories.theme_changed(g.merges, now, g.title("CSV exports")),
     ]
@@ -171,10 +173,19 @@ async def test_the_themes_tab_shows_each_theme_with_its_numbers_and_trend(
     assert "n = 2 in 8 wk" in (await chart.get_attribute("aria-label") or ""), "the sample size is shown"
     heights = [float(await bar.get_attribute("height") or "0") for bar in await chart.locator("rect.bar").all()]
     assert heights[-1] == heights[-2] > 0 and heights[:-2] == [0.0] * 6, "one item this week, one last week, y from 0"
+    assert await detail.locator(".summary").inner_text() == RATE_LIMITS_SUMMARY
     assert await detail.locator(".theme-controls button", has_text="Rename").count() == 1
     await page.screenshot(path=screenshots / f"theme-detail-{name}.png", full_page=True)
 
     await page.select_option("#theme-sort", "votes")
+    limits = page.locator("#themes-list li", has_text=g.title("Rate limits"))
+    await limits.wait_for()
+    assert await limits.locator(".summary").inner_text() == RATE_LIMITS_SUMMARY, "the summary under the name"
+    assert [await tag.inner_text() for tag in await limits.locator(".keywords .tag").all()] == [
+        "rate",
+        "limits",
+        g.marker,
+    ], "the keywords as tags"
     row = page.locator("#themes-list li", has_text=g.title("Single sign-on"))
     await row.wait_for()
     assert "1 item" in await row.inner_text() and await row.locator("svg.chart.compact rect.bar").count() == 8

@@ -710,11 +710,18 @@ function trendChart(theme, compact) {
   });
 }
 
+/** A theme's keywords as small tags beside its name. */
+function themeTags(theme) {
+  return theme.keywords.length
+    ? h("span", { class: "keywords", "aria-label": "Keywords" }, theme.keywords.map((word) => h("span", { class: "tag" }, word)))
+    : null;
+}
+
 function themeRow(theme) {
   const open = () => showTheme(theme.id).catch(showError);
   return h("li", { tabindex: 0, "data-id": theme.id, onclick: open, onkeydown: (event) => event.key === "Enter" && open() },
-    h("span", { class: "title" }, themeName(theme),
-      theme.keywords.length ? h("small", { class: "muted" }, ` · ${theme.keywords.join(", ")}`) : null),
+    h("span", { class: "title" }, themeName(theme), themeTags(theme)),
+    theme.summary ? h("span", { class: "summary" }, theme.summary) : null,
     themeStats(theme),
     h("span", { class: "trend" }, trendChart(theme, true)));
 }
@@ -727,12 +734,12 @@ async function showTheme(id) {
   const split = theme.requests.map((request) => h("input", { type: "checkbox", value: request.id, "aria-label": `Split out ${request.title}` }));
   fill(card,
     h("button", { class: "ghost close", "aria-label": "Close theme", onclick: () => { card.hidden = true; } }, "✕"),
-    h("h2", {}, themeName(theme)),
+    h("h2", {}, themeName(theme), themeTags(theme)),
+    theme.summary ? h("p", { class: "summary" }, theme.summary) : null,
     theme.merged_into ? h("p", {}, "Merged into ",
       h("a", { href: "#themes", onclick: (event) => { event.preventDefault(); showTheme(theme.merged_into).catch(showError); } },
         "the theme that took its items")) : null,
     h("p", { class: "muted" }, [
-      theme.keywords.length ? `Keywords: ${theme.keywords.join(", ")}` : null,
       theme.changed_by ? `named by ${theme.changed_by === "dedupe" ? "the model" : theme.changed_by}, ${when(theme.changed_at)}` : null,
     ].filter(Boolean).join(" · ")),
     themeStats(theme),

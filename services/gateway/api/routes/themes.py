@@ -96,6 +96,7 @@ def theme_summary(stats: domain.ThemeStats, row: ThemeView | None) -> ThemeSumma
         name=row.name if row else None,
         name_source=row.name_source if row else None,
         keywords=row.keywords if row else [],
+        summary=row.summary if row else None,
         items=stats.items,
         mentions=stats.mentions,
         customers=stats.customers,
