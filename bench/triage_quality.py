@@ -219,7 +219,7 @@ def shipped_calibrated(
     engine = LocalEngine(embedder, heads, "seed-calibrated", calibrated)
     scored = Scored()
     scored.add(rows, readings(engine, rows, embeddings), calibrated.thresholds())
-    return {"seconds": round(seconds, 1), "calibration": calibrated.model_dump(), **scored.report()}
+    return {"seconds": round(seconds, 1), "fitted": calibrated.model_dump(), **scored.report()}
 
 
 def split(strata: list[str], share: float) -> tuple[np.ndarray, np.ndarray]:

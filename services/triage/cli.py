@@ -246,9 +246,12 @@ def shadow_report(as_json: Annotated[bool, typer.Option("--json", help="One JSON
 
 
 def _auto_apply_line(field: calibration.FieldCalibration) -> str:
+    """What `train` chose for one field, as a person reads it."""
     held_out = field.held_out
-    if field.threshold is None or held_out is None or held_out.coverage is None:
-        return f"every verdict reviewed (no confidence reached {field.target_precision or '-'} on held-out rows)"
+    if field.target_precision is None or held_out is None:
+        return "every verdict reviewed (not calibrated: too few rows to hold any out)"
+    if field.threshold is None or held_out.coverage is None:
+        return f"every verdict reviewed (no confidence reached {field.target_precision} on held-out rows)"
     return (
         f"applied without review from confidence {field.threshold:.3f}: on {field.held_out_rows} held-out rows, "
         f"{held_out.coverage:.0%} of them, {held_out.accuracy} right (target {field.target_precision})"
