@@ -149,4 +149,11 @@ def require(role: Role):  # type: ignore[no-untyped-def]
     return dependency
 
 
+async def authorize(request: Request, role: Role) -> Principal:
+    """`require(role)` outside FastAPI's dependency resolution: for a route that checks before it reads its body."""
+    check = require(role)
+    principal: Principal = await check(request, await _bearer(request), await _session_cookie(request))
+    return principal
+
+
 Editor = Annotated[Principal, Depends(require(Role.EDITOR))]

@@ -8,11 +8,10 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
 from fastapi.routing import APIRoute
-from fastapi.security import HTTPBearer
 from pydantic import BaseModel
 
 from libs.connectors.rejections import record_rejection
-from libs.runtime.auth import SESSION_COOKIE, Editor, Role, require
+from libs.runtime.auth import Editor, Role, authorize, require
 from libs.runtime.service import ServiceRuntime
 from libs.schemas.events import utcnow
 from services.ingest import domain, intake, relay, storage
@@ -44,9 +43,6 @@ class ImportProblem(BaseModel):
 
 BULK_TYPES = ("application/json", "application/x-ndjson", "application/jsonl", "text/csv")
 
-_bearer = HTTPBearer(auto_error=False)
-_editor = require(Role.EDITOR)
-
 
 class EditorsFirst(APIRoute):
     """A route that refuses a caller without the editor role before its body is read.
@@ -60,7 +56,7 @@ class EditorsFirst(APIRoute):
         handle = super().get_route_handler()
 
         async def editors_only(request: Request) -> Response:
-            await _editor(request, await _bearer(request), request.cookies.get(SESSION_COOKIE))
+            await authorize(request, Role.EDITOR)
             return await handle(request)
 
         return editors_only
